@@ -1,0 +1,147 @@
+"""Secrets in the OS keyring (Windows Credential Manager on the target PCs), and nowhere else.
+
+One keyring entry per remote system, holding a small JSON object. Keyring failures become a
+:class:`CredentialsError` with a sentence the user can act on — never a traceback, and never a
+fallback to a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Mapping
+
+import keyring
+import keyring.errors
+
+from core.errors import CredentialsError
+
+SERVICE = "ReturnSync"
+
+# Which fields each kind takes; the first tuple is required, the second optional.
+FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "guanyi": (("appkey", "sessionkey", "secret"), ()),
+    "qimen": (("app_key", "secret"), ("session",)),
+    "jingcheng:token": (("token",), ()),
+    "jingcheng:basic": (("user", "password"), ()),
+    "jingcheng:md5-sign": (("appkey", "secret"), ()),
+    "jingcheng:none": ((), ()),
+}
+KINDS = ("guanyi", "qimen", "jingcheng")
+
+
+def _fields(kind: str, auth: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if kind not in KINDS:
+        raise CredentialsError(
+            f"未知的凭据类型“{kind}”，可用：{'、'.join(KINDS)}。",
+            f"Unknown credentials kind '{kind}'; use one of: {', '.join(KINDS)}.",
+        )
+    return FIELDS[f"jingcheng:{auth or 'token'}"] if kind == "jingcheng" else FIELDS[kind]
+
+
+def _no_backend(exc: Exception) -> CredentialsError:
+    return CredentialsError(
+        "找不到可用的系统钥匙串，无法安全保存密钥。Windows 上请确认“凭据管理器”服务已启动；"
+        "Linux 上请安装并解锁 Secret Service（如 GNOME Keyring），或用环境变量 "
+        f"PYTHON_KEYRING_BACKEND 指定后端。（{type(exc).__name__}）",
+        "No usable system keyring, so secrets cannot be stored safely. On Windows make sure the "
+        "Credential Manager service is running; on Linux install and unlock a Secret Service "
+        "(e.g. GNOME Keyring), or choose a backend with PYTHON_KEYRING_BACKEND. "
+        f"({type(exc).__name__})",
+    )
+
+
+def _keyring_failed(exc: Exception) -> CredentialsError:
+    return CredentialsError(
+        f"系统钥匙串拒绝了操作（{type(exc).__name__}）。请解锁钥匙串后重试。",
+        f"The system keyring refused the operation ({type(exc).__name__}). Unlock it and try again.",
+    )
+
+
+def _call(fn, *args):
+    try:
+        return fn(*args)
+    except keyring.errors.NoKeyringError as exc:
+        raise _no_backend(exc) from None
+    except keyring.errors.PasswordDeleteError:
+        raise
+    except keyring.errors.KeyringError as exc:
+        raise _keyring_failed(exc) from None
+    except RuntimeError as exc:  # some backends raise this when locked or absent
+        raise _no_backend(exc) from None
+
+
+def parse_input(kind: str, text: str, auth: str | None = None) -> dict[str, str]:
+    """Check one JSON object read from stdin against the fields ``kind`` takes."""
+    required, optional = _fields(kind, auth)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        data = None
+    if not isinstance(data, dict):
+        raise CredentialsError(
+            f"请在标准输入给出一个 JSON 对象，字段：{', '.join(required + optional)}。",
+            f"Give one JSON object on standard input with the fields: {', '.join(required + optional)}.",
+        )
+    missing = [f for f in required if not str(data.get(f) or "").strip()]
+    unknown = [f for f in data if f not in required + optional]
+    if missing or unknown:
+        raise CredentialsError(
+            f"{kind} 凭据字段不对：缺少 {', '.join(missing) or '无'}；多余 {', '.join(unknown) or '无'}。",
+            f"Wrong fields for {kind}: missing {', '.join(missing) or 'none'}; "
+            f"unexpected {', '.join(unknown) or 'none'}.",
+        )
+    return {k: str(v).strip() for k, v in data.items() if v is not None and str(v).strip()}
+
+
+def store(kind: str, values: Mapping[str, str]) -> None:
+    _fields(kind, None)
+    _call(keyring.set_password, SERVICE, kind, json.dumps(dict(values), ensure_ascii=False))
+
+
+def load(kind: str) -> dict[str, str] | None:
+    """The stored object, or ``None`` when nothing is stored for ``kind``."""
+    _fields(kind, None)
+    text = _call(keyring.get_password, SERVICE, kind)
+    if not text:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def require(kind: str, auth: str | None = None) -> dict[str, str]:
+    """The stored object with every required field, or a :class:`CredentialsError` saying what to do."""
+    data = load(kind) or {}
+    required, _ = _fields(kind, auth)
+    missing = [f for f in required if not data.get(f)]
+    if missing:
+        raise CredentialsError(
+            f"钥匙串里没有完整的 {kind} 凭据（缺少 {', '.join(missing)}）。"
+            f"请用 `python main.py credentials set {kind}` 或在“设置”中填写。",
+            f"The keyring holds no complete {kind} credentials (missing {', '.join(missing)}). "
+            f"Store them with `python main.py credentials set {kind}` or in Settings.",
+        )
+    return data
+
+
+def delete(kind: str) -> None:
+    _fields(kind, None)
+    with contextlib.suppress(keyring.errors.PasswordDeleteError):
+        _call(keyring.delete_password, SERVICE, kind)
+
+
+def check(jingcheng_auth: str = "token") -> dict[str, dict[str, object]]:
+    """Which credentials are present and complete — field names only, never values."""
+    report: dict[str, dict[str, object]] = {}
+    for kind in KINDS:
+        required, _ = _fields(kind, jingcheng_auth)
+        data = load(kind) or {}
+        report[kind] = {
+            "present": bool(data),
+            "complete": all(data.get(f) for f in required),
+            "fields": sorted(data),
+        }
+    return report

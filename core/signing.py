@@ -1,0 +1,48 @@
+"""Signatures of the 管易云 open API (SPEC §2.1) and of the 奇门 gateway (SPEC §2.2).
+
+Shared by the client and the sandbox so that both sides sign the very same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections.abc import Mapping
+
+QIMEN_SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
+
+
+def guanyi_json(params: Mapping[str, object]) -> str:
+    """Compact JSON in insertion order, non-ASCII unescaped: the text Guanyi signs."""
+    return json.dumps(params, ensure_ascii=False, separators=(",", ":"))
+
+
+def guanyi_sign_text(secret: str, text: str) -> str:
+    return hashlib.md5((secret + text + secret).encode("utf-8")).hexdigest().upper()
+
+
+def guanyi_signed_body(params: Mapping[str, object], secret: str) -> bytes:
+    """The exact bytes to POST: the signed JSON with ``,"sign":"…"`` appended before ``}``."""
+    text = guanyi_json(params)
+    sign = guanyi_sign_text(secret, text)
+    return (text[:-1] + ',"sign":"' + sign + '"}').encode("utf-8")
+
+
+def qimen_sign_string(params: Mapping[str, str]) -> str:
+    """All parameters but ``sign`` and empty values, keys in byte order, as ``key+value``."""
+    items = [(k, v) for k, v in params.items() if k != "sign" and v is not None and v != ""]
+    items.sort(key=lambda kv: kv[0].encode("utf-8"))
+    return "".join(f"{k}{v}" for k, v in items)
+
+
+def qimen_sign(params: Mapping[str, str], secret: str, method: str = "md5") -> str:
+    text = qimen_sign_string(params).encode("utf-8")
+    key = secret.encode("utf-8")
+    if method == "md5":
+        return hashlib.md5(key + text + key).hexdigest().upper()
+    if method == "hmac":
+        return hmac.new(key, text, hashlib.md5).hexdigest().upper()
+    if method == "hmac-sha256":
+        return hmac.new(key, text, hashlib.sha256).hexdigest().upper()
+    raise ValueError(f"unknown Qimen sign_method {method!r}; use one of {', '.join(QIMEN_SIGN_METHODS)}")

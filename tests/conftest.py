@@ -1,0 +1,69 @@
+"""Shared fixtures: offscreen Qt, a fresh SQLite file and an in-memory keyring per test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+if not os.environ.get("QT_QPA_PLATFORM"):
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+import keyring
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from core import i18n, store  # noqa: E402
+from core.memory_keyring import MemoryKeyring  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _language():
+    i18n.set_language("zh_CN")
+    yield
+    i18n.set_language("zh_CN")
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    path = tmp_path / "data"
+    path.mkdir()
+    return path
+
+
+@pytest.fixture
+def db(data_dir: Path):
+    """A real SQLite file bound for this test."""
+    database = store.open_database(store_path(data_dir))
+    yield database
+    store.close_database()
+
+
+def store_path(directory: Path) -> Path:
+    from core.paths import database_path
+
+    return database_path(directory)
+
+
+@pytest.fixture
+def child_env(tmp_path: Path, data_dir: Path) -> dict[str, str]:
+    """Environment for running ``main.py`` in a child process with a file-backed test keyring."""
+    env = dict(os.environ)
+    env["PYTHON_KEYRING_BACKEND"] = "tests.support.file_keyring.TestFileKeyring"
+    env["RETURNSYNC_TEST_KEYRING"] = str(tmp_path / "keyring.json")
+    env["RETURNSYNC_HOME"] = str(data_dir)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env["PYTHONIOENCODING"] = "utf-8"
+    return env
