@@ -1,0 +1,138 @@
+"""Parsing of 退货单 records: every drift of SPEC §2.5."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.returns import InvalidRecord, parse_return, to_bool, to_datetime, to_decimal, to_text
+
+SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "return-get-response.json"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2, Decimal("2")),
+        (2.0, Decimal("2.0")),
+        ("2", Decimal("2")),
+        ("146.0000", Decimal("146.0000")),
+        ("0", Decimal("0")),
+        (146.1, Decimal("146.1")),
+        (0.1, Decimal("0.1")),
+        (" 1,234.50 ", Decimal("1234.50")),
+        (None, None),
+        ("", None),
+        ("null", None),
+        ("abc", None),
+        ("NaN", None),
+        ("Infinity", None),
+        (True, None),
+    ],
+)
+def test_to_decimal(value, expected):
+    result = to_decimal(value)
+    assert result == expected
+    if expected is not None:
+        assert isinstance(result, Decimal)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), (False, False), (1, True), (0, False), ("1", True), ("0", False), ("true", True),
+     ("false", False), (None, False), ("", False), ("2", True), (1.0, True)],
+)
+def test_to_bool(value, expected):
+    assert to_bool(value) is expected
+
+
+def test_to_bool_default_for_missing():
+    assert to_bool(None, default=True) is True
+    assert to_bool("", default=True) is True
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2021-03-09 10:00:12", datetime(2021, 3, 9, 10, 0, 12)),
+        ("2021-03-09T10:00:12", datetime(2021, 3, 9, 10, 0, 12)),
+        ("2021-03-09 10:00:12.0", datetime(2021, 3, 9, 10, 0, 12)),
+        ("2021-03-09", datetime(2021, 3, 9)),
+        (None, None),
+        ("", None),
+        ("yesterday", None),
+    ],
+)
+def test_to_datetime(value, expected):
+    assert to_datetime(value) == expected
+
+
+def test_ids_stay_exact_text():
+    assert to_text(315677284382) == "315677284382"
+    assert to_text(12345678901234567890) == "12345678901234567890"
+    assert to_text("315677282722") == "315677282722"
+    assert to_text(None) == ""
+
+
+def test_real_sample_is_parsed():
+    raw = json.loads(SAMPLE.read_text("utf-8"))["tradeReturns"][0]
+    order = parse_return(raw)
+    assert order.code == "RGO315677282722"
+    assert order.id == "315677282722"
+    assert order.cancel is True
+    assert order.receive is False and order.approve is False
+    assert order.receive_date is None
+    assert order.create_date == datetime(2021, 3, 9, 10, 0, 12)
+    (line,) = order.lines
+    assert line.price == Decimal("146.0000") and line.amount == Decimal("292.0000")
+    assert line.qty == Decimal(2) and line.real_in == Decimal(0)
+    assert line.sku_code == "" and line.item_code == ""
+    assert line.is_gift is False
+    assert order.payments[0]["payment"] == 292
+    assert order.raw["platform_status"] == "退换货/退款成功"  # unlisted fields are kept
+
+
+def test_payments_under_details_are_collected():
+    raw = {"code": "R1", "details": [{"qty": 1, "payments": [{"payment": "9.90"}]}], "payments": None}
+    assert parse_return(raw).payments == ({"payment": "9.90"},)
+
+
+def test_null_lists_and_fields():
+    order = parse_return({"code": "R2", "details": None, "payments": None, "shop_code": None, "cancel": None})
+    assert order.lines == () and order.payments == ()
+    assert order.shop_code == "" and order.cancel is False
+
+
+def test_numeric_code_becomes_text():
+    assert parse_return({"code": 123456789012}).code == "123456789012"
+
+
+@pytest.mark.parametrize("raw", [{}, {"code": None}, {"code": "  "}, []])
+def test_record_without_code_is_refused(raw):
+    with pytest.raises(InvalidRecord):
+        parse_return(raw)
+
+
+_number_forms = st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=False).flatmap(
+    lambda d: st.sampled_from([str(d), d, float(d) if abs(d) < 10**6 else str(d)])
+)
+
+
+@given(_number_forms)
+def test_to_decimal_never_returns_float(value):
+    result = to_decimal(value)
+    assert isinstance(result, Decimal)
+
+
+@given(st.integers(min_value=10**11, max_value=10**18))
+def test_big_ids_survive_json_round_trip(big_id):
+    raw = json.loads(json.dumps({"code": "R", "id": big_id, "details": [{"item_id": big_id}]}))
+    order = parse_return(raw)
+    assert order.id == str(big_id)
+    assert order.lines[0].item_id == str(big_id)
