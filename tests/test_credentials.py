@@ -1,0 +1,81 @@
+"""Credentials live in the keyring only; failures read as sentences, never tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import keyring
+import pytest
+from keyring.backend import KeyringBackend
+from keyring.errors import KeyringLocked, NoKeyringError
+
+from core import credentials
+from core.errors import CredentialsError
+
+
+def test_store_load_and_check(memory_keyring):
+    credentials.store("guanyi", {"appkey": "100001", "sessionkey": "s", "secret": "x"})
+    assert credentials.require("guanyi")["appkey"] == "100001"
+    report = credentials.check()
+    assert report["guanyi"] == {"present": True, "complete": True, "fields": ["appkey", "secret", "sessionkey"]}
+    assert report["qimen"]["present"] is False
+    assert "x" not in json.dumps(report["guanyi"]["fields"])
+
+
+def test_require_names_missing_fields_and_the_command():
+    credentials.store("qimen", {"app_key": "1"})
+    with pytest.raises(CredentialsError) as info:
+        credentials.require("qimen")
+    assert "secret" in str(info.value) and "credentials set qimen" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [("guanyi", "not json"), ("guanyi", '["a"]'), ("guanyi", '{"appkey": "1"}'),
+     ("qimen", '{"app_key": "1", "secret": "s", "colour": "red"}')],
+)
+def test_parse_input_refuses_wrong_objects(kind, text):
+    with pytest.raises(CredentialsError):
+        credentials.parse_input(kind, text)
+
+
+def test_jingcheng_fields_follow_auth_mode():
+    assert credentials.parse_input("jingcheng", '{"user": "u", "password": "p"}', "basic") == {
+        "user": "u", "password": "p"}
+    with pytest.raises(CredentialsError):
+        credentials.parse_input("jingcheng", '{"user": "u"}', "basic")
+
+
+class _Broken(KeyringBackend):
+    priority = 0
+
+    def __init__(self, exc):
+        super().__init__()
+        self.exc = exc
+
+    def get_password(self, service, username):
+        raise self.exc
+
+    def set_password(self, service, username, password):
+        raise self.exc
+
+    def delete_password(self, service, username):
+        raise self.exc
+
+
+def test_no_backend_is_a_plain_message():
+    keyring.set_keyring(_Broken(NoKeyringError("No recommended backend")))
+    with pytest.raises(CredentialsError) as info:
+        credentials.store("guanyi", {"appkey": "1", "sessionkey": "2", "secret": "3"})
+    assert "钥匙串" in str(info.value) and "PYTHON_KEYRING_BACKEND" in str(info.value)
+
+
+def test_locked_keyring_is_a_plain_message():
+    keyring.set_keyring(_Broken(KeyringLocked("locked")))
+    with pytest.raises(CredentialsError, match="解锁"):
+        credentials.load("guanyi")
+
+
+def test_delete_of_missing_entry_is_quiet():
+    credentials.delete("guanyi")
+    assert credentials.load("guanyi") is None
