@@ -71,6 +71,12 @@ class LedgerEntry(BaseModel):
     sheet_hash = pw.CharField(null=True)
     updated_at = pw.DateTimeField()
     posted_at = pw.DateTimeField(null=True)
+    # Who holds (or last held) the "sending" claim, so start-up recovery can tell a crashed
+    # sender from one still waiting for 精诚's reply in another process.
+    claimed_by = pw.CharField(null=True)  # per-process random token
+    claimed_pid = pw.IntegerField(null=True)
+    claimed_host = pw.CharField(null=True)
+    claimed_at = pw.DateTimeField(null=True)
 
 
 class SyncLog(BaseModel):
