@@ -1,0 +1,250 @@
+"""The value tables to and from CSV files, as Chinese Excel reads and writes them (SPEC §4, §10).
+
+The format: one file per table, a header row, then one row per code.
+
+============  ==============================  ==============================
+table         Chinese header                  English header
+============  ==============================  ==============================
+shops         店铺编码, 客户编码, 客户名称      shop_code, customer_code, customer_name
+goods         商品编码, 精诚商品ID              code, goods_id
+============  ==============================  ==============================
+
+Reading: header names are matched ignoring case, spaces, ``_`` and ``-`` (so ``Shop Code``,
+``CustomerCode`` and ``GoodsID`` are understood too), in any order; 客户名称 may be left out.
+Blank rows and empty extra columns (Excel leaves both) are ignored. The encoding is UTF-8 with or
+without BOM, or GBK/GB18030 as a Chinese Excel saves "CSV (逗号分隔)". A cell that an export made
+inert (``'=…``) is read back without its quote mark, so export → edit → import keeps every code.
+Every row is checked before anything is written; one bad row and nothing is imported.
+
+Writing: UTF-8 with BOM, the header in the UI language, through :func:`core.export.write_csv`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from core.errors import ConfigError
+from core.export import FORMULA_STARTS, write_csv
+from core.i18n import t
+from core.store import write_log
+from core.valuetables import Changes, Table, apply_rows, check_row, list_rows
+
+# How many problems an error lists before "and N more": enough to fix a file in one pass.
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int
+    zh: str
+    en: str
+
+
+class BadRows(ConfigError):
+    """A file that cannot be imported; ``problems`` names each bad line, nothing was written."""
+
+    def __init__(self, table: Table, path: Path, problems: list[Problem]) -> None:
+        self.problems = problems
+        shown = problems[:MAX_LISTED]
+        more = len(problems) - len(shown)
+        zh = "；".join(f"第 {p.line} 行：{p.zh}" for p in shown) + (f"；另有 {more} 处问题" if more else "")
+        en = "; ".join(f"line {p.line}: {p.en}" for p in shown) + (f"; and {more} more" if more else "")
+        super().__init__(
+            f"{path} 未导入{table.zh}，表中内容未作任何改动。{zh}。",
+            f"{path} was not imported into the {table.en}; nothing in it was changed. {en}.",
+        )
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    rows: int
+    encoding: str
+    changes: Changes
+
+
+def import_csv(table: Table, path: str | os.PathLike, *, replace: bool = False) -> ImportResult:
+    """Read ``path`` into ``table``: merge (upsert by code) or, with ``replace``, make the table the file.
+
+    Raises :class:`BadRows` (a :class:`ConfigError`) naming the bad lines, or :class:`ConfigError`
+    for a file that cannot be read; in both cases the table is unchanged and the failure is logged.
+    """
+    started = time.monotonic()
+    source = Path(path)
+    mode = t("替换", "replace") if replace else t("合并", "merge")
+    try:
+        text, encoding = _read_text(source)
+        rows = _parse(table, source, text)
+        changes = apply_rows(table, rows, replace=replace)
+    except ConfigError as exc:
+        write_log(
+            "import",
+            "failed",
+            t(f"{table.zh}（{mode}）：{exc}", f"{table.en} ({mode}): {exc}"),
+            duration_ms=_ms_since(started),
+        )
+        raise
+    write_log(
+        "import",
+        "ok",
+        t(
+            f"{table.zh} ← {source}（{mode}，{encoding}）：{len(rows)} 行，新增 {changes.added}，"
+            f"修改 {changes.changed}，未变 {changes.unchanged}，删除 {changes.removed}",
+            f"{table.en} <- {source} ({mode}, {encoding}): {len(rows)} rows, {changes.added} added, "
+            f"{changes.changed} changed, {changes.unchanged} unchanged, {changes.removed} removed",
+        ),
+        duration_ms=_ms_since(started),
+    )
+    return ImportResult(rows=len(rows), encoding=encoding, changes=changes)
+
+
+def export_csv(table: Table, path: str | os.PathLike) -> int:
+    """Write every row of ``table`` to ``path`` in the import format; return the number of rows."""
+    started = time.monotonic()
+    header = [t(column.zh, column.name) for column in table.columns]
+    names = [column.name for column in table.columns]
+    try:
+        count = write_csv(path, header, ([row[n] for n in names] for row in list_rows(table)))
+    except ConfigError as exc:
+        write_log(
+            "export",
+            "failed",
+            t(f"{table.zh} → {path}：{exc}", f"{table.en} -> {path}: {exc}"),
+            duration_ms=_ms_since(started),
+        )
+        raise
+    write_log(
+        "export",
+        "ok",
+        t(f"{table.zh} → {path}：{count} 行", f"{table.en} -> {path}: {count} rows"),
+        duration_ms=_ms_since(started),
+    )
+    return count
+
+
+def _read_text(path: Path) -> tuple[str, str]:
+    """The file's text and the name of the encoding it was read in."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"无法读取文件 {path}：{exc.strerror or exc}。",
+            f"Cannot read {path}: {exc.strerror or exc}.",
+        ) from exc
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ConfigError(
+            f"{path} 是 UTF-16（Excel 的“Unicode 文本”）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
+            f"{path} is UTF-16 (Excel's 'Unicode Text'). In Excel, save it as 'CSV UTF-8 (Comma delimited)'.",
+        )
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = [("utf-8-sig", "UTF-8 (BOM)")]
+    else:
+        # Strict UTF-8 almost never accepts GBK Chinese by accident; GB18030 is the superset of the
+        # GBK a Chinese Excel writes for "CSV (逗号分隔)".
+        candidates = [("utf-8", "UTF-8"), ("gb18030", "GBK")]
+    for codec, name in candidates:
+        try:
+            return data.decode(codec), name
+        except UnicodeDecodeError:
+            continue
+    raise ConfigError(
+        f"{path} 不是 UTF-8 或 GBK 编码的 CSV 文件。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
+        f"{path} is not a CSV file in UTF-8 or GBK. In Excel, save it as 'CSV UTF-8 (Comma delimited)'.",
+    )
+
+
+def _normalise(header: str) -> str:
+    return "".join(ch for ch in header.strip().casefold() if ch not in " _-\u3000")
+
+
+def _uninert(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+
+
+def _parse(table: Table, path: Path, text: str) -> list[dict[str, str]]:
+    """Every data row, checked; raises :class:`BadRows` listing all problems."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    problems: list[Problem] = []
+    rows: list[dict[str, str]] = []
+    first_line: dict[str, int] = {}
+    positions: dict[str, int] | None = None
+    width = 0
+    line = 1
+    try:
+        for cells in reader:
+            # reader.line_num is the record's last line; a quoted cell may span several.
+            start, line = line, reader.line_num + 1
+            if not any(cell.strip() for cell in cells):
+                continue
+            if positions is None:
+                positions = _header(table, path, start, cells)
+                width = max(positions.values()) + 1
+                continue
+            if any(cell.strip() for cell in cells[width:]):
+                problems.append(Problem(start, f"有 {len(cells)} 列，多于表头的 {width} 列",
+                                        f"has {len(cells)} cells, more than the {width} of the header"))
+                continue
+            values = {name: _uninert(cells[i]) if i < len(cells) else "" for name, i in positions.items()}
+            row, row_problems = check_row(table, values)
+            problems.extend(Problem(start, zh, en) for zh, en in row_problems)
+            key = row[table.key.name]
+            if key and key in first_line:
+                problems.append(Problem(
+                    start,
+                    f"{table.key.zh}“{key}”重复（第 {first_line[key]} 行已有）",
+                    f"{table.key.en} '{key}' appears twice (first on line {first_line[key]})",
+                ))
+            elif key:
+                first_line[key] = start
+            if not row_problems:
+                rows.append(row)
+    except csv.Error as exc:
+        problems.append(Problem(line, f"无法按 CSV 读取（{exc}）", f"not readable as CSV ({exc})"))
+    if positions is None and not problems:
+        raise ConfigError(f"{path} 是空文件，没有可导入的内容。", f"{path} is empty; there is nothing to import.")
+    if problems:
+        raise BadRows(table, path, problems)
+    if not rows:
+        raise ConfigError(
+            f"{path} 只有表头，没有数据行；未作任何改动。",
+            f"{path} has a header but no rows; nothing was changed.",
+        )
+    return rows
+
+
+def _header(table: Table, path: Path, line: int, cells: list[str]) -> dict[str, int]:
+    """Column name → position in the row, from the header row."""
+    accepted = {
+        _normalise(name): column.name
+        for column in table.columns
+        for name in (column.zh, column.name, column.en)
+    }
+    positions: dict[str, int] = {}
+    problems = []
+    for i, cell in enumerate(cells):
+        if not cell.strip():
+            continue
+        name = accepted.get(_normalise(cell))
+        if name is None:
+            problems.append(Problem(line, f"不认识的列名“{cell.strip()}”", f"unknown column '{cell.strip()}'"))
+        elif name in positions:
+            problems.append(Problem(line, f"列“{cell.strip()}”出现两次", f"column '{cell.strip()}' appears twice"))
+        else:
+            positions[name] = i
+    for column in table.columns:
+        if column.required and column.name not in positions:
+            problems.append(Problem(line, f"缺少列“{column.zh}”（{column.name}）",
+                                    f"missing column '{column.name}' ({column.zh})"))
+    if problems:
+        expected = ", ".join(f"{c.zh}/{c.name}" for c in table.columns)
+        problems.append(Problem(line, f"表头应为：{expected}", f"the header should be: {expected}"))
+        raise BadRows(table, path, problems)
+    return positions
+
+
+def _ms_since(started: float) -> int:
+    return round((time.monotonic() - started) * 1000)
