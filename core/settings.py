@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from core.date_pattern import is_date_pattern
 from core.errors import ConfigError
 from core.i18n import t
+from core.remark_template import is_template
 from core.store import Setting, db
 
 
@@ -87,7 +89,7 @@ KEYS: dict[str, Key] = {
         Key("jingcheng.read_timeout", "30", "精诚读取超时（秒）", "Jingcheng read timeout (s)",
             check=_positive_number),
         Key("mapping.date_source", "receive", "单据日期来源", "SheetDate source", ("receive", "create")),
-        Key("mapping.date_format", "yyyy-MM-dd", "单据日期格式", "SheetDate format"),
+        Key("mapping.date_format", "yyyy-MM-dd", "单据日期格式", "SheetDate format", check=is_date_pattern),
         Key("mapping.qty_source", "real_in", "数量来源", "Quantity source", ("real_in", "qty")),
         Key("mapping.price_source", "price", "单价来源", "Price source", ("price", "after_discount")),
         Key("mapping.goods_code", "sku_then_item", "商品编码来源", "Goods code source",
@@ -96,7 +98,7 @@ KEYS: dict[str, Key] = {
         Key("mapping.sign", "positive", "红单数字符号", "Sign of numbers on a red sheet", ("positive", "negative")),
         Key("mapping.gifts", "keep", "赠品行", "Gift lines", ("keep", "drop")),
         Key("mapping.remark_template", "管易退货单 {code} 平台单号 {platform_code} {reason}", "备注模板",
-            "Remark template"),
+            "Remark template", check=is_template),
         Key("mapping.remark_length", "200", "备注最大长度", "Remark maximum length", check=_positive_int),
     ]
 }

@@ -1,0 +1,422 @@
+"""One 管易云 退货单 → one 精诚 sheet (SPEC §4), with the problems a shop accountant must see.
+
+:func:`map_return` applies the :class:`MappingRules` (one field per ``mapping.*`` setting) and the value
+tables, and returns the sheet with its blocking problems and warnings. It never raises for a return,
+however drifted: what cannot be mapped becomes a blocking problem with a reason.
+
+Decisions where SPEC §4 is silent:
+
+- Line numbers in messages are positions in the 管易云 ``details`` list (1-based), so they match what the
+  accountant sees in 管易云 even when lines are left out of the sheet.
+- ``date_source=create`` takes ``create_date`` only; the default ``receive`` falls back to ``create_date``.
+- ``price_source=after_discount`` divides ``amount_after`` by the line's ``qty`` (the quantity that amount was
+  for), not by the received quantity; a ``qty`` of 0 or none blocks the line (no price can be derived).
+- ``sign=negative`` negates quantities and amounts (line and header); prices stay positive, so a line's
+  Amo is still Qua × Price.
+- The amount check compares a line's Amo with the amount its price came from (``amount``, or
+  ``amount_after`` with the after-discount price). A partial receipt therefore warns, on purpose: the
+  sheet carries less money than the refund.
+- A quantity must be below 10¹² with at most 6 decimals and a price or amount below 10¹²; beyond that the
+  line is blocked as implausible, rather than rounding a quantity or sending a number 精诚 cannot hold.
+- ``remark_length`` cuts the line remarks too, as it is the one remark limit the user sets.
+- ``sheet`` is ``None`` when no line can be sent (nothing received, or every line unusable); otherwise a
+  sheet is built even when blocked, for the preview, from the lines whose numbers are known.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import Literal
+
+from core import settings
+from core.date_pattern import check_date_pattern, format_date
+from core.decimal_text import amount_text, price_text, quantity_text, round_amount, round_price
+from core.errors import ConfigError
+from core.i18n import t
+from core.remark_template import PLACEHOLDERS, check_template, collapse, cut, render
+from core.returns import ReturnLine, ReturnOrder
+from core.sheet import Sheet, SheetLine
+from core.valuetables import ValueTables
+
+GIFT_PREFIX = "赠品"
+_TOLERANCE = Decimal("0.01")
+_MAX_ADJUSTED = 11  # numbers below 10**12
+_MAX_QUANTITY_PLACES = 6
+# The range checks bound every operand to 18 digits, so products and sums are exact at this precision; the one
+# division (after-discount price) is rounded here far below the 4th decimal, and a quotient of two such numbers
+# cannot sit that close to a half-way point without being on it, so the half-up rounding after it is exact too.
+_ARITHMETIC = Context(prec=60, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a return cannot be posted (blocking) or what the accountant should look at (warning)."""
+
+    code: str
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return t(self.zh, self.en)
+
+
+def _key(name: str) -> settings.Key:
+    return settings.KEYS[f"mapping.{name}"]
+
+
+@dataclass(frozen=True)
+class MappingRules:
+    """The ``mapping.*`` settings, typed; the defaults are those of the settings table (SPEC §4)."""
+
+    date_source: Literal["receive", "create"] = _key("date_source").default  # type: ignore[assignment]
+    date_format: str = _key("date_format").default
+    qty_source: Literal["real_in", "qty"] = _key("qty_source").default  # type: ignore[assignment]
+    price_source: Literal["price", "after_discount"] = _key("price_source").default  # type: ignore[assignment]
+    goods_code: Literal["sku_then_item", "item_code"] = _key("goods_code").default  # type: ignore[assignment]
+    red_value: str = _key("red_value").default
+    sign: Literal["positive", "negative"] = _key("sign").default  # type: ignore[assignment]
+    gifts: Literal["keep", "drop"] = _key("gifts").default  # type: ignore[assignment]
+    remark_template: str = _key("remark_template").default
+    remark_length: int = field(default=int(_key("remark_length").default))
+
+    def __post_init__(self) -> None:
+        # Refuse bad rules when they are built, so map_return only meets data problems.
+        for rule in fields(self):
+            choices = _key(rule.name).choices
+            if choices and getattr(self, rule.name) not in choices:
+                raise ConfigError(
+                    f"设置 mapping.{rule.name} 只能取：{'、'.join(choices)}（现为“{getattr(self, rule.name)}”）。",
+                    f"The setting mapping.{rule.name} takes one of: {', '.join(choices)} "
+                    f"(it is '{getattr(self, rule.name)}').",
+                )
+        if not self.red_value.strip():
+            # A blank RedBlue could book the return as a blue (sales) sheet in 精诚.
+            raise ConfigError("设置 mapping.red_value（红单的 RedBlue 值）不能为空。",
+                              "The setting mapping.red_value (RedBlue of a red sheet) must not be empty.")
+        if self.remark_length < 1:
+            raise ConfigError(
+                f"设置 mapping.remark_length 必须是正整数（现为 {self.remark_length}）。",
+                f"The setting mapping.remark_length must be a positive whole number (it is {self.remark_length}).",
+            )
+        check_date_pattern(self.date_format)
+        check_template(self.remark_template)
+
+    @classmethod
+    def from_settings(cls) -> MappingRules:
+        """The rules as currently set (needs a bound database)."""
+        values: dict[str, object] = {rule.name: settings.get(f"mapping.{rule.name}") for rule in fields(cls)}
+        values["remark_length"] = settings.get_int("mapping.remark_length")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class MappedReturn:
+    order: ReturnOrder
+    sheet: Sheet | None
+    blocking: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+    @property
+    def ready(self) -> bool:
+        return self.sheet is not None and not self.blocking
+
+
+# --- messages ------------------------------------------------------------------------------------------------
+
+
+def _line_zh(number: int, goods: str) -> str:
+    return f"第 {number} 行（商品 {goods}）" if goods else f"第 {number} 行（无商品编码）"
+
+
+def _line_en(number: int, goods: str) -> str:
+    return f"Line {number} (item {goods})" if goods else f"Line {number} (no item code)"
+
+
+_QTY_FIELD = {"real_in": ("实际入库数（real_in）", "received quantity (real_in)"),
+              "qty": ("待入库数（qty）", "quantity (qty)")}
+
+
+# --- the mapping ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Line:
+    """A source line on its way to the sheet."""
+
+    number: int
+    source: ReturnLine
+    code: str
+    goods_id: str
+    quantity: Decimal | None = None
+    price: Decimal | None = None
+
+
+def _goods_code(line: ReturnLine, rules: MappingRules) -> str:
+    if rules.goods_code == "item_code":
+        return line.item_code
+    return line.sku_code or line.item_code
+
+
+def _out_of_range(value: Decimal, max_places: int | None = None) -> bool:
+    if value.is_zero():
+        return False
+    if value.adjusted() > _MAX_ADJUSTED:
+        return True
+    if max_places is None:
+        return False
+    _, digits, exponent = value.as_tuple()
+    trailing_zeros = len("".join(map(str, digits))) - len("".join(map(str, digits)).rstrip("0"))
+    return -(int(exponent) + trailing_zeros) > max_places
+
+
+def _raw_text(line: ReturnLine, name: str) -> str:
+    return str(line.raw.get(name))
+
+
+class _Mapper:
+    """The state of one mapping: problems found so far, in the order a reader meets them."""
+
+    def __init__(self, order: ReturnOrder, rules: MappingRules, tables: ValueTables) -> None:
+        self.order = order
+        self.rules = rules
+        self.tables = tables
+        self.blocking: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def block(self, code: str, zh: str, en: str) -> None:
+        self.blocking.append(Problem(code, zh, en))
+
+    def warn(self, code: str, zh: str, en: str) -> None:
+        self.warnings.append(Problem(code, zh, en))
+
+    def run(self) -> MappedReturn:
+        order = self.order
+        if order.cancel:
+            self.block("cancelled", "该退货单已在管易云中作废（取消），不能推送。",
+                       "This return was cancelled in Guanyi and cannot be posted.")
+        if not order.code:
+            self.block("empty_sheet_id", "退货单没有单据编号（code），无法作为精诚单据编号。",
+                       "The return has no code, so it has no Jingcheng SheetID.")
+        sheet_date = self.sheet_date()
+        customer_code, customer_name = self.customer()
+        lines = self.lines()
+        self.check_amounts(lines)
+        sendable = [line for line in lines if line.quantity is not None and line.price is not None]
+        if not sendable:
+            return MappedReturn(order, None, tuple(self.blocking), tuple(self.warnings))
+        signed = [self.signed(line) for line in sendable]
+        sheet = Sheet(
+            sheet_id=order.code,
+            sheet_date=sheet_date,
+            customer_code=customer_code,
+            customer_name=customer_name,
+            red_blue=self.rules.red_value,
+            qua=quantity_text(sum((quantity for quantity, _ in signed), Decimal(0))),
+            amo=amount_text(sum((amount for _, amount in signed), Decimal(0))),
+            remark=render(self.rules.remark_template, self.template_values(), self.rules.remark_length),
+            items=tuple(self.sheet_line(line, *numbers) for line, numbers in zip(sendable, signed, strict=True)),
+        )
+        return MappedReturn(order, sheet, tuple(self.blocking), tuple(self.warnings))
+
+    # header
+
+    def sheet_date(self) -> str:
+        order = self.order
+        when = order.create_date if self.rules.date_source == "create" else order.receive_date or order.create_date
+        if when is None:
+            if self.rules.date_source == "create":
+                self.block("empty_date", "创建时间为空，无法确定单据日期。",
+                           "The creation date is empty, so there is no SheetDate.")
+            else:
+                self.block("empty_date", "入库时间和创建时间都为空，无法确定单据日期。",
+                           "Both the receive date and the creation date are empty, so there is no SheetDate.")
+            return ""
+        return format_date(when.date(), self.rules.date_format)
+
+    def customer(self) -> tuple[str, str]:
+        order = self.order
+        entry = self.tables.shops.get(order.shop_code) if order.shop_code else None
+        if not order.shop_code:
+            self.block("empty_customer", "退货单没有店铺编码（shop_code），无法确定精诚客户编码。",
+                       "The return has no shop code, so there is no Jingcheng CustomerCode.")
+            return "", order.shop_name
+        if entry is None or not entry.code:
+            shop = f"{order.shop_code}（{order.shop_name}）" if order.shop_name else f"{order.shop_code} "
+            shop_en = f"{order.shop_code} ({order.shop_name})" if order.shop_name else order.shop_code
+            self.warn("unknown_shop", f"店铺 {shop}不在店铺对照表中，客户编码直接使用店铺编码 {order.shop_code}。",
+                      f"Shop {shop_en} is not in the shop table; the shop code {order.shop_code} is used as the "
+                      "CustomerCode.")
+            return order.shop_code, (entry.name if entry and entry.name else order.shop_name)
+        return entry.code, entry.name or order.shop_name
+
+    def template_values(self) -> dict[str, str]:
+        return {name: str(getattr(self.order, name)) for name in PLACEHOLDERS}
+
+    # lines
+
+    def lines(self) -> list[_Line]:
+        """The lines that go on the sheet, with quantity and price where they are usable."""
+        rules = self.rules
+        qty_zh, qty_en = _QTY_FIELD[rules.qty_source]
+        received, unusable, gifts = 0, 0, []
+        kept: list[_Line] = []
+        for number, source in enumerate(self.order.lines, start=1):
+            code = _goods_code(source, rules)
+            # An empty cell in the goods table means "not mapped", never an empty GoodsID.
+            line = _Line(number, source, code, self.tables.goods.get(code) or code)
+            where_zh, where_en = _line_zh(number, line.code), _line_en(number, line.code)
+            quantity = source.real_in if rules.qty_source == "real_in" else source.qty
+            if quantity is None:
+                unusable += 1
+                self.block("missing_quantity", f"{where_zh}缺少{qty_zh}，无法确定数量。",
+                           f"{where_en} has no {qty_en}, so its quantity is unknown.")
+                continue
+            if _out_of_range(quantity, _MAX_QUANTITY_PLACES):
+                unusable += 1
+                raw = _raw_text(source, rules.qty_source)
+                self.block("implausible_number",
+                           f"{where_zh}的{qty_zh}“{raw}”无法使用（数值过大或小数位过多），请在管易云中核对。",
+                           f"{where_en}: the {qty_en} '{raw}' cannot be used (too large or too many decimals); "
+                           "please check it in Guanyi.")
+                continue
+            if quantity < 0:
+                unusable += 1
+                self.block("negative_quantity", f"{where_zh}的{qty_zh}为负数：{quantity_text(quantity)}。",
+                           f"{where_en} has a negative {qty_en}: {quantity_text(quantity)}.")
+                continue
+            if quantity == 0:
+                continue
+            received += 1
+            if source.is_gift:
+                gifts.append(number)
+                if rules.gifts == "drop":
+                    continue
+            line.quantity = quantity
+            line.price = self.line_price(line, where_zh, where_en)
+            if not line.code:
+                which = "item_code" if rules.goods_code == "item_code" else "sku_code 与 item_code 都"
+                which_en = "item_code is" if rules.goods_code == "item_code" else "sku_code and item_code are"
+                self.block("empty_goods_id", f"{where_zh}没有商品编码（{which}为空），无法确定精诚商品编号。",
+                           f"{where_en}: {which_en} empty, so there is no Jingcheng GoodsID.")
+            elif not self.tables.goods.get(line.code):
+                self.warn("unknown_goods", f"{where_zh}不在商品对照表中，精诚商品编号直接使用 {line.code}。",
+                          f"{where_en} is not in the goods table; {line.code} is used as the GoodsID.")
+            kept.append(line)
+        self.gift_warning(gifts)
+        if not received and not unusable:
+            self.block("nothing_received", f"没有可推送的商品：所有明细的{qty_zh}都为 0（或没有明细）。",
+                       f"There is nothing to post: every line's {qty_en} is 0 (or there are no lines).")
+        elif received and not kept and not unusable:
+            self.block("nothing_received", "除赠品外没有可推送的商品，而赠品按设置不推送。",
+                       "There is nothing to post but gift lines, and gift lines are set to be left out.")
+        return kept
+
+    def line_price(self, line: _Line, where_zh: str, where_en: str) -> Decimal | None:
+        source = line.source
+        if self.rules.price_source == "after_discount":
+            if source.amount_after is None:
+                self.block("missing_price", f"{where_zh}缺少让利后金额（amount_after），无法计算单价。",
+                           f"{where_en} has no after-discount amount (amount_after), so its price is unknown.")
+                return None
+            if source.qty is None or source.qty <= 0:
+                self.block("missing_price", f"{where_zh}的待入库数（qty）为 0 或为空，无法由让利后金额计算单价。",
+                           f"{where_en} has no quantity (qty), so no price can be derived from its "
+                           "after-discount amount.")
+                return None
+            if _out_of_range(source.amount_after) or _out_of_range(source.qty, _MAX_QUANTITY_PLACES):
+                self.block("implausible_number",
+                           f"{where_zh}的让利后金额或待入库数无法使用（数值过大或小数位过多），请在管易云中核对。",
+                           f"{where_en}: the after-discount amount or quantity cannot be used (too large or too "
+                           "many decimals); please check it in Guanyi.")
+                return None
+            with localcontext(_ARITHMETIC):
+                price = round_price(source.amount_after / source.qty)
+            name_zh, name_en = "让利后单价", "after-discount price"
+        else:
+            if source.price is None:
+                self.block("missing_price", f"{where_zh}缺少单价（price）。", f"{where_en} has no price.")
+                return None
+            if _out_of_range(source.price):
+                self.block("implausible_number",
+                           f"{where_zh}的单价“{_raw_text(source, 'price')}”无法使用（数值过大），请在管易云中核对。",
+                           f"{where_en}: the price '{_raw_text(source, 'price')}' cannot be used (too large); "
+                           "please check it in Guanyi.")
+                return None
+            price = round_price(source.price)
+            name_zh, name_en = "单价", "price"
+        if price < 0:
+            self.block("negative_price", f"{where_zh}{name_zh}为负数：{price_text(price)}",
+                       f"{where_en} has a negative {name_en}: {price_text(price)}")
+        return price
+
+    def gift_warning(self, gifts: list[int]) -> None:
+        if not gifts:
+            return
+        numbers_zh, numbers_en = "、".join(map(str, gifts)), ", ".join(map(str, gifts))
+        if self.rules.gifts == "drop":
+            self.warn("gift_lines", f"第 {numbers_zh} 行是赠品，已按设置剔除，不推送。",
+                      f"Line(s) {numbers_en} are gifts and are left out, as set.")
+        else:
+            self.warn("gift_lines", f"第 {numbers_zh} 行是赠品，已保留，明细备注前加“{GIFT_PREFIX}”。",
+                      f"Line(s) {numbers_en} are gifts; they are kept, their remark starting with '{GIFT_PREFIX}'.")
+
+    def signed(self, line: _Line) -> tuple[Decimal, Decimal]:
+        """The signed quantity and amount of a line that goes on the sheet."""
+        assert line.quantity is not None and line.price is not None
+        with localcontext(_ARITHMETIC):
+            amount = round_amount(line.quantity * line.price)
+        if self.rules.sign == "negative":
+            return -line.quantity, -amount
+        return line.quantity, amount
+
+    def sheet_line(self, line: _Line, quantity: Decimal, amount: Decimal) -> SheetLine:
+        assert line.price is not None
+        note = f"{GIFT_PREFIX} {line.source.note}" if line.source.is_gift else line.source.note
+        return SheetLine(
+            qua=quantity_text(quantity),
+            goods_id=line.goods_id,
+            price=price_text(line.price),
+            amo=amount_text(amount),
+            remark=cut(collapse(note), self.rules.remark_length),
+        )
+
+    def check_amounts(self, lines: list[_Line]) -> None:
+        """Warn where the sheet carries a different amount than 管易云 shows for the line (or the return)."""
+        after = self.rules.price_source == "after_discount"
+        mapped_total, source_total, line_warned, compared = Decimal(0), Decimal(0), False, False
+        for line in lines:
+            source_amount = line.source.amount_after if after else line.source.amount
+            if line.quantity is None or line.price is None or source_amount is None or _out_of_range(source_amount):
+                continue
+            with localcontext(_ARITHMETIC):
+                mapped = round_amount(line.quantity * line.price)
+                difference = mapped - source_amount
+                mapped_total += mapped
+                source_total += source_amount
+            compared = True
+            if difference.copy_abs() > _TOLERANCE:
+                line_warned = True
+                where_zh, where_en = _line_zh(line.number, line.code), _line_en(line.number, line.code)
+                self.warn("amount_differs",
+                          f"{where_zh}按数量 {quantity_text(line.quantity)} × 单价 {price_text(line.price)} 计算的金额 "
+                          f"{amount_text(mapped)} 与管易云金额 {amount_text(source_amount)} 相差 "
+                          f"{amount_text(difference.copy_abs())}。",
+                          f"{where_en}: {quantity_text(line.quantity)} × {price_text(line.price)} = "
+                          f"{amount_text(mapped)}, but Guanyi shows {amount_text(source_amount)} (a difference of "
+                          f"{amount_text(difference.copy_abs())}).")
+        with localcontext(_ARITHMETIC):
+            total_difference = (mapped_total - source_total).copy_abs()
+        if compared and not line_warned and total_difference > _TOLERANCE:
+            self.warn("amount_differs",
+                      f"整单金额 {amount_text(mapped_total)} 与管易云各行金额合计 {amount_text(source_total)} 相差 "
+                      f"{amount_text(total_difference)}（各行舍入累积所致）。",
+                      f"The sheet's amount {amount_text(mapped_total)} differs from Guanyi's total of the lines "
+                      f"{amount_text(source_total)} by {amount_text(total_difference)} (rounding adds up over "
+                      "the lines).")
+
+
+def map_return(order: ReturnOrder, rules: MappingRules, tables: ValueTables) -> MappedReturn:
+    """The 精诚 sheet for ``order`` with its blocking problems and warnings; never raises for bad data."""
+    return _Mapper(order, rules, tables).run()
+

@@ -1,0 +1,92 @@
+"""The sheet Remark template (SPEC §4), default ``管易退货单 {code} 平台单号 {platform_code} {reason}``.
+
+Rules, in order:
+
+1. ``{name}`` is replaced by that field of the return; ``{{`` and ``}}`` write a literal brace. A name not in
+   :data:`PLACEHOLDERS`, or a lone brace, is refused with a clear error when the setting is read or
+   changed — never sent literally, where it would go unnoticed in every sheet.
+2. An empty placeholder is dropped together with the words that introduce it: the literal text between
+   it and the previous placeholder (or the start). So with no platform order number the default gives
+   ``管易退货单 RGO1 7天无理由``, not ``管易退货单 RGO1 平台单号 7天无理由``. Closing brackets right after an
+   empty placeholder go too (``原因（{reason}）`` leaves nothing behind). Text after the last placeholder
+   always stays.
+3. Whitespace runs (including newlines inside a value) become one space; the ends are trimmed.
+4. The result is cut to the configured number of characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from core.errors import ConfigError
+
+PLACEHOLDERS = (
+    "code", "id", "reason", "note", "platform_code", "platform_refund_id", "shop_code", "shop_name", "vip_code",
+    "express_name", "express_code", "express_num", "warehousein_code", "warehouseout_code",
+)
+_TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
+_CLOSING = ")）]】」』>》"
+
+
+def _segments(template: str) -> list[tuple[str, str | None]]:
+    """``(literal, placeholder)`` pairs; the last pair's placeholder is ``None`` (the trailing text)."""
+    segments: list[tuple[str, str | None]] = []
+    literal, position = "", 0
+    for match in _TOKEN.finditer(template):
+        literal += template[position:match.start()]
+        position = match.end()
+        token = match.group(0)
+        if token in ("{{", "}}"):
+            literal += token[0]
+        elif match.group(1) is None:
+            raise ConfigError(
+                f"备注模板“{template}”中有不成对的花括号。要写花括号本身，请写 {{{{ 或 }}}}。",
+                f"The remark template '{template}' has an unmatched brace. Write {{{{ or }}}} for a brace itself.",
+            )
+        elif match.group(1).strip() not in PLACEHOLDERS:
+            raise ConfigError(
+                f"备注模板中的“{token}”无法识别。可用的占位符：{'、'.join('{' + p + '}' for p in PLACEHOLDERS)}。",
+                f"'{token}' in the remark template is not known. Placeholders: "
+                f"{', '.join('{' + p + '}' for p in PLACEHOLDERS)}.",
+            )
+        else:
+            segments.append((literal, match.group(1).strip()))
+            literal = ""
+    segments.append((literal + template[position:], None))
+    return segments
+
+
+def check_template(template: str) -> None:
+    """Raise :class:`ConfigError` with a plain-language reason when ``template`` cannot be used."""
+    _segments(template)
+
+
+def is_template(template: str) -> bool:
+    try:
+        _segments(template)
+    except ConfigError:
+        return False
+    return True
+
+
+def collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+def cut(text: str, length: int) -> str:
+    return text[:length].rstrip()
+
+
+def render(template: str, values: Mapping[str, str], length: int) -> str:
+    """The Remark for one return: ``values`` maps every name of :data:`PLACEHOLDERS` to its text."""
+    parts: list[str] = []
+    after_empty = False
+    for literal, name in _segments(template):
+        if after_empty:
+            literal = literal.lstrip(_CLOSING)
+        value = values.get(name, "").strip() if name else ""
+        after_empty = name is not None and not value
+        if name is None or value:
+            parts.append(literal + value)
+    return cut(collapse("".join(parts)), length)
