@@ -1,0 +1,194 @@
+"""The 管易云 simulator: ``gy.erp.trade.return.get`` directly (SPEC §2.1) and behind 奇门 (§2.2).
+
+It is strict where the real service is strict — the direct signature is checked on the exact
+bytes received, so a client that re-serialises its JSON fails here as it would in production —
+and loose where the real service varies: the reply's key order changes and ``flag:null`` comes
+and goes, so a client must parse by key.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import random
+import re
+import threading
+from collections.abc import Callable, Mapping
+from urllib.parse import parse_qsl
+
+from core.sandbox.drift import apply_drift
+from core.sandbox.faults import GUANYI_FAULTS, FaultPlan
+from core.sandbox.generator import ReturnGenerator
+from core.sandbox.httpserver import NoReply, Reply, Request, json_reply
+from core.sandbox.qimen import QimenGateway
+from core.sandbox.query import ParamError, Query, parse_query
+from core.signing import guanyi_sign_text
+
+DIRECT_PATH = "/rest/erp_open"
+QIMEN_PATH = "/router/qm"
+INFO_PATH = "/_sandbox/info"
+METHOD = "gy.erp.trade.return.get"
+
+# The signature is the last member of the object, exactly as the client appended it.
+_SIGN_TAIL = re.compile(r',"sign":"([^"]*)"\}\Z')
+
+
+class _Refusal(Exception):
+    """A Guanyi business failure: ``success:false`` with these texts."""
+
+    def __init__(self, sub_code: str, desc: str, sub_desc: str) -> None:
+        super().__init__(desc)
+        self.sub_code = sub_code
+        self.desc = desc
+        self.sub_desc = sub_desc
+
+
+class GuanyiSimulator:
+    def __init__(
+        self, records: list[dict], generator: ReturnGenerator, credentials: Mapping[str, str],
+        gateway: QimenGateway, seed: int, describe: Callable[[], dict],
+    ) -> None:
+        self.records = records
+        self.faults = FaultPlan(GUANYI_FAULTS, f"guanyi-faults-{seed}")
+        self.request_count = 0
+        self._generator = generator
+        self._credentials = credentials
+        self._gateway = gateway
+        self._describe = describe
+        self._rng = random.Random(f"guanyi-{seed}")
+        self._order_keys: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def matching(self, params: Mapping[str, object]) -> list[dict]:
+        """Every record the filters of ``params`` select, in the order served; paging is ignored."""
+        query = parse_query({k: v for k, v in params.items() if k not in ("page_no", "page_size")})
+        with self._lock:
+            return self._select(query)
+
+    def __call__(self, request: Request) -> Reply | NoReply:
+        if request.method == "GET" and request.path == INFO_PATH:
+            return json_reply(self._describe())
+        if request.path not in (DIRECT_PATH, QIMEN_PATH):
+            return json_reply({"error": "not found"}, status=404)
+        if request.method != "POST":
+            return json_reply({"error": "use POST"}, status=405)
+        with self._lock:
+            self.request_count += 1
+        fault = self.faults.next()
+        if fault is not None and fault != "drift":
+            return self._fault(fault)
+        if request.path == DIRECT_PATH:
+            return json_reply(self._direct(request.body, drift=fault == "drift"))
+        return json_reply({"response": self._via_qimen(request, drift=fault == "drift")})
+
+    def _direct(self, body: bytes, drift: bool) -> dict:
+        try:
+            text = body.decode("utf-8")
+            params = json.loads(text)
+        except ValueError:  # UnicodeDecodeError is a ValueError too
+            return self._failure(_Refusal("isv.invalid-parameter", "PARAM ERR", "请求体必须是UTF-8编码的JSON对象"))
+        if not isinstance(params, dict):
+            return self._failure(_Refusal("isv.invalid-parameter", "PARAM ERR", "请求体必须是UTF-8编码的JSON对象"))
+        try:
+            self._check_keys(params, signed_text=text)
+            if params.get("method") != METHOD:
+                raise _Refusal("isv.invalid-method", "method错误", f"不支持的接口: {params.get('method')}")
+            return self._page(params, drift)
+        except _Refusal as refusal:
+            return self._failure(refusal)
+
+    def _via_qimen(self, request: Request, drift: bool) -> dict:
+        system = dict(parse_qsl(request.query, keep_blank_values=True))
+        try:
+            business = dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
+        except UnicodeDecodeError:
+            return self._gateway.error(47, "Invalid encoding", "请求体必须是UTF-8编码")
+        error = self._gateway.check(system, business)
+        if error is not None:
+            return error
+        try:
+            self._check_keys(business, signed_text=None)  # behind Qimen the gateway signature replaces Guanyi's
+            return self._page(business, drift)
+        except _Refusal as refusal:
+            return self._failure(refusal)
+
+    def _check_keys(self, params: Mapping[str, object], signed_text: str | None) -> None:
+        """Guanyi's own appkey, signature and sessionkey; the descriptions name what was wrong."""
+        if params.get("appkey") != self._credentials["appkey"]:
+            raise _Refusal("isv.invalid-appkey", "appkey错误", f"appkey不存在或已停用: {params.get('appkey')}")
+        if signed_text is not None:
+            tail = _SIGN_TAIL.search(signed_text)
+            if tail is None:
+                raise _Refusal("isv.missing-signature", "sign错误", "缺少sign，或sign不是最后一个参数")
+            unsigned = signed_text[: tail.start()] + "}"
+            if tail.group(1) != guanyi_sign_text(self._credentials["secret"], unsigned):
+                raise _Refusal("isv.invalid-signature", "sign错误", "签名验证失败")
+        if params.get("sessionkey") != self._credentials["sessionkey"]:
+            raise _Refusal("isv.invalid-sessionkey", "sessionkey错误", "sessionkey无效或已过期")
+
+    def _page(self, params: Mapping[str, object], drift: bool) -> dict:
+        try:
+            query = parse_query(params)
+        except ParamError as problem:
+            raise _Refusal("isv.invalid-parameter", "PARAM ERR", str(problem)) from None
+        with self._lock:
+            served = self._select(query)
+            if drift:
+                apply_drift(self.records, query, served, self._order_key, self._generator, self._rng)
+                served = self._select(query)
+            start = (query.page_no - 1) * query.page_size
+            # Copied under the lock: a later drift may change a record while this reply is written.
+            page = copy.deepcopy(served[start : start + query.page_size])
+            return self._success(page, len(served))
+
+    def _select(self, query: Query) -> list[dict]:
+        return sorted((r for r in self.records if query.matches(r)), key=lambda r: self._order_key(r["code"]))
+
+    def _order_key(self, code: str) -> str:
+        """A stable order that is neither by date nor by code, like the real server's."""
+        key = self._order_keys.get(code)
+        if key is None:
+            key = self._order_keys[code] = hashlib.md5(code.encode("utf-8")).hexdigest()
+        return key
+
+    def _success(self, page: list[dict], total: int) -> dict:
+        """The envelope in one of the key orders seen from real tenants; the caller holds the lock."""
+        status = {"success": True, "errorCode": "", "subErrorCode": "", "errorDesc": "", "subErrorDesc": ""}
+        returns: list[dict] | None = page if page or self._rng.random() < 0.7 else None
+        layout = self._rng.randrange(3)
+        if layout == 0:
+            envelope = {**status, "requestMethod": METHOD, "tradeReturns": returns, "total": total}
+        elif layout == 1:
+            envelope = {**status, "requestMethod": METHOD, "flag": None, "total": total, "tradeReturns": returns}
+        else:
+            envelope = {"total": total, "tradeReturns": returns, "requestMethod": METHOD, **status}
+        if layout != 1 and self._rng.random() < 0.3:
+            envelope["flag"] = None
+        return envelope
+
+    def _failure(self, refusal: _Refusal) -> dict:
+        return {
+            "success": False,
+            "errorCode": "-1",
+            "subErrorCode": refusal.sub_code,
+            "errorDesc": refusal.desc,
+            "subErrorDesc": refusal.sub_desc,
+            "requestMethod": METHOD,
+        }
+
+    def _fault(self, kind: str) -> Reply | NoReply:
+        if kind == "http500":
+            return Reply(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html")
+        if kind == "http429":
+            return Reply(429, b"Too Many Requests", "text/plain")
+        if kind == "timeout":
+            return NoReply(hold_seconds=self.faults.timeout_seconds)
+        if kind == "reset":
+            return NoReply(reset=True)
+        # "malformed": a 200 whose body is not JSON — cut short, or a proxy's HTML page.
+        with self._lock:
+            truncated = self._rng.random() < 0.5
+        if truncated:
+            return Reply(200, b'{"success":true,"errorCode":"","tradeReturns":[{"id":3156772', "application/json")
+        return Reply(200, b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>", "text/html")
