@@ -1,0 +1,151 @@
+"""``maps`` and ``log`` end to end: in process through ``main.main`` and in a child process."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+import main
+from core import store
+from core.paths import database_path
+from tests.support.cli import run_cli
+
+
+def _cli(data_dir: Path, capsys, *args: str) -> tuple[int, str, str]:
+    try:
+        code = main.main(["--data-dir", str(data_dir), *args])
+    except SystemExit as exc:  # argparse's usage errors
+        code = exc.code
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _json(data_dir: Path, capsys, *args: str) -> dict:
+    code, out, err = _cli(data_dir, capsys, *args, "--json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+def _add_log_rows(data_dir: Path, rows: list[tuple[str, str, str]]) -> None:
+    store.open_database(database_path(data_dir))
+    try:
+        for time, status, message in rows:
+            store.SyncLog.create(time=datetime.strptime(time, "%Y-%m-%d %H:%M:%S"), action="push", code="RT1",
+                                 status=status, message=message, os_user="会计小王")
+    finally:
+        store.close_database()
+
+
+def _read(path: Path) -> list[list[str]]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def test_shops_set_list_delete(data_dir, capsys):
+    assert _json(data_dir, capsys, "maps", "shops", "set", "天猫旗舰店", "C001", "广州百货")["created"] is True
+    assert _json(data_dir, capsys, "maps", "shops", "set", "京东自营店", "C002")["row"]["customer_name"] == ""
+    listed = _json(data_dir, capsys, "maps", "shops", "list")["rows"]
+    assert {r["shop_code"]: r["customer_code"] for r in listed} == {"天猫旗舰店": "C001", "京东自营店": "C002"}
+    code, out, _ = _cli(data_dir, capsys, "maps", "shops", "list")
+    assert code == 0 and "天猫旗舰店" in out and "广州百货" in out
+    assert _cli(data_dir, capsys, "maps", "shops", "delete", "京东自营店")[0] == 0
+    assert [r["shop_code"] for r in _json(data_dir, capsys, "maps", "shops", "list")["rows"]] == ["天猫旗舰店"]
+
+
+def test_goods_set_and_bad_values_exit_2(data_dir, capsys):
+    assert _cli(data_dir, capsys, "maps", "goods", "set", "SKU1", "G1")[0] == 0
+    code, _, err = _cli(data_dir, capsys, "--lang", "en", "maps", "goods", "set", "SKU2", " ")
+    assert code == 2 and "GoodsID is empty" in err
+    code, _, err = _cli(data_dir, capsys, "--lang", "en", "maps", "goods", "delete", "NOPE")
+    assert code == 2 and "nothing was deleted" in err
+    assert _cli(data_dir, capsys, "maps", "goods", "set", "SKU3")[0] == 2  # argparse: missing GOODS_ID
+
+
+def test_import_merge_replace_and_export(data_dir, tmp_path, capsys):
+    _cli(data_dir, capsys, "maps", "goods", "set", "OLD", "G0")
+    source = tmp_path / "goods.csv"
+    source.write_bytes("商品编码,精诚商品ID\n保温杯-白,G-001\n羽绒服 XL,G-002\n".encode("gbk"))
+    merged = _json(data_dir, capsys, "maps", "goods", "import", str(source))
+    assert (merged["encoding"], merged["mode"], merged["added"], merged["removed"]) == ("GBK", "merge", 2, 0)
+    replaced = _json(data_dir, capsys, "maps", "goods", "import", str(source), "--replace")
+    assert (replaced["unchanged"], replaced["removed"]) == (2, 1)
+    target = tmp_path / "out.csv"
+    assert _json(data_dir, capsys, "maps", "goods", "export", str(target))["rows"] == 2
+    assert _read(target) == [["商品编码", "精诚商品ID"], ["保温杯-白", "G-001"], ["羽绒服 XL", "G-002"]]
+
+
+def test_bad_import_exits_2_naming_the_line_and_changes_nothing(data_dir, tmp_path, capsys):
+    _cli(data_dir, capsys, "maps", "shops", "set", "老店", "C000")
+    source = tmp_path / "shops.csv"
+    source.write_text("店铺编码,客户编码\nA,C1\nB,\n", encoding="utf-8-sig")
+    code, out, err = _cli(data_dir, capsys, "maps", "shops", "import", str(source), "--replace")
+    assert code == 2
+    assert "第 3 行：客户编码为空" in err and "Traceback" not in err
+    assert [r["shop_code"] for r in _json(data_dir, capsys, "maps", "shops", "list")["rows"]] == ["老店"]
+
+
+def test_log_export_with_dates_and_status(data_dir, tmp_path, capsys):
+    _add_log_rows(data_dir, [
+        ("2026-03-01 08:00:00", "ok", "推送成功，精诚单号 JC1"),
+        ("2026-03-02 09:00:00", "failed", "=精诚返回 Flag 0"),
+        ("2026-03-02 23:59:59", "ok", "推送成功，精诚单号 JC2"),
+        ("2026-03-03 00:00:00", "ok", "next day"),
+    ])
+    target = tmp_path / "log.csv"
+    result = _json(data_dir, capsys, "log", "export", str(target), "--from", "2026-03-02", "--to", "2026-03-02")
+    assert result["rows"] == 2
+    assert [row[0] for row in _read(target)[1:]] == ["2026-03-02 09:00:00", "2026-03-02 23:59:59"]
+    assert _json(data_dir, capsys, "log", "export", str(target), "--status", "failed")["rows"] == 1
+    assert _read(target)[1][4] == "'=精诚返回 Flag 0"
+    code, _, _ = _cli(data_dir, capsys, "--lang", "en", "log", "export", str(target), "--from", "2026-03-01 12:00:00")
+    assert code == 0
+    rows = _read(target)
+    assert rows[0][0] == "Time"
+    # three pushes from 12:00 on, then the two exports above, logged at the time they ran
+    assert [row[1] for row in rows[1:]] == ["push", "push", "push", "export", "export"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--from", "2026-02-30"],
+        ["--from", "2026-03-02", "--to", "2026-03-01"],
+    ],
+)
+def test_log_export_bad_dates_exit_2(data_dir, tmp_path, capsys, args):
+    code, _, err = _cli(data_dir, capsys, "log", "export", str(tmp_path / "log.csv"), *args)
+    assert code == 2 and err
+    assert not (tmp_path / "log.csv").exists()
+
+
+def test_log_show_latest_rows_oldest_first(data_dir, capsys):
+    _add_log_rows(data_dir, [(f"2026-03-01 08:00:0{i}", "ok", f"第 {i} 条") for i in range(5)])
+    rows = _json(data_dir, capsys, "log", "show", "--limit", "3")["rows"]
+    assert [r["message"] for r in rows] == ["第 2 条", "第 3 条", "第 4 条"]
+    assert rows[0]["time"] == "2026-03-01 08:00:02"
+    code, out, _ = _cli(data_dir, capsys, "log", "show")
+    assert code == 0 and "第 0 条" in out
+    assert _cli(data_dir, capsys, "log", "show", "--limit", "0")[0] == 2
+
+
+def test_child_process_import_export_and_log(child_env, tmp_path):
+    source = tmp_path / "shops.csv"
+    source.write_bytes("店铺编码,客户编码,客户名称\n天猫旗舰店,C001,广州百货有限公司\n".encode("gbk"))
+    imported = run_cli(child_env, "maps", "shops", "import", str(source), "--json")
+    assert imported.code == 0, imported.stderr
+    assert imported.json()["added"] == 1
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes("店铺编码,客户编码\n天猫旗舰店,C001\n天猫旗舰店,C002\n".encode("gbk"))
+    refused = run_cli(child_env, "--lang", "en", "maps", "shops", "import", str(bad))
+    assert refused.code == 2 and "line 3" in refused.stderr and "appears twice" in refused.stderr
+    exported = run_cli(child_env, "log", "export", str(tmp_path / "log.csv"), "--json")
+    assert exported.code == 0, exported.stderr
+    rows = _read(tmp_path / "log.csv")
+    assert [row[1:4:2] for row in rows[1:]] == [["import", "ok"], ["import", "failed"]]
+    assert "shops.csv" in rows[1][4] and "GBK" in rows[1][4]
+    shown = run_cli(child_env, "log", "show", "--json")
+    assert [r["action"] for r in shown.json()["rows"]][-1] == "export"
