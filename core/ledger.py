@@ -1,0 +1,326 @@
+"""The push ledger (SPEC §5): one row per 精诚 SheetID, so that a sheet is posted exactly once.
+
+A sheet is claimed by ONE conditional UPDATE committed before any byte is sent; SQLite
+serialises writers, so of two processes claiming the same SheetID exactly one sees a changed
+row. Each transition writes its sync-log row in the same transaction as the ledger change, so
+the log never says more or less than the ledger holds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import socket
+import sys
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from core import settings
+from core.errors import ConfigError
+from core.i18n import t
+from core.jingcheng import Outcome
+from core.mapping import MappedReturn, Problem
+from core.sheet import Sheet
+from core.store import LedgerEntry, db, write_log
+from core.timeutil import format_datetime, now_china
+
+READY, SENDING, POSTED, FAILED, UNKNOWN = "ready", "sending", "posted", "failed", "unknown"
+STATUSES = (READY, SENDING, POSTED, FAILED, UNKNOWN)
+# A claim may take a row in these states; FORCEABLE adds the ones a person must confirm.
+# "sending" is in neither: a row being sent right now is never sent twice, not even by force.
+PUSHABLE = (READY, FAILED)
+FORCEABLE = (READY, FAILED, POSTED, UNKNOWN)
+
+# Identifies this process's claims: a pid alone can be reused after a crash.
+PROCESS_TOKEN = uuid.uuid4().hex
+HOST = socket.gethostname()
+# Added to connect + read timeout before a claim counts as abandoned whoever holds it.
+CLAIM_MARGIN_SECONDS = 60.0
+_CHUNK = 500  # SQLite limits the number of bound parameters of one statement
+
+
+@dataclass(frozen=True)
+class Claim:
+    """The result of :func:`claim`. ``ok``: this process now holds the sheet and may send it.
+    ``previous``: the status found — the one it was taken from, or the one that refused it."""
+
+    sheet_id: str
+    code: str
+    ok: bool
+    previous: str
+    forced: bool = False
+
+
+def entries(sheet_ids: Iterable[str]) -> dict[str, LedgerEntry]:
+    """The ledger rows of these SheetIDs (absent ones are ``ready``)."""
+    ids = list(dict.fromkeys(sheet_ids))
+    found: dict[str, LedgerEntry] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        found.update((e.sheet_id, e) for e in LedgerEntry.select().where(LedgerEntry.sheet_id.in_(chunk)))
+    return found
+
+
+def find(code_or_sheet_id: str) -> LedgerEntry | None:
+    """The row of a SheetID, or else of a 管易云 code."""
+    row = LedgerEntry.get_or_none(LedgerEntry.sheet_id == code_or_sheet_id)
+    return row or LedgerEntry.get_or_none(LedgerEntry.code == code_or_sheet_id)
+
+
+def codes_with_status(statuses: Iterable[str]) -> set[str]:
+    """管易云 codes whose sheet is in one of ``statuses``."""
+    query = LedgerEntry.select(LedgerEntry.code).where(LedgerEntry.status.in_(list(statuses)))
+    return {row.code for row in query}
+
+
+def claim(sheet: Sheet, code: str, *, force: bool = False) -> Claim:
+    """Take the sheet for sending: status ``sending``, request body and hash stored, committed.
+
+    Refused (``ok`` false) unless the row is ready or failed — or, with ``force``, posted or
+    unknown; a forced claim writes its own sync-log row naming the status it overrode.
+    """
+    allowed = FORCEABLE if force else PUSHABLE
+    body = sheet.body().decode("utf-8")
+    now = now_china()
+    with db.atomic("IMMEDIATE"):
+        LedgerEntry.insert(
+            sheet_id=sheet.sheet_id, code=code, status=READY, attempts=0, message="", updated_at=now
+        ).on_conflict_ignore().execute()
+        previous = (
+            LedgerEntry.select(LedgerEntry.status).where(LedgerEntry.sheet_id == sheet.sheet_id).scalar()
+        )
+        # The write lock is held since the insert, so this read cannot go stale before the update;
+        # the WHERE repeats the condition so the update alone is still the decision.
+        taken = (
+            LedgerEntry.update(
+                status=SENDING,
+                code=code,
+                attempts=LedgerEntry.attempts + 1,
+                request_body=body,
+                sheet_hash=sheet.digest(),
+                message="",
+                claimed_by=PROCESS_TOKEN,
+                claimed_pid=os.getpid(),
+                claimed_host=HOST,
+                claimed_at=now,
+                updated_at=now,
+            )
+            .where((LedgerEntry.sheet_id == sheet.sheet_id) & LedgerEntry.status.in_(allowed))
+            .execute()
+        )
+        forced = bool(taken) and previous not in PUSHABLE
+        if forced:
+            write_log(
+                "force", previous,
+                t(f"用户确认强制重新推送（原状态：{status_text(previous)}）。",
+                  f"Forced re-push confirmed by the user (was: {status_text(previous)})."),
+                code=code,
+            )
+        if taken:
+            write_log("push", SENDING, t("开始推送。", "Sending."), code=code)
+    return Claim(sheet.sheet_id, code, bool(taken), previous, forced)
+
+
+def record(claimed: Claim, outcome: Outcome) -> bool:
+    """Store what the attempt came to. Returns ``False`` if the claim was no longer ours (a person
+    marked or force-pushed the sheet meanwhile); the outcome is then only logged."""
+    now = now_china()
+    changes: dict = {"status": outcome.status, "message": outcome.message, "updated_at": now}
+    if outcome.status == POSTED:
+        changes.update(sheet_no=outcome.sheet_no, posted_at=now)
+    log_text = outcome.message + (f" | {outcome.reply[:500]}" if outcome.reply else "")
+    with db.atomic("IMMEDIATE"):
+        stored = (
+            LedgerEntry.update(**changes)
+            .where((LedgerEntry.sheet_id == claimed.sheet_id) & (LedgerEntry.claimed_by == PROCESS_TOKEN)
+                   & LedgerEntry.status.in_([SENDING, UNKNOWN]))
+            .execute()
+        )
+        if not stored:
+            log_text = t("（推送期间此单已被他人处理，以下结果未写入台账）",
+                         "(taken over meanwhile; not stored) ") + log_text
+        write_log("push", outcome.status, log_text, code=claimed.code, duration_ms=outcome.duration_ms)
+    return bool(stored)
+
+
+def claim_limit_seconds() -> float:
+    """After this long a claim is abandoned whoever holds it: no reply can still be coming."""
+    return (
+        settings.get_float("jingcheng.connect_timeout")
+        + settings.get_float("jingcheng.read_timeout")
+        + CLAIM_MARGIN_SECONDS
+    )
+
+
+def recover(limit_seconds: float | None = None) -> list[str]:
+    """At start-up: ``sending`` rows whose sender is gone become ``unknown``. A row held by a live
+    process (this one, or another still waiting for its reply) is left alone. Returns the SheetIDs."""
+    limit = timedelta(seconds=claim_limit_seconds() if limit_seconds is None else limit_seconds)
+    now = now_china()
+    recovered = []
+    for row in LedgerEntry.select().where(LedgerEntry.status == SENDING):
+        if not _abandoned(row, now, limit):
+            continue
+        message = t(
+            f"推送中断（{format_datetime(row.claimed_at or row.updated_at)} 开始，进程已不在）。状态未知："
+            "请在精诚中查看此单是否已入账，再用 mark 标记为已入账或失败。",
+            f"A push was interrupted (started {format_datetime(row.claimed_at or row.updated_at)}, the process "
+            "is gone). State unknown: check in Jingcheng whether it was booked, then mark it posted or failed.",
+        )
+        with db.atomic("IMMEDIATE"):
+            flipped = (
+                LedgerEntry.update(status=UNKNOWN, message=message, updated_at=now)
+                .where((LedgerEntry.sheet_id == row.sheet_id) & (LedgerEntry.status == SENDING)
+                       & (LedgerEntry.claimed_by == row.claimed_by))
+                .execute()
+            )
+            if flipped:
+                write_log("recover", UNKNOWN, message, code=row.code)
+                recovered.append(row.sheet_id)
+    return recovered
+
+
+def _abandoned(row: LedgerEntry, now: datetime, limit: timedelta) -> bool:
+    if row.claimed_by == PROCESS_TOKEN:
+        return False
+    if row.claimed_by is None or row.claimed_at is None:
+        return True
+    # Our own pid under another token is an earlier process that happened to have the same pid.
+    same_host = row.claimed_host == HOST and row.claimed_pid is not None
+    if same_host and (row.claimed_pid == os.getpid() or not pid_alive(row.claimed_pid)):
+        return True
+    return now - row.claimed_at > limit
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs on this machine (a zombie counts as gone)."""
+    if pid <= 0:
+        return False
+    if sys.platform == "win32":
+        return _windows_pid_alive(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_bytes()  # Linux: the state letter follows the name
+        return stat.rsplit(b")", 1)[1].split()[0] != b"Z"
+    return True
+
+
+def _windows_pid_alive(pid: int) -> bool:
+    # os.kill(pid, 0) on Windows would send CTRL_C_EVENT, so ask the process table instead.
+    import ctypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return ctypes.get_last_error() == 5  # ERROR_ACCESS_DENIED: it exists, we may not look
+    try:
+        code = ctypes.c_ulong()
+        if not kernel32.GetExitCodeProcess(handle, ctypes.byref(code)):
+            return True
+        return code.value == 259  # STILL_ACTIVE
+    finally:
+        kernel32.CloseHandle(handle)
+
+
+def mark(code_or_sheet_id: str, status: str, *, sheet_no: str | None = None) -> LedgerEntry:
+    """A person checked 精诚 and says what became of an ``unknown`` sheet: ``posted`` (optionally
+    with 精诚's number) or ``failed`` (then it may be pushed again)."""
+    if status not in (POSTED, FAILED):
+        raise ValueError(f"mark takes posted or failed, not {status!r}")
+    row = find(code_or_sheet_id)
+    if row is None:
+        raise ConfigError(
+            f"台账里没有“{code_or_sheet_id}”：它从未推送过。",
+            f"'{code_or_sheet_id}' is not in the push ledger: it was never pushed.",
+        )
+    if row.status != UNKNOWN:
+        raise ConfigError(
+            f"“{row.code}”的状态是“{status_text(row.status)}”，只有状态未知的单据需要手工标记。",
+            f"'{row.code}' is {status_text(row.status)}; only sheets in state unknown are marked by hand.",
+        )
+    now = now_china()
+    if status == POSTED:
+        message = t(f"经核对精诚，手工标记为已入账{f'（单号 {sheet_no}）' if sheet_no else ''}。",
+                    f"Marked posted by hand after checking Jingcheng{f' (sheet {sheet_no})' if sheet_no else ''}.")
+        changes = {"sheet_no": sheet_no or row.sheet_no, "posted_at": now}
+    else:
+        message = t("经核对精诚，手工标记为失败（未入账），可重新推送。",
+                    "Marked failed by hand after checking Jingcheng (not booked); it can be pushed again.")
+        changes = {}
+    with db.atomic("IMMEDIATE"):
+        changed = (
+            LedgerEntry.update(status=status, message=message, updated_at=now, **changes)
+            .where((LedgerEntry.sheet_id == row.sheet_id) & (LedgerEntry.status == UNKNOWN))
+            .execute()
+        )
+        if changed:
+            write_log("mark", status, message, code=row.code)
+    if not changed:
+        raise ConfigError(
+            f"“{row.code}”的状态刚被另一处改变，请重新查看。",
+            f"The state of '{row.code}' was just changed elsewhere; look again.",
+        )
+    return LedgerEntry.get(LedgerEntry.sheet_id == row.sheet_id)
+
+
+def changed_after_posting(entry: LedgerEntry | None, sheet: Sheet | None) -> bool:
+    """A posted sheet whose current mapping is no longer what was sent."""
+    return (
+        entry is not None and entry.status == POSTED and sheet is not None
+        and entry.sheet_hash is not None and entry.sheet_hash != sheet.digest()
+    )
+
+
+def review(mapped: MappedReturn, entry: LedgerEntry | None) -> MappedReturn:
+    """``mapped`` with what the ledger adds: blocking "already posted" / "state unknown" / "being
+    sent", and the warnings "changed after posting" and "last attempt failed"."""
+    blocking: list[Problem] = []
+    warnings: list[Problem] = []
+    status = entry.status if entry is not None else READY
+    if status == POSTED:
+        number = f"，精诚单号 {entry.sheet_no}" if entry.sheet_no else ""
+        number_en = f" as {entry.sheet_no}" if entry.sheet_no else ""
+        blocking.append(Problem("already_posted", f"已推送到精诚{number}。",
+                                f"Already posted to Jingcheng{number_en}."))
+        if changed_after_posting(entry, mapped.sheet):
+            warnings.append(Problem(
+                "changed_after_posting",
+                "推送后已变化：按当前数据映射出的单据与已推送的不同，请在精诚中核对。",
+                "Changed after posting: the sheet mapped from the current data differs from the one "
+                "posted; check it in Jingcheng.",
+            ))
+    elif status == UNKNOWN:
+        blocking.append(Problem(
+            "state_unknown",
+            "状态未知：请先在精诚中查看此单是否已入账，再标记为已入账或失败。",
+            "State unknown: check in Jingcheng whether this sheet was booked, then mark it posted or failed.",
+        ))
+    elif status == SENDING:
+        blocking.append(Problem("being_sent", "正在推送中。", "Being sent right now."))
+    elif status == FAILED and entry.message:
+        warnings.append(Problem("last_attempt_failed", f"上次推送失败：{entry.message}",
+                                f"The last attempt failed: {entry.message}"))
+    if not blocking and not warnings:
+        return mapped
+    return dataclasses.replace(
+        mapped, blocking=mapped.blocking + tuple(blocking), warnings=mapped.warnings + tuple(warnings)
+    )
+
+
+def status_text(status: str) -> str:
+    return {
+        READY: t("待推送", "ready"),
+        SENDING: t("推送中", "sending"),
+        POSTED: t("已入账", "posted"),
+        FAILED: t("失败", "failed"),
+        UNKNOWN: t("状态未知", "unknown"),
+    }.get(status, status)

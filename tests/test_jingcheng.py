@@ -1,0 +1,246 @@
+"""The 精诚 client against the sandbox over loopback: auth modes, the profile, SPEC §5 step 4."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from core import jingcheng, settings
+from core.errors import ConfigError
+from core.jingcheng import Client, Profile
+from core.sandbox import Sandbox
+from core.sandbox.httpserver import Reply, Request, SandboxServer, json_reply
+from core.sheet import Sheet, SheetLine
+
+SHEET = Sheet("RGO100", "2024-01-02", "C01", "示例客户", "R", "2", "59.80", "管易退货单 RGO100",
+              (SheetLine("2", "G1", "29.90", "59.80", "赠品 测试"),))
+
+
+def client_for(sb: Sandbox, *, read_timeout: float = 2.0, **profile: object) -> Client:
+    return Client(Profile(base_url=sb.jingcheng_url, auth=sb.jingcheng_auth, connect_timeout=1.0,
+                          read_timeout=read_timeout, **profile), sb.credentials["jingcheng"])
+
+
+@pytest.fixture
+def sb():
+    with Sandbox(returns=0, seed=3) as sandbox:
+        sandbox.jingcheng.faults.timeout_seconds = 1.5
+        yield sandbox
+
+
+@pytest.mark.parametrize("auth", ["token", "none", "basic", "md5-sign"])
+def test_every_auth_mode_is_accepted(auth):
+    with Sandbox(returns=0, seed=5, jingcheng_auth=auth) as sb, client_for(sb) as client:
+        outcome = client.send(SHEET.body())
+        assert outcome.status == "posted", outcome.message
+        assert outcome.sheet_no == sb.jingcheng.sheets[0]["SheetNo"]
+        assert sb.jingcheng.sheets[0]["body"] == SHEET.as_dict()
+        for field in ("token", "password", "secret"):
+            assert sb.credentials["jingcheng"].get(field, "\0") not in outcome.message + outcome.reply
+
+
+@pytest.mark.parametrize("auth", ["token", "basic", "md5-sign"])
+def test_wrong_credentials_fail_with_a_message_about_them(auth):
+    with Sandbox(returns=0, seed=5, jingcheng_auth=auth) as sb:
+        wrong = {k: v + "x" for k, v in sb.credentials["jingcheng"].items()}
+        with Client(Profile(base_url=sb.jingcheng_url, auth=auth), wrong) as client:
+            outcome = client.send(SHEET.body())
+    assert outcome.status == "failed" and outcome.auth_refused and outcome.http_status == 401
+    assert "credentials set jingcheng" in outcome.message
+    assert not sb.jingcheng.sheets
+    for secret in wrong.values():
+        assert secret not in outcome.message + outcome.reply
+
+
+def test_bad_token_message_names_the_token(sb):
+    with Client(Profile(base_url=sb.jingcheng_url), {"token": "wrong-token-123"}) as client:
+        outcome = client.send(SHEET.body())
+    assert outcome.message.startswith("精诚拒绝了令牌")
+
+
+def test_success_reply_is_posted_with_sheet_no(sb):
+    with client_for(sb) as client:
+        outcomes = [client.send(SHEET.body()) for _ in range(3)]
+    assert [o.status for o in outcomes] == ["posted"] * 3
+    assert [o.sheet_no for o in outcomes] == [s["SheetNo"] for s in sb.jingcheng.sheets]
+    assert all(o.http_status == 200 and '"Flag"' in o.reply for o in outcomes)
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "recorded"),
+    [("flag0", "failed", 0), ("http401", "failed", 0), ("http500", "unknown", 0), ("reset", "unknown", 0),
+     ("timeout", "unknown", 1)],
+)
+def test_failure_modes(sb, fault, status, recorded):
+    sb.jingcheng.faults.push(fault)
+    with client_for(sb, read_timeout=0.5) as client:
+        outcome = client.send(SHEET.body())
+        assert outcome.status == status, outcome.message
+        assert len(sb.jingcheng.sheets) == recorded
+        assert client.send(SHEET.body()).status == "posted"  # the session is usable after any fault
+
+
+def test_flag0_keeps_the_reply_message(sb):
+    sb.jingcheng.faults.push("flag0")
+    with client_for(sb) as client:
+        outcome = client.send(SHEET.body())
+    assert outcome.message.startswith("精诚拒收：保存失败：")
+
+
+def test_read_timeout_after_sending_is_unknown_and_says_what_to_do(sb):
+    sb.jingcheng.faults.delay_seconds = 1.5
+    sb.jingcheng.faults.push("delay")
+    with client_for(sb, read_timeout=0.3) as client:
+        outcome = client.send(SHEET.body())
+    assert outcome.status == "unknown" and not outcome.unreachable
+    assert "精诚在 0.3 秒内没有回复" in outcome.message and "mark" in outcome.message
+    assert sb.jingcheng.sheet_ids() == ["RGO100"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_connection_refused_is_failed_and_unreachable():
+    with Client(Profile(base_url=f"http://127.0.0.1:{_free_port()}"), {"token": "t"}) as client:
+        outcome = client.send(SHEET.body())
+    assert outcome.status == "failed" and outcome.unreachable
+    assert "无法连接精诚" in outcome.message and "可以重新推送" in outcome.message
+
+
+def test_connect_timeout_is_failed():
+    # A listener that never accepts: once its backlog is full, a new handshake cannot complete.
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        port = server.getsockname()[1]
+        fillers: list[socket.socket] = []
+        try:
+            for _ in range(8):
+                filler = socket.socket()
+                filler.settimeout(0.2)
+                fillers.append(filler)
+                try:
+                    filler.connect(("127.0.0.1", port))
+                except TimeoutError:
+                    break
+            else:
+                pytest.skip("this system completes handshakes beyond the backlog")
+            profile = Profile(base_url=f"http://127.0.0.1:{port}", connect_timeout=0.2, read_timeout=5)
+            with Client(profile, {"token": "t"}) as client:
+                outcome = client.send(SHEET.body())
+        finally:
+            for filler in fillers:
+                filler.close()
+    assert outcome.status == "failed" and outcome.unreachable, outcome.message
+
+
+class _Custom:
+    """A 精诚 installation with another reply envelope, to test the profile's reply paths."""
+
+    def __init__(self, reply: Reply) -> None:
+        self.reply = reply
+        self.requests: list[Request] = []
+
+    def __enter__(self) -> str:
+        self.server = SandboxServer("127.0.0.1", 0, self._app)
+        self.server.start()
+        return f"http://127.0.0.1:{self.server.port}"
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.stop()
+
+    def _app(self, request: Request) -> Reply:
+        self.requests.append(request)
+        return self.reply
+
+
+def test_reply_paths_and_success_values_from_settings(db):
+    reply = json_reply({"Result": {"Code": "OK", "Text": "已保存", "Data": [{"No": "JC-77"}]}})
+    with _Custom(reply) as url:
+        for key, value in [("jingcheng.url", url), ("jingcheng.auth", "none"),
+                           ("jingcheng.url_template", "{base_url}/api/{method}.ashx"),
+                           ("jingcheng.reply.flag_path", "Result.Code"),
+                           ("jingcheng.reply.message_path", "Result.Text"),
+                           ("jingcheng.reply.sheet_no_path", "Result.Data.0.No"),
+                           ("jingcheng.reply.success_values", "ok, 1")]:
+            settings.set_value(key, value)
+        with Client.from_settings() as client:
+            outcome = client.send(SHEET.body())
+        assert client.profile.url == f"{url}/api/ExtApi_RecvExSheet.ashx"
+        assert (outcome.status, outcome.sheet_no) == ("posted", "JC-77")
+        assert "已保存" in outcome.message
+        settings.set_value("jingcheng.reply.success_values", "1,true")
+        with Client.from_settings() as client:
+            assert client.send(SHEET.body()).status == "failed"
+
+
+def test_request_bytes_and_headers():
+    custom = _Custom(json_reply({"Flag": True, "SheetNo": 5}))
+    with custom as url, Client(Profile(base_url=url), {"token": "tok-abc"}) as client:
+        outcome = client.send(SHEET.body())
+    assert (outcome.status, outcome.sheet_no) == ("posted", "5")
+    (request,) = custom.requests
+    assert request.body == SHEET.body()
+    assert request.headers["Content-Type"] == "application/json; charset=utf-8"
+    assert request.headers["Authorization"] == "Bearer tok-abc"
+    assert json.loads(request.body)["Items"][0]["Remark"] == "赠品 测试"
+
+
+@pytest.mark.parametrize(
+    ("reply", "status"),
+    [(Reply(200, b"<html>oops</html>", "text/html"), "unknown"),
+     (json_reply({"Message": "no flag"}), "unknown"),
+     (json_reply({"Flag": "0", "Message": "bad"}, status=400), "failed"),
+     (Reply(302, b"", "text/plain", {"Location": "http://elsewhere/"}), "failed"),
+     (json_reply({"Flag": 0, "Message": "x"}), "failed"),
+     (json_reply({"Flag": 1.0, "SheetNo": "A"}), "posted")],
+)
+def test_classification_of_replies(reply, status):
+    with _Custom(reply) as url, Client(Profile(base_url=url, auth="none"), {}) as client:
+        assert client.send(SHEET.body()).status == status
+
+
+def test_secrets_are_scrubbed_from_replies_that_echo_them():
+    echo = _Custom(Reply())
+
+    def app(request: Request) -> Reply:
+        echoed = {"Flag": "0", "Message": f"收到 {request.headers.get('Authorization')} ?{request.query}"}
+        return json_reply(echoed, status=400)
+
+    echo._app = app  # type: ignore[method-assign]
+    with echo as url:
+        for auth, secrets in [("token", {"token": "tok-secret-1"}),
+                              ("basic", {"user": "u", "password": "pw-secret-2"}),
+                              ("md5-sign", {"appkey": "ak", "secret": "sec-3"})]:
+            with Client(Profile(base_url=url, auth=auth), secrets) as client:
+                outcome = client.send(SHEET.body())
+            text = outcome.message + outcome.reply
+            assert outcome.status == "failed"
+            # The secret values, and the Basic header's base64 of "u:pw-secret-2".
+            for value in ("tok-secret-1", "pw-secret-2", "sec-3", "dTpwdy1zZWNyZXQtMg=="):
+                assert value not in text, (auth, text)
+            assert "sign=" not in text or "sign=***" in text
+
+
+def test_profile_checks():
+    with pytest.raises(ConfigError, match="地址模板"):
+        _ = Profile(base_url="http://x", url_template="{base}/{method}").url
+    with pytest.raises(ConfigError, match="认证方式"):
+        Profile(base_url="http://x", auth="oauth").check()
+    with pytest.raises(ConfigError, match="success_values"):
+        Profile(base_url="http://x", success_values=()).check()
+    assert jingcheng.parse_success_values(" 1, TRUE ,") == ("1", "true")
+    assert jingcheng.reply_value({"a": [{"b": 2}]}, "a.0.b") == 2
+    assert jingcheng.reply_value({"a": 1}, "a.b") is None
+
+
+def test_missing_credentials_is_a_configuration_error(db):
+    from core.errors import CredentialsError
+
+    with pytest.raises(CredentialsError, match="credentials set jingcheng"):
+        Client.from_settings()
