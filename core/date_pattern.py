@@ -13,7 +13,7 @@ from datetime import date
 
 from core.errors import ConfigError
 
-_TOKEN = re.compile(r"[A-Za-z]+|[^A-Za-z]+")
+_TOKEN = re.compile(r"([A-Za-z])\1*|[^A-Za-z]+")  # a run of one letter, or literal text
 _FIELDS = {
     "yyyy": lambda d: f"{d.year:04d}",
     "yy": lambda d: f"{d.year % 100:02d}",
@@ -26,7 +26,7 @@ _FIELDS = {
 
 def _parts(pattern: str) -> list[str]:
     """The pattern split into field letters and literal text; raises :class:`ConfigError` if it is unusable."""
-    parts = _TOKEN.findall(pattern)
+    parts = [match.group(0) for match in _TOKEN.finditer(pattern)]
     letters = [part for part in parts if part[0].isascii() and part[0].isalpha()]
     unknown = [part for part in letters if part not in _FIELDS]
     if unknown:

@@ -25,7 +25,7 @@ Decisions where SPEC §4 is silent:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
 from typing import Literal
 
@@ -61,29 +61,25 @@ class Problem:
         return t(self.zh, self.en)
 
 
-def _key(name: str) -> settings.Key:
-    return settings.KEYS[f"mapping.{name}"]
-
-
 @dataclass(frozen=True)
 class MappingRules:
-    """The ``mapping.*`` settings, typed; the defaults are those of the settings table (SPEC §4)."""
+    """The ``mapping.*`` settings, typed; the defaults are SPEC §4's, the same as the settings table's."""
 
-    date_source: Literal["receive", "create"] = _key("date_source").default  # type: ignore[assignment]
-    date_format: str = _key("date_format").default
-    qty_source: Literal["real_in", "qty"] = _key("qty_source").default  # type: ignore[assignment]
-    price_source: Literal["price", "after_discount"] = _key("price_source").default  # type: ignore[assignment]
-    goods_code: Literal["sku_then_item", "item_code"] = _key("goods_code").default  # type: ignore[assignment]
-    red_value: str = _key("red_value").default
-    sign: Literal["positive", "negative"] = _key("sign").default  # type: ignore[assignment]
-    gifts: Literal["keep", "drop"] = _key("gifts").default  # type: ignore[assignment]
-    remark_template: str = _key("remark_template").default
-    remark_length: int = field(default=int(_key("remark_length").default))
+    date_source: Literal["receive", "create"] = "receive"
+    date_format: str = "yyyy-MM-dd"
+    qty_source: Literal["real_in", "qty"] = "real_in"
+    price_source: Literal["price", "after_discount"] = "price"
+    goods_code: Literal["sku_then_item", "item_code"] = "sku_then_item"
+    red_value: str = "R"
+    sign: Literal["positive", "negative"] = "positive"
+    gifts: Literal["keep", "drop"] = "keep"
+    remark_template: str = "管易退货单 {code} 平台单号 {platform_code} {reason}"
+    remark_length: int = 200
 
     def __post_init__(self) -> None:
         # Refuse bad rules when they are built, so map_return only meets data problems.
         for rule in fields(self):
-            choices = _key(rule.name).choices
+            choices = settings.KEYS[f"mapping.{rule.name}"].choices
             if choices and getattr(self, rule.name) not in choices:
                 raise ConfigError(
                     f"设置 mapping.{rule.name} 只能取：{'、'.join(choices)}（现为“{getattr(self, rule.name)}”）。",
@@ -206,14 +202,17 @@ class _Mapper:
         if not sendable:
             return MappedReturn(order, None, tuple(self.blocking), tuple(self.warnings))
         signed = [self.signed(line) for line in sendable]
+        with localcontext(_ARITHMETIC):
+            total_quantity = sum((quantity for quantity, _ in signed), Decimal(0))
+            total_amount = sum((amount for _, amount in signed), Decimal(0))
         sheet = Sheet(
             sheet_id=order.code,
             sheet_date=sheet_date,
             customer_code=customer_code,
             customer_name=customer_name,
             red_blue=self.rules.red_value,
-            qua=quantity_text(sum((quantity for quantity, _ in signed), Decimal(0))),
-            amo=amount_text(sum((amount for _, amount in signed), Decimal(0))),
+            qua=quantity_text(total_quantity),
+            amo=amount_text(total_amount),
             remark=render(self.rules.remark_template, self.template_values(), self.rules.remark_length),
             items=tuple(self.sheet_line(line, *numbers) for line, numbers in zip(sendable, signed, strict=True)),
         )
@@ -366,8 +365,8 @@ class _Mapper:
         assert line.quantity is not None and line.price is not None
         with localcontext(_ARITHMETIC):
             amount = round_amount(line.quantity * line.price)
-        if self.rules.sign == "negative":
-            return -line.quantity, -amount
+            if self.rules.sign == "negative":
+                return -line.quantity, -amount
         return line.quantity, amount
 
     def sheet_line(self, line: _Line, quantity: Decimal, amount: Decimal) -> SheetLine:
