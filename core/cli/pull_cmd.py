@@ -1,0 +1,124 @@
+"""``pull`` (管易云 → the local file) and ``list`` (what the local file holds)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+
+from core import pull, settings
+from core.cli import EXIT_OK, EXIT_SOME_FAILED, emit
+from core.errors import ConfigError, ReturnSyncError
+from core.guanyi import client_from_settings
+from core.i18n import t
+from core.returns import parse_return
+from core.store import LedgerEntry, ReturnRecord
+from core.timeutil import parse_bound
+
+# Ledger statuses (core.store.LedgerEntry) plus "new" for a return that has no ledger row yet.
+LIST_STATUSES = ("new", "ready", "sending", "posted", "failed", "unknown")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("pull", help="pull 退货单 from Guanyi into the local file")
+    parser.add_argument("--from", dest="start", metavar="D", help="yyyy-MM-dd or 'yyyy-MM-dd HH:mm:ss'")
+    parser.add_argument("--to", dest="end", metavar="D", help="yyyy-MM-dd (the whole day) or 'yyyy-MM-dd HH:mm:ss'")
+    parser.add_argument("--by", choices=tuple(pull.AXES), help="time axis (default: setting pull.axis)")
+    parser.add_argument("--all-statuses", action="store_true", help="drop the received / not cancelled filters")
+    parser.add_argument("--since-last", action="store_true", help="from the last complete pull until a minute ago")
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=_pull)
+
+    listing = sub.add_parser("list", help="the returns in the local file")
+    listing.add_argument("--status", choices=LIST_STATUSES, help="only returns with this ledger status")
+    listing.add_argument("--json", action="store_true")
+    listing.set_defaults(handler=_list)
+
+
+def _progress_printer() -> Callable[[pull.PullProgress], None] | None:
+    if not sys.stderr.isatty():
+        return None
+
+    def show(p: pull.PullProgress) -> None:
+        print(
+            t(f"\r窗口 {p.window}/{p.windows}  第 {p.page}/{p.pages} 页  已存 {p.records} 张",
+              f"\rwindow {p.window}/{p.windows}  page {p.page}/{p.pages}  {p.records} stored"),
+            end="", file=sys.stderr, flush=True,
+        )
+
+    return show
+
+
+def _pull(args: argparse.Namespace) -> int:
+    axis = args.by or settings.get("pull.axis")
+    if (args.start or args.end) if args.since_last else not (args.start and args.end):
+        raise ConfigError(
+            "请给出 --from 和 --to，或者只给 --since-last。",
+            "Give both --from and --to, or --since-last alone.",
+        )
+    options = {"axis": axis, "all_statuses": args.all_statuses}
+    progress = None if args.json else _progress_printer()
+    with client_from_settings() as client:
+        if args.since_last:
+            result = pull.pull_since_last(client, progress=progress, **options)
+        else:
+            start, end = parse_bound(args.start, end=False), parse_bound(args.end, end=True)
+            result = pull.pull(client, start, end, progress=progress, **options)
+    if progress:
+        print(file=sys.stderr)
+    text = "\n".join([result.summary(), *(f"! {w}" for w in result.warnings)])
+    emit(args, result.as_json(), text)
+    # A warning means a window may be incomplete or a record was skipped: a scheduled run must notice.
+    return EXIT_SOME_FAILED if result.warnings else EXIT_OK
+
+
+def _ledger_statuses() -> dict[str, str]:
+    statuses: dict[str, str] = {}
+    # Oldest first, so the latest row of a code wins.
+    for entry in LedgerEntry.select(LedgerEntry.code, LedgerEntry.status).order_by(LedgerEntry.updated_at):
+        statuses[entry.code] = entry.status
+    return statuses
+
+
+def _line_count(raw_json: str) -> int:
+    try:
+        return len(parse_return(json.loads(raw_json)).lines)
+    except (ValueError, ReturnSyncError):
+        return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    ledger = _ledger_statuses()
+    rows = []
+    query = ReturnRecord.select().order_by(ReturnRecord.receive_date.desc(), ReturnRecord.code)
+    for record in query:
+        status = ledger.get(record.code, "new")
+        if args.status and status != args.status:
+            continue
+        rows.append({
+            "code": record.code,
+            "shop_code": record.shop_code or "",
+            "shop_name": record.shop_name or "",
+            "platform_code": record.platform_code or "",
+            "create_date": record.create_date,
+            "receive_date": record.receive_date,
+            "modify_date": record.modify_date,
+            "cancel": record.cancel,
+            "receive": record.receive,
+            "lines": _line_count(record.raw_json),
+            "status": status,
+        })
+    header = t("单号\t店铺\t入库时间\t修改时间\t作废\t入库\t行数\t状态",
+               "code\tshop\treceived\tmodified\tcancel\treceive\tlines\tstatus")
+    lines = [header] + [
+        "\t".join([
+            r["code"], r["shop_name"] or r["shop_code"], r["receive_date"] or "-", r["modify_date"] or "-",
+            t("是", "yes") if r["cancel"] else t("否", "no"), t("是", "yes") if r["receive"] else t("否", "no"),
+            str(r["lines"]), r["status"],
+        ])
+        for r in rows
+    ]
+    lines.append(t(f"共 {len(rows)} 张", f"{len(rows)} returns"))
+    emit(args, {"ok": True, "count": len(rows), "returns": rows}, "\n".join(lines))
+    return EXIT_OK

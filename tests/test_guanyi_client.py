@@ -1,0 +1,182 @@
+"""The Guanyi client against the sandbox over loopback: both transports, real signatures, faults."""
+
+from __future__ import annotations
+
+import logging
+import socket
+from datetime import datetime
+
+import pytest
+
+from core import i18n
+from core.errors import AuthError, BusinessError, NetworkError, ServerError
+from core.guanyi import DirectTransport, GuanyiClient, scrub
+from core.sandbox import Sandbox
+from core.signing import QIMEN_SIGN_METHODS
+from tests.support.guanyi import FAST, client, direct_transport, qimen_transport
+
+END = datetime(2024, 3, 31, 18, 0, 0)
+RANGE = {"in_begin_time": "2024-03-01 00:00:00", "in_end_time": "2024-03-31 23:59:59", "receive": 1, "cancel": 0}
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(returns=120, days=30, seed=7, latency_ms=0, end=END) as sandbox:
+        sandbox.guanyi.faults.timeout_seconds = 0.5
+        yield sandbox
+
+
+@pytest.fixture(autouse=True)
+def _clean_faults(sb):
+    sb.guanyi.faults.clear()
+    yield
+    sb.guanyi.faults.clear()
+
+
+def _texts(exc: Exception) -> str:
+    """Both languages of an error, and its plain ``str``."""
+    return " ".join([getattr(exc, "zh", ""), getattr(exc, "en", ""), str(exc), repr(exc)])
+
+
+def _secrets(sb) -> list[str]:
+    g, q = sb.credentials["guanyi"], sb.credentials["qimen"]
+    return [g["secret"], g["sessionkey"], q["secret"]] + ([q["session"]] if q.get("session") else [])
+
+
+def _codes(records: list[dict]) -> set[str]:
+    return {r["code"] for r in records}
+
+
+@pytest.mark.parametrize(
+    "transport, sign_method",
+    [("direct", "md5")] + [("qimen", m) for m in QIMEN_SIGN_METHODS],
+)
+def test_one_page_matches_the_sandbox(sb, transport, sign_method):
+    expected = sb.guanyi.matching(RANGE)
+    with client(sb, transport, sign_method) as c:
+        page = c.get_returns({"page_no": 1, "page_size": 100, **RANGE})
+    assert 0 < page.total == len(expected) <= 100
+    assert _codes(page.records) == _codes(expected)
+    assert c.requests == 1
+
+
+@pytest.mark.parametrize("transport", ["direct", "qimen"])
+def test_chinese_shop_code_filter_is_signed_and_sent_as_utf8(sb, transport):
+    params = {"page_no": 1, "page_size": 100, "shop_code": "店铺A", **RANGE}
+    expected = sb.guanyi.matching(params)
+    assert expected, "the seed should give the shop with a Chinese code some returns"
+    with client(sb, transport) as c:
+        page = c.get_returns(params)
+    assert _codes(page.records) == _codes(expected)
+
+
+@pytest.mark.parametrize("field, named", [("secret", "secret"), ("appkey", "appkey"), ("sessionkey", "sessionkey")])
+def test_direct_wrong_credential_is_auth_error_naming_it_without_retry(sb, field, named):
+    wrong = {field: "WRONG-" + sb.credentials["guanyi"][field]}
+    before = sb.guanyi.request_count
+    with GuanyiClient(direct_transport(sb, **wrong), **FAST) as c, pytest.raises(AuthError) as caught:
+        c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
+    assert sb.guanyi.request_count - before == 1 and c.requests == 1
+    text = _texts(caught.value)
+    assert named in text and "credentials set guanyi" in text
+    for secret in _secrets(sb) + [wrong[field]] * (field != "appkey"):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("sign_method", QIMEN_SIGN_METHODS)
+def test_qimen_wrong_secret_is_auth_error_without_retry(sb, sign_method):
+    transport = qimen_transport(sb, sign_method, secret="WRONG-qimen-secret")
+    before = sb.guanyi.request_count
+    with GuanyiClient(transport, **FAST) as c, pytest.raises(AuthError) as caught:
+        c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
+    assert c.requests == 1 and sb.guanyi.request_count - before == 1
+    text = _texts(caught.value)
+    assert "credentials set qimen" in text and "secret" in text
+    for secret in _secrets(sb) + ["WRONG-qimen-secret"]:
+        assert secret not in text
+
+
+def test_qimen_wrong_app_key_is_auth_error_naming_app_key(sb):
+    with GuanyiClient(qimen_transport(sb, app_key="99999999"), **FAST) as c, pytest.raises(AuthError) as caught:
+        c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
+    assert c.requests == 1
+    assert "app_key" in _texts(caught.value) and "credentials set qimen" in _texts(caught.value)
+
+
+def test_qimen_passes_on_a_guanyi_sessionkey_refusal(sb):
+    guanyi = sb.credentials["guanyi"]
+    qimen = sb.credentials["qimen"]
+    from core.guanyi import QimenTransport
+
+    transport = QimenTransport(sb.qimen_url, qimen["app_key"], qimen["secret"], guanyi["appkey"], "WRONG-session")
+    with GuanyiClient(transport, **FAST) as c, pytest.raises(AuthError) as caught:
+        c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
+    assert c.requests == 1
+    assert "sessionkey" in _texts(caught.value) and "WRONG-session" not in _texts(caught.value)
+
+
+@pytest.mark.parametrize("transport", ["direct", "qimen"])
+def test_business_error_shows_both_texts_and_is_not_retried(sb, transport):
+    with client(sb, transport) as c, pytest.raises(BusinessError) as caught:
+        c.get_returns({"page_no": 1, "page_size": 10, "in_begin_time": "2024/03/01"})
+    assert c.requests == 1
+    text = _texts(caught.value)
+    assert "in_begin_time" in text  # the sub-description reached the user
+
+
+@pytest.mark.parametrize("kind", ["http500", "http429", "reset", "malformed", "timeout"])
+@pytest.mark.parametrize("transport", ["direct", "qimen"])
+def test_one_transient_fault_is_retried_to_success(sb, kind, transport):
+    sb.guanyi.faults.push(kind)
+    with client(sb, transport, read_timeout=0.25) as c:
+        page = c.get_returns({"page_no": 1, "page_size": 100, **RANGE})
+    assert c.requests == 2
+    assert page.total == len(sb.guanyi.matching(RANGE))
+
+
+@pytest.mark.parametrize(
+    "kind, error", [("http500", ServerError), ("malformed", ServerError), ("reset", NetworkError),
+                    ("timeout", NetworkError)],
+)
+def test_persistent_fault_fails_after_every_try(sb, kind, error):
+    sb.guanyi.faults.push(kind, count=3)
+    with client(sb, retries=2, read_timeout=0.25) as c, pytest.raises(error) as caught:
+        c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
+    assert c.requests == 3
+    assert "3" in str(caught.value)
+
+
+def test_connection_refused_is_network_error_naming_the_setting():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/rest/erp_open"
+    i18n.set_language("en")
+    with GuanyiClient(DirectTransport(url, "1", "sess-x", "sec-x"), **FAST) as c, pytest.raises(NetworkError) as e:
+        c.get_returns({"page_no": 1})
+    assert c.requests == FAST["retries"] + 1
+    assert "Cannot connect" in str(e.value) and "guanyi.url" in str(e.value) and "sec-x" not in _texts(e.value)
+
+
+def test_debug_log_of_a_qimen_call_holds_no_sign_or_secret(sb, caplog):
+    caplog.set_level(logging.DEBUG)
+    sb.guanyi.faults.push("http500")
+    with client(sb, "qimen") as c:
+        c.get_returns({"page_no": 1, "page_size": 5, **RANGE})
+    text = caplog.text
+    assert "sign=***" in text
+    for secret in _secrets(sb):
+        assert secret not in text
+
+
+def test_check_connection(sb):
+    with client(sb) as c:
+        assert c.check_connection() >= 0
+    assert c.requests == 1
+
+
+def test_scrub_hides_known_secrets_and_sign_like_tokens():
+    text = "sign ABCDEF0123456789ABCDEF0123456789 expected, secret topsecret1 used; code 123456789012"
+    cleaned = scrub(text, ("topsecret1", ""))
+    assert "ABCDEF0123456789" not in cleaned and "topsecret1" not in cleaned
+    assert "123456789012" in cleaned  # a 12-digit id is not a signature

@@ -1,0 +1,271 @@
+"""Pulling into the local file against the sandbox: axes, filters, paging, drift, cancel, watermark, log."""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from datetime import datetime, timedelta
+
+import pytest
+
+from core import pull
+from core.errors import AuthError, Cancelled, ServerError
+from core.guanyi import GuanyiClient
+from core.sandbox import Sandbox
+from core.store import ReturnRecord, SyncLog, Watermark
+from core.timeutil import day_windows, format_datetime
+from tests.support.guanyi import FAST, client, direct_transport
+
+END = datetime(2024, 5, 20, 16, 30, 0)
+START = datetime(2024, 5, 1, 0, 0, 0)
+# The own sandbox holds 6 days up to END: from here, one 10-day window covers all of it.
+SB_START = datetime(2024, 5, 13, 0, 0, 0)
+
+
+@pytest.fixture(scope="module")
+def shared():
+    """A sandbox for the tests that do not change its records."""
+    with Sandbox(returns=150, days=20, seed=3, latency_ms=0, end=END) as sandbox:
+        yield sandbox
+
+
+@pytest.fixture
+def sb():
+    """A sandbox of its own, for tests whose faults change the records."""
+    with Sandbox(returns=60, days=6, seed=5, latency_ms=0, end=END) as sandbox:
+        yield sandbox
+
+
+def _expected(sandbox, axis: str, start: datetime, end: datetime, filters: dict) -> set[str]:
+    since, until = pull.AXES[axis]
+    params = {since: format_datetime(start), until: format_datetime(end), **filters}
+    return {r["code"] for r in sandbox.guanyi.matching(params)}
+
+
+def _last_log() -> SyncLog:
+    return SyncLog.select().where(SyncLog.action == "pull").order_by(SyncLog.id.desc()).get()
+
+
+@pytest.mark.parametrize("axis", list(pull.AXES))
+@pytest.mark.parametrize("transport", ["direct", "qimen"])
+def test_every_axis_pulls_exactly_the_matching_codes(db, shared, axis, transport):
+    with client(shared, transport) as c:
+        result = pull.pull(c, START, END, axis=axis, page_size=100, window_days=1)
+    expected = _expected(shared, axis, START, END, pull.default_filters(axis))
+    assert expected
+    assert len(result.codes) == len(set(result.codes))
+    assert set(result.codes) == expected
+    assert result.windows == len(day_windows(START, END, 1)) == 20
+    assert result.new == len(expected) and result.updated == result.unchanged == 0
+    assert ReturnRecord.select().count() == len(expected)
+    assert result.warnings == [] and result.complete
+
+
+@pytest.mark.parametrize(
+    "options, filters",
+    [
+        ({"all_statuses": True}, {}),
+        ({"filters": {"shop_code": "店铺A"}}, {"receive": 1, "cancel": 0, "shop_code": "店铺A"}),
+        ({"axis": "modify"}, {"receive": 1}),
+        ({"axis": "create", "filters": {"receive": 0}}, {"receive": 0, "cancel": 0}),
+    ],
+    ids=["all-statuses", "shop", "modify-keeps-cancelled", "create-unreceived"],
+)
+def test_filters(db, shared, options, filters):
+    with client(shared) as c:
+        result = pull.pull(c, START, END, page_size=100, window_days=7, **options)
+    expected = _expected(shared, options.get("axis", "receive"), START, END, filters)
+    assert expected and set(result.codes) == expected and len(result.codes) == len(expected)
+
+
+def test_all_statuses_brings_more_than_the_default(db, shared):
+    with client(shared) as c:
+        default = pull.pull(c, START, END, axis="create", window_days=20)
+        everything = pull.pull(c, START, END, axis="create", window_days=20, all_statuses=True)
+    assert set(default.codes) < set(everything.codes)
+
+
+def test_small_pages_read_ceil_total_over_size_pages_per_window(db, shared):
+    windows = day_windows(START, END, 5)
+    filters = pull.default_filters("receive")
+    pages = sum(max(1, math.ceil(len(_expected(shared, "receive", a, b, filters)) / 7)) for a, b in windows)
+    seen = []
+    with client(shared) as c:
+        result = pull.pull(c, START, END, page_size=7, window_days=5, progress=seen.append)
+    assert result.requests == pages == len(seen)
+    assert set(result.codes) == _expected(shared, "receive", START, END, filters)
+    last = seen[-1]
+    assert (last.window, last.windows, last.page, last.pages) == (len(windows), len(windows), last.pages, last.pages)
+    assert last.records == len(result.codes)
+    assert all(p.window_total >= 0 and p.window_start <= p.window_end for p in seen)
+
+
+def test_records_are_stored_compact_with_columns_and_first_pull_time_kept(db, shared):
+    with client(shared) as c:
+        first = pull.pull(c, START, END, window_days=20)
+        row = ReturnRecord.get_by_id(first.codes[0])
+        ReturnRecord.update(first_pulled_at=datetime(2000, 1, 1)).where(ReturnRecord.code == row.code).execute()
+        again = pull.pull(c, START, END, window_days=20)
+    assert again.new == 0 and again.unchanged == len(first.codes) and again.updated == 0
+    row = ReturnRecord.get_by_id(first.codes[0])
+    assert row.first_pulled_at == datetime(2000, 1, 1)
+    raw = json.loads(row.raw_json)
+    assert row.raw_json == json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    assert row.guanyi_id == str(raw["id"]) and row.shop_code == raw["shop_code"]
+    assert row.receive_date == raw["receive_date"] and row.receive is True and row.cancel is False
+    assert any("\\u" not in r.raw_json and any(ord(ch) > 127 for ch in r.raw_json) for r in ReturnRecord.select())
+
+
+def test_a_changed_record_counts_as_updated(db, sb):
+    with client(sb) as c:
+        first = pull.pull(c, SB_START, END, window_days=10)
+        target = next(r for r in sb.guanyi.records if r["code"] == first.codes[0])
+        target["note"] = "改过的备注"
+        second = pull.pull(c, SB_START, END, window_days=10)
+    assert (second.new, second.updated, second.unchanged) == (0, 1, len(first.codes) - 1)
+    assert "改过的备注" in ReturnRecord.get_by_id(first.codes[0]).raw_json
+
+
+def _on_first_page(action):
+    """A progress callback that runs ``action`` once, after the first page is stored."""
+    done = []
+
+    def callback(p: pull.PullProgress) -> None:
+        if not done:
+            done.append(p)
+            action()
+
+    return callback
+
+
+DEFAULT = pull.default_filters("receive")
+
+
+def test_drift_once_is_reread_to_a_complete_result(db, sb):
+    before = _expected(sb, "receive", SB_START, END, DEFAULT)
+    with client(sb) as c:
+        result = pull.pull(c, SB_START, END, page_size=5, window_days=10,
+                           progress=_on_first_page(lambda: sb.guanyi.faults.push("drift")))
+    after = _expected(sb, "receive", SB_START, END, DEFAULT)
+    assert len(before) > 10 and len(after) == len(before) + 1
+    assert set(result.codes) == after and len(result.codes) == len(after)
+    assert result.warnings == [] and result.complete
+    assert result.requests > 2 * math.ceil(len(after) / 5) - 1  # the window was read twice
+    assert ReturnRecord.select().count() == len(after)
+
+
+def test_drift_that_never_settles_is_a_warning_in_result_and_log(db, sb):
+    with client(sb) as c:
+        result = pull.pull(c, SB_START, END, page_size=20, window_days=10, max_rereads=2,
+                           progress=_on_first_page(lambda: sb.guanyi.faults.push("drift", count=1000)))
+        sb.guanyi.faults.clear()
+        assert not result.complete and len(result.warnings) == 1
+        assert len(result.codes) == len(set(result.codes))
+        assert set(result.codes) <= _expected(sb, "receive", SB_START, END, DEFAULT)
+        log = _last_log()
+        assert log.status == "warning" and result.warnings[0] in log.message
+        settled = pull.pull(c, SB_START, END, page_size=5, window_days=10)
+    assert settled.complete and set(settled.codes) == _expected(sb, "receive", SB_START, END, DEFAULT)
+
+
+def test_fewer_codes_than_total_is_reread(db, sb):
+    """After page 1, an unread record leaves the filter and one joins on page 1: the total stays,
+    the records behind it shift by one, so page 2 repeats a code and the newcomer is missed."""
+    since, until = pull.AXES["receive"]
+    params = {since: format_datetime(SB_START), until: format_datetime(END), **DEFAULT}
+
+    def leave_and_join() -> None:
+        served = [r["code"] for r in sb.guanyi.matching(params)]
+        records = {r["code"]: r for r in sb.guanyi.records}
+        records[served[-1]]["cancel"] = True
+        for code, record in records.items():
+            if code in served:
+                continue
+            saved = dict(record)
+            record.update(cancel=False, receive=1, receive_date=format_datetime(END - timedelta(hours=1)))
+            if [r["code"] for r in sb.guanyi.matching(params)].index(code) < 5:
+                return
+            record.clear()
+            record.update(saved)
+        raise AssertionError("no record of the seed joins on the first page")
+
+    before = len(sb.guanyi.matching(params))
+    with client(sb) as c:
+        result = pull.pull(c, SB_START, END, page_size=5, window_days=10, progress=_on_first_page(leave_and_join))
+    expected = _expected(sb, "receive", SB_START, END, DEFAULT)
+    assert len(expected) == before
+    assert set(result.codes) == expected and result.complete and result.warnings == []
+    assert result.requests == 2 * math.ceil(before / 5)
+
+
+def test_cancel_between_pages_keeps_stored_pages_and_watermark(db, sb):
+    mark = SB_START + timedelta(minutes=5)
+    Watermark.create(axis="receive", value=mark)
+    stop = threading.Event()
+
+    def cancel_after_two_pages(p: pull.PullProgress) -> None:
+        if p.page == 2:
+            stop.set()
+
+    with client(sb) as c, pytest.raises(Cancelled):
+        pull.pull_since_last(c, page_size=5, window_days=10, progress=cancel_after_two_pages, cancel=stop, now=END)
+    assert ReturnRecord.select().count() == 10
+    assert Watermark.get_by_id("receive").value == mark
+    assert _last_log().status == "cancelled"
+
+
+def test_cancel_by_callable_before_the_first_request(db, sb):
+    with client(sb) as c, pytest.raises(Cancelled):
+        pull.pull(c, SB_START, END, cancel=lambda: True)
+    assert c.requests == 0 and ReturnRecord.select().count() == 0
+
+
+def test_since_last_uses_watermark_minus_overlap_and_moves_it(db, sb):
+    with client(sb) as c:
+        first = pull.pull_since_last(c, now=END, all_statuses=True)
+        assert (first.start, first.end) == (END.replace(hour=0, minute=0), END - timedelta(minutes=1))
+        assert Watermark.get_by_id("receive").value == first.end == first.watermark
+        later = END + timedelta(hours=2)
+        second = pull.pull_since_last(c, now=later, all_statuses=True)
+    assert second.start == first.end - timedelta(minutes=5)
+    assert second.end == later - timedelta(minutes=1) == Watermark.get_by_id("receive").value
+    assert set(second.codes) == _expected(sb, "receive", second.start, second.end, {})
+    assert "receive" in pull.AXES and Watermark.get_or_none(Watermark.axis == "modify") is None
+
+
+def test_failed_pull_leaves_watermark_and_writes_a_failed_log_row(db, sb):
+    Watermark.create(axis="receive", value=END - timedelta(hours=3))
+    sb.guanyi.faults.push("http500", count=FAST["retries"] + 1)
+    with client(sb) as c, pytest.raises(ServerError):
+        pull.pull_since_last(c, now=END)
+    assert Watermark.get_by_id("receive").value == END - timedelta(hours=3)
+    log = _last_log()
+    assert log.status == "failed" and "HTTP 500" in log.message and log.duration_ms >= 0
+
+
+def test_unsettled_since_last_does_not_move_the_watermark(db, sb):
+    with client(sb) as c:
+        result = pull.pull_since_last(c, now=END, page_size=5, max_rereads=1, all_statuses=True,
+                                      progress=_on_first_page(lambda: sb.guanyi.faults.push("drift", count=1000)))
+    assert not result.complete and result.watermark is None and len(result.warnings) == 2
+    assert Watermark.get_or_none(Watermark.axis == "receive") is None
+
+
+def test_auth_failure_logs_without_secret(db, sb):
+    wrong = "WRONG-secret-value"
+    with GuanyiClient(direct_transport(sb, secret=wrong), **FAST) as c, pytest.raises(AuthError):
+        pull.pull(c, SB_START, END)
+    log = _last_log()
+    assert log.status == "failed" and "credentials set guanyi" in log.message
+    for secret in (wrong, sb.credentials["guanyi"]["secret"], sb.credentials["guanyi"]["sessionkey"]):
+        assert secret not in log.message
+
+
+def test_ok_pull_log_row_has_counts_and_range(db, shared):
+    with client(shared) as c:
+        result = pull.pull(c, START, END, window_days=20)
+    log = _last_log()
+    assert log.status == "ok" and f"{len(result.codes)}" in log.message
+    assert format_datetime(START) in log.message and format_datetime(END) in log.message
+    assert result.as_json()["count"] == len(result.codes)
