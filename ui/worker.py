@@ -1,0 +1,59 @@
+"""Long work off the UI thread: a ``QRunnable`` on the global pool reporting through signals.
+
+The job is plain core code taking ``(progress, cancel)``: a callable to report progress and a
+``threading.Event`` it checks between requests. Results and errors come back as data.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+from core.errors import Cancelled, ReturnSyncError
+from core.i18n import t
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[Callable[[object], None], threading.Event], object]
+
+
+class TaskSignals(QObject):
+    progress = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+
+
+class Task(QRunnable):
+    def __init__(self, job: Job) -> None:
+        super().__init__()
+        self.setAutoDelete(False)  # the window keeps a reference until the signals are handled
+        self.job = job
+        self.cancel_event = threading.Event()
+        self.signals = TaskSignals()
+
+    def cancel(self) -> None:
+        self.cancel_event.set()
+
+    def run(self) -> None:
+        try:
+            result = self.job(self.signals.progress.emit, self.cancel_event)
+        except Cancelled:
+            self.signals.cancelled.emit()
+        except ReturnSyncError as exc:
+            self.signals.failed.emit(str(exc))
+        except Exception:
+            log.exception("background task failed")
+            self.signals.failed.emit(
+                t("发生了意外错误，详情已写入日志文件。", "An unexpected error occurred; details are in the log file.")
+            )
+        else:
+            self.signals.finished.emit(result)
+
+
+def start(task: Task) -> Task:
+    QThreadPool.globalInstance().start(task)
+    return task
