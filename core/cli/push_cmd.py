@@ -1,0 +1,119 @@
+"""``preview CODE``, ``push CODE… | --all-ready`` and ``mark CODE --posted | --failed``.
+
+``mark`` is for a sheet in state ``unknown`` (a timeout, a reset or an HTTP 5xx after sending, or a
+push killed mid-request): look the SheetID up in 精诚 first, then say what you found —
+``--posted`` (with ``--sheet-no`` if 精诚 shows its number) or ``--failed`` (not booked; it may
+then be pushed again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core import ledger, push
+from core.cli import EXIT_OK, EXIT_REMOTE, EXIT_SOME_FAILED, emit
+from core.errors import ConfigError
+from core.i18n import t
+from core.timeutil import format_datetime
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    show = sub.add_parser("preview", help="the 精诚 sheet a return maps to, its problems and ledger status")
+    show.add_argument("code")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=_preview)
+
+    send = sub.add_parser("push", help="post returns to 精诚, each exactly once")
+    which = send.add_mutually_exclusive_group(required=True)
+    which.add_argument("codes", nargs="*", default=[], metavar="CODE")
+    which.add_argument("--all-ready", action="store_true", help="every pulled return that is ready and not yet posted")
+    send.add_argument("--dry-run", action="store_true", help="map and report; claim and send nothing")
+    send.add_argument("--force", action="store_true",
+                      help="also re-send the given codes when posted or unknown (logged); never with --all-ready")
+    send.add_argument("--json", action="store_true")
+    send.set_defaults(handler=_push)
+
+    mark = sub.add_parser("mark", help="after checking 精诚, say what became of a sheet in state unknown")
+    mark.add_argument("code")
+    outcome = mark.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--posted", action="store_true", help="精诚 holds the sheet")
+    outcome.add_argument("--failed", action="store_true", help="精诚 does not hold it; it may be pushed again")
+    mark.add_argument("--sheet-no", metavar="N", help="精诚's own number of the sheet (with --posted)")
+    mark.add_argument("--json", action="store_true")
+    mark.set_defaults(handler=_mark)
+
+
+def _preview(args: argparse.Namespace) -> int:
+    ledger.recover()
+    shown = push.preview(args.code)
+    mapped, entry, sheet = shown.mapped, shown.entry, shown.mapped.sheet
+    payload = {
+        "ok": mapped.ready,
+        "code": shown.code,
+        "ready": mapped.ready,
+        "sheet": sheet.as_dict() if sheet else None,
+        "blocking": [{"code": p.code, "message": str(p)} for p in mapped.blocking],
+        "warnings": [{"code": p.code, "message": str(p)} for p in mapped.warnings],
+        "ledger": {
+            "status": shown.status,
+            "attempts": entry.attempts if entry else 0,
+            "message": entry.message if entry else "",
+            "sheet_no": entry.sheet_no if entry else None,
+            "posted_at": format_datetime(entry.posted_at) if entry and entry.posted_at else None,
+        },
+    }
+    lines = [t(f"退货单 {shown.code}", f"Return {shown.code}")]
+    if sheet:
+        lines += [
+            t(f"精诚单据 {sheet.sheet_id}  日期 {sheet.sheet_date}  客户 {sheet.customer_code} {sheet.customer_name}",
+              f"Sheet {sheet.sheet_id}  date {sheet.sheet_date}  customer {sheet.customer_code} {sheet.customer_name}"),
+            t(f"红蓝 {sheet.red_blue}  数量 {sheet.qua}  金额 {sheet.amo}",
+              f"RedBlue {sheet.red_blue}  quantity {sheet.qua}  amount {sheet.amo}"),
+            t(f"备注 {sheet.remark}", f"Remark {sheet.remark}"),
+            t("商品编号\t数量\t单价\t金额\t备注", "GoodsID\tQua\tPrice\tAmo\tRemark"),
+            *(f"{i.goods_id}\t{i.qua}\t{i.price}\t{i.amo}\t{i.remark}" for i in sheet.items),
+        ]
+    else:
+        lines.append(t("（无法生成精诚单据）", "(no sheet can be made)"))
+    lines += [t(f"不能推送：{p}", f"Blocked: {p}") for p in mapped.blocking]
+    lines += [t(f"提示：{p}", f"Warning: {p}") for p in mapped.warnings]
+    state = ledger.status_text(shown.status)
+    if entry and entry.sheet_no:
+        state += t(f"（精诚单号 {entry.sheet_no}）", f" (Jingcheng sheet {entry.sheet_no})")
+    lines.append(t(f"推送状态：{state}", f"Push state: {state}"))
+    emit(args, payload, "\n".join(lines))
+    return EXIT_OK if mapped.ready else EXIT_SOME_FAILED
+
+
+def _push(args: argparse.Namespace) -> int:
+    def show(index: int, count: int, code: str, status: str) -> None:
+        print(f"\r[{index}/{count}] {code} {ledger.status_text(status)}\033[K", end="", file=sys.stderr, flush=True)
+
+    interactive = not args.json and sys.stderr.isatty()
+    result = push.push(
+        args.codes, all_ready=args.all_ready, dry_run=args.dry_run, force=args.force,
+        progress=show if interactive else None,
+    )
+    if interactive:
+        print(file=sys.stderr)
+    lines = [f"{item.code}\t{item.status}\t{item.message}" for item in result.items if item.status != push.NOT_SENT]
+    lines.append(result.summary())
+    emit(args, result.as_json(), "\n".join(lines))
+    if result.stopped:
+        return EXIT_REMOTE
+    return EXIT_OK if result.all_done else EXIT_SOME_FAILED
+
+
+def _mark(args: argparse.Namespace) -> int:
+    if args.failed and args.sheet_no:
+        raise ConfigError("--sheet-no 只能与 --posted 一起使用。", "--sheet-no goes with --posted only.")
+    ledger.recover()
+    entry = ledger.mark(args.code, ledger.POSTED if args.posted else ledger.FAILED, sheet_no=args.sheet_no)
+    emit(
+        args,
+        {"ok": True, "code": entry.code, "sheet_id": entry.sheet_id, "status": entry.status,
+         "sheet_no": entry.sheet_no},
+        f"{entry.code}: {ledger.status_text(entry.status)}. {entry.message}",
+    )
+    return EXIT_OK

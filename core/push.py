@@ -1,0 +1,325 @@
+"""Pushing returns to 精诚 (SPEC §5): map, review against the ledger, claim, send, record.
+
+Each sheet costs two small transactions — the claim (committed before any byte leaves) and the
+outcome — each with its sync-log row, so the ledger stays consistent whenever the run stops:
+cancelled between sheets, killed mid-request (start-up recovery makes that sheet ``unknown``),
+or stopped because 精诚 refused the credentials or could not be reached.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from core import ledger
+from core.cancel import CancelCheck, CancelSource
+from core.errors import ConfigError
+from core.i18n import t
+from core.jingcheng import FAILED, POSTED, UNKNOWN, Client, Outcome
+from core.mapping import MappedReturn, MappingRules, map_return
+from core.returns import InvalidRecord, parse_return
+from core.store import LedgerEntry, ReturnRecord, write_log
+from core.valuetables import ValueTables
+
+# Item states besides the outcomes posted / failed / unknown.
+BLOCKED = "blocked"  # the mapping or the data forbids the sheet
+SKIPPED = "skipped"  # the ledger forbids it: posted, unknown or being sent
+WOULD_SEND = "would_send"  # dry run: this sheet would be sent
+NOT_SENT = "not_sent"  # the run stopped (cancelled, credentials refused, 精诚 unreachable) before it
+
+# This many unknown outcomes in a row stop the run: 精诚 is in trouble, and every further sheet
+# would be one more that the accountant has to check by hand.
+UNKNOWN_STREAK_LIMIT = 3
+_CHUNK = 500
+
+Progress = Callable[[int, int, str, str], None]
+
+
+@dataclass(frozen=True)
+class PushItem:
+    code: str
+    status: str  # posted | failed | unknown | blocked | skipped | would_send | not_sent
+    message: str = ""
+    sheet_id: str | None = None
+    sheet_no: str | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"code": self.code, "sheet_id": self.sheet_id, "status": self.status,
+                "message": self.message, "sheet_no": self.sheet_no}
+
+
+@dataclass
+class PushResult:
+    items: list[PushItem] = field(default_factory=list)
+    dry_run: bool = False
+    all_ready: bool = False
+    cancelled: bool = False
+    # Set when the run stopped early because of 精诚 itself (credentials refused, unreachable,
+    # several unknown replies in a row): the reason, in the user's language.
+    stopped: str = ""
+    not_ready: int = 0  # --all-ready: pulled returns left out because their mapping blocks them
+    duration_ms: int = 0
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(item.status for item in self.items))
+
+    @property
+    def all_done(self) -> bool:
+        """Every sheet asked for went through (was posted, or would be in a dry run). With --all-ready a
+        sheet skipped because another run took it meanwhile is not a failure of this one."""
+        done = {WOULD_SEND if self.dry_run else POSTED} | ({SKIPPED} if self.all_ready else set())
+        return not self.cancelled and not self.stopped and all(item.status in done for item in self.items)
+
+    def summary(self) -> str:
+        counts = self.counts()
+        labels = [(POSTED, "已入账", "posted"), (WOULD_SEND, "将推送", "would be sent"), (FAILED, "失败", "failed"),
+                  (UNKNOWN, "状态未知", "unknown"), (BLOCKED, "不能推送", "blocked"),
+                  (SKIPPED, "已跳过", "skipped"), (NOT_SENT, "未发送", "not sent")]
+        parts = [t(f"{zh} {counts[key]}", f"{counts[key]} {en}") for key, zh, en in labels if counts.get(key)]
+        if self.not_ready:
+            parts.append(t(f"未就绪 {self.not_ready}", f"{self.not_ready} not ready"))
+        text = t("，".join(parts) or "没有需要推送的单据", ", ".join(parts) or "nothing to push")
+        if self.cancelled:
+            text += t("。已取消。", ". Cancelled.")
+        if self.stopped:
+            text += t(f"。已停止：{self.stopped}", f". Stopped: {self.stopped}")
+        return text
+
+    def as_json(self) -> dict:
+        return {"ok": self.all_done, "dry_run": self.dry_run, "cancelled": self.cancelled, "stopped": self.stopped,
+                "counts": self.counts(), "not_ready": self.not_ready, "duration_ms": self.duration_ms,
+                "items": [item.as_json() for item in self.items]}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A return as the push would see it: the mapped sheet with the ledger's problems added."""
+
+    code: str
+    mapped: MappedReturn
+    entry: LedgerEntry | None
+
+    @property
+    def status(self) -> str:
+        return self.entry.status if self.entry is not None else ledger.READY
+
+
+def preview(code: str) -> Preview:
+    """The mapped, reviewed sheet of one pulled return (:class:`ConfigError` if it was never pulled)."""
+    found = previews([code])
+    if not found:
+        raise ConfigError(
+            f"本地没有退货单“{code}”。请先拉取（pull）。",
+            f"There is no return '{code}' here. Pull it first.",
+        )
+    return found[0]
+
+
+def previews(codes: Sequence[str]) -> list[Preview]:
+    """Like :func:`preview` for many codes at once (unknown codes left out), e.g. for the returns table."""
+    rules, tables = MappingRules.from_settings(), ValueTables.load()
+    records = _records(codes)
+    mapped = {code: map_return(parse_return(json.loads(raw)), rules, tables) for code, raw in records.items()}
+    entries = ledger.entries(_sheet_id(m, code) for code, m in mapped.items())
+    result = []
+    for code, m in mapped.items():
+        entry = entries.get(_sheet_id(m, code))
+        result.append(Preview(code, ledger.review(m, entry), entry))
+    return result
+
+
+def _sheet_id(mapped: MappedReturn, code: str) -> str:
+    return mapped.sheet.sheet_id if mapped.sheet is not None else code
+
+
+def _records(codes: Sequence[str]) -> dict[str, str]:
+    """``code -> raw_json`` of the pulled returns among ``codes``, in the order asked."""
+    wanted = list(dict.fromkeys(codes))
+    found: dict[str, str] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start : start + _CHUNK]
+        query = ReturnRecord.select(ReturnRecord.code, ReturnRecord.raw_json).where(ReturnRecord.code.in_(chunk))
+        found.update((row.code, row.raw_json) for row in query)
+    return {code: found[code] for code in wanted if code in found}
+
+
+def _ready_codes() -> list[str]:
+    """Pulled returns whose sheet is not posted, unknown or being sent — the candidates of --all-ready."""
+    taken = ledger.codes_with_status((ledger.POSTED, ledger.UNKNOWN, ledger.SENDING))
+    return [row.code for row in ReturnRecord.select(ReturnRecord.code).order_by(ReturnRecord.code)
+            if row.code not in taken]
+
+
+def _problems(problems: Sequence[object]) -> str:
+    return "；".join(map(str, problems)) if problems else ""
+
+
+def _refusal(claimed_status: str, entry_sheet_no: str | None = None) -> str:
+    if claimed_status == ledger.POSTED:
+        number = t(f"（精诚单号 {entry_sheet_no}）", f" (sheet {entry_sheet_no})") if entry_sheet_no else ""
+        return t(f"已推送过{number}，未再次发送。确需重推请用 --force。",
+                 f"Already posted{number}; not sent again. Use --force only if it really must be re-sent.")
+    if claimed_status == ledger.UNKNOWN:
+        return t("状态未知，未发送：请先在精诚中核对，再用 mark 标记（或确认后用 --force 重推）。",
+                 "State unknown; not sent. Check in Jingcheng and mark it (or confirm a re-push with --force).")
+    return t("此单正在由另一处推送，未发送。", "This sheet is being sent elsewhere; not sent.")
+
+
+class _Run:
+    def __init__(self, client: Client | None, *, dry_run: bool, force: bool, all_ready: bool,
+                 progress: Progress | None, cancel: CancelCheck) -> None:
+        self.client = client
+        self.dry_run = dry_run
+        self.force = force
+        self.progress = progress or (lambda index, count, code, status: None)
+        self.cancel = cancel
+        self.result = PushResult(dry_run=dry_run, all_ready=all_ready)
+        self.unknown_streak = 0
+
+    def prepare(self, codes: Sequence[str], all_ready: bool) -> list[tuple[str, MappedReturn | None, str]]:
+        """``(code, mapped or None, reason it cannot be mapped)`` for every code to go through."""
+        rules, tables = MappingRules.from_settings(), ValueTables.load()
+        records = _records(codes)
+        prepared = []
+        for code in dict.fromkeys(codes):
+            raw = records.get(code)
+            if raw is None:
+                prepared.append((code, None, t(f"本地没有退货单“{code}”，请先拉取。",
+                                               f"There is no return '{code}' here; pull it first.")))
+                continue
+            try:
+                mapped = map_return(parse_return(json.loads(raw)), rules, tables)
+            except (InvalidRecord, ValueError) as exc:
+                prepared.append((code, None, str(exc)))
+                continue
+            if all_ready and not mapped.ready:
+                self.result.not_ready += 1
+                continue
+            prepared.append((code, mapped, ""))
+        return prepared
+
+    def run(self, prepared: list[tuple[str, MappedReturn | None, str]]) -> None:
+        count = len(prepared)
+        entries = ledger.entries(_sheet_id(m, code) for code, m, _ in prepared if m is not None) if self.dry_run else {}
+        for index, (code, mapped, reason) in enumerate(prepared, start=1):
+            if not self.result.cancelled and self.cancel.is_set():
+                self.result.cancelled = True
+            if self.result.cancelled or self.result.stopped:
+                why = self.result.stopped or t("已取消。", "Cancelled.")
+                self.add(index, count, PushItem(code, NOT_SENT, why, _sheet_id(mapped, code) if mapped else None))
+                continue
+            if mapped is None or not mapped.ready:
+                self.block(index, count, code, mapped, reason)
+            elif self.dry_run:
+                self.dry(index, count, code, mapped, entries.get(mapped.sheet.sheet_id))
+            else:
+                self.send(index, count, code, mapped)
+
+    def add(self, index: int, count: int, item: PushItem) -> None:
+        self.result.items.append(item)
+        self.progress(index, count, item.code, item.status)
+
+    def block(self, index: int, count: int, code: str, mapped: MappedReturn | None, reason: str) -> None:
+        message = reason or _problems(mapped.blocking if mapped else ()) or t("无法生成精诚单据。", "No sheet.")
+        if not self.dry_run:
+            write_log("push", BLOCKED, message, code=code)
+        self.add(index, count, PushItem(code, BLOCKED, message, _sheet_id(mapped, code) if mapped else None))
+
+    def dry(self, index: int, count: int, code: str, mapped: MappedReturn, entry: LedgerEntry | None) -> None:
+        status = entry.status if entry is not None else ledger.READY
+        allowed = ledger.FORCEABLE if self.force else ledger.PUSHABLE
+        sheet_id = mapped.sheet.sheet_id
+        if status in allowed:
+            text = t("将推送。", "Would be sent.") + (f" {_problems(mapped.warnings)}" if mapped.warnings else "")
+            self.add(index, count, PushItem(code, WOULD_SEND, text.strip(), sheet_id))
+        else:
+            self.add(index, count, PushItem(code, SKIPPED, _refusal(status, entry.sheet_no if entry else None),
+                                            sheet_id))
+
+    def send(self, index: int, count: int, code: str, mapped: MappedReturn) -> None:
+        assert self.client is not None and mapped.sheet is not None
+        sheet = mapped.sheet
+        claim = ledger.claim(sheet, code, force=self.force)
+        if not claim.ok:
+            entry = ledger.find(sheet.sheet_id)
+            message = _refusal(claim.previous, entry.sheet_no if entry else None)
+            write_log("push", SKIPPED, message, code=code)
+            self.add(index, count, PushItem(code, SKIPPED, message, sheet.sheet_id))
+            return
+        self.progress(index, count, code, ledger.SENDING)
+        try:
+            outcome = self.client.send(sheet.body())
+        except BaseException as exc:
+            # Interrupted or broken while the request may have left: only "unknown" is honest.
+            ledger.record(claim, Outcome(UNKNOWN, t(
+                f"推送被中断（{type(exc).__name__}）。状态未知：请在精诚中核对后用 mark 标记。",
+                f"The push was interrupted ({type(exc).__name__}). State unknown: check in Jingcheng and mark it.")))
+            raise
+        ledger.record(claim, outcome)
+        self.add(index, count, PushItem(code, outcome.status, outcome.message, sheet.sheet_id, outcome.sheet_no))
+        self.unknown_streak = self.unknown_streak + 1 if outcome.status == UNKNOWN else 0
+        if outcome.auth_refused or outcome.unreachable:
+            self.result.stopped = outcome.message
+        elif self.unknown_streak >= UNKNOWN_STREAK_LIMIT:
+            self.result.stopped = t(
+                f"精诚连续 {self.unknown_streak} 次没有给出可确认的回复，为免更多单据状态未知，已停止推送。",
+                f"Jingcheng gave no confirmable reply {self.unknown_streak} times in a row; stopped so that no "
+                "more sheets end up in state unknown.",
+            )
+
+
+def push(
+    codes: Sequence[str] = (),
+    *,
+    all_ready: bool = False,
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Progress | None = None,
+    cancel: CancelSource = None,
+    client: Client | None = None,
+) -> PushResult:
+    """Push the given codes, or (``all_ready``) every pulled return that is ready and not yet sent.
+
+    ``progress(index, count, code, status)`` is called when a sheet is being sent (status
+    ``sending``) and once more with its final state. ``cancel`` is checked between sheets. Without
+    ``client`` one is built from the settings and the keyring (:class:`CredentialsError` if the
+    credentials are missing — before anything is claimed). Network problems never raise: they are
+    outcomes in the result.
+    """
+    if all_ready and force:
+        raise ConfigError(
+            "--force 只能用于指定的单号，不能与 --all-ready 一起使用。",
+            "--force works only with given codes, never with --all-ready.",
+        )
+    if not all_ready and not codes:
+        raise ConfigError("请给出要推送的单号，或使用 --all-ready。", "Give the codes to push, or use --all-ready.")
+    started = time.perf_counter()
+    own_client = client is None and not dry_run
+    if own_client:
+        client = Client.from_settings()
+    try:
+        if not dry_run:
+            ledger.recover()
+        run = _Run(client, dry_run=dry_run, force=force, all_ready=all_ready, progress=progress,
+                   cancel=CancelCheck(cancel))
+        run.run(run.prepare(_ready_codes() if all_ready else codes, all_ready))
+    finally:
+        if own_client and client is not None:
+            client.close()
+    result = run.result
+    result.duration_ms = int((time.perf_counter() - started) * 1000)
+    write_log("push", _run_status(result), result.summary(), duration_ms=result.duration_ms)
+    return result
+
+
+def _run_status(result: PushResult) -> str:
+    if result.dry_run:
+        return "dry-run"
+    if result.cancelled:
+        return "cancelled"
+    if result.stopped:
+        return "stopped"
+    return "ok" if result.all_done else "partial"

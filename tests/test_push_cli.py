@@ -1,0 +1,143 @@
+"""``preview``, ``push`` and ``mark`` from a shell, in child processes: a push killed mid-request,
+two pushes at once, exit codes, and no secret anywhere."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from core.paths import database_path
+from core.sandbox import Sandbox
+from core.store import LedgerEntry, SyncLog
+from tests.support.cli import ROOT, run_cli
+from tests.support.pushing import load_returns, ready_codes, use_sandbox
+
+
+def _start(env: dict[str, str], *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(ROOT / "main.py"), *args], env=env, cwd=ROOT, text=True,
+                            encoding="utf-8", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _prepare(child_env: dict[str, str], sb: Sandbox, **timeouts: str) -> list[str]:
+    """The child's data folder (bound here by the ``db`` fixture) and keyring set up for ``sb``."""
+    use_sandbox(sb, keyring=False, **timeouts)
+    load_returns(sb)
+    stored = run_cli(child_env, "credentials", "set", "jingcheng", stdin=json.dumps(sb.credentials["jingcheng"]))
+    assert stored.code == 0, stored.stderr
+    return ready_codes()
+
+
+def _wait_for(condition, seconds: float = 20.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        time.sleep(0.02)
+
+
+def test_push_killed_mid_request_leaves_unknown_and_nothing_is_sent_twice(child_env, db):
+    with Sandbox(returns=20, days=5, seed=21) as sb:
+        ready = _prepare(child_env, sb, read_timeout="30")
+        sb.jingcheng.faults.delay_seconds = 30.0  # records the first sheet, then holds the reply
+        sb.jingcheng.faults.push("delay")
+        child = _start(child_env, "push", "--all-ready")
+        try:
+            _wait_for(lambda: len(sb.jingcheng.sheets) == 1)
+        finally:
+            child.kill()  # SIGKILL: no handler runs, the claim stays "sending"
+            child.communicate()
+        victim = sb.jingcheng.sheet_ids()[0]
+        assert victim == ready[0]
+        assert LedgerEntry.get_by_id(victim).status == "sending"
+
+        again = run_cli(child_env, "push", "--all-ready", "--json")
+        assert again.code == 0, again.stdout + again.stderr
+        assert victim not in [item["code"] for item in again.json()["items"]]
+        assert LedgerEntry.get_by_id(victim).status == "unknown"
+        assert sorted(sb.jingcheng.sheet_ids()) == ready and not sb.jingcheng.duplicates()
+        assert ("recover", "unknown") in [(r.action, r.status) for r in SyncLog.select().where(SyncLog.code == victim)]
+
+        shown = run_cli(child_env, "preview", victim, "--json")
+        assert shown.code == 1 and shown.json()["ledger"]["status"] == "unknown"
+        assert [p["code"] for p in shown.json()["blocking"]] == ["state_unknown"]
+
+        assert run_cli(child_env, "push", "--all-ready").code == 0
+        assert len(sb.jingcheng.sheets) == len(ready)
+        marked = run_cli(child_env, "mark", victim, "--posted", "--sheet-no", sb.jingcheng.sheets[0]["SheetNo"])
+        assert marked.code == 0, marked.stderr
+        assert LedgerEntry.get_by_id(victim).sheet_no == sb.jingcheng.sheets[0]["SheetNo"]
+
+
+def test_two_processes_pushing_the_same_codes_post_each_once(child_env, db):
+    with Sandbox(returns=70, days=10, seed=22, latency_ms=10) as sb:
+        ready = _prepare(child_env, sb)
+        assert len(ready) >= 40
+        children = [_start(child_env, "push", "--all-ready", "--json") for _ in range(2)]
+        outputs = [child.communicate(timeout=60) for child in children]
+        results = [json.loads(out) for out, _ in outputs]
+        assert [child.returncode for child in children] == [0, 0], outputs
+        posted = [result["counts"].get("posted", 0) for result in results]
+        assert sum(posted) == len(ready)
+        assert all(posted), f"the two runs did not overlap: {posted}"
+        assert sorted(sb.jingcheng.sheet_ids()) == ready and not sb.jingcheng.duplicates()
+        assert {row.status for row in LedgerEntry.select()} == {"posted"}
+
+
+@pytest.fixture
+def sb_cli(child_env, db):
+    with Sandbox(returns=20, days=5, seed=23) as sb:
+        sb.jingcheng.faults.timeout_seconds = 1.0
+        yield sb, _prepare(child_env, sb, read_timeout="0.5")
+
+
+def test_preview_push_mark_and_exit_codes(child_env, sb_cli):
+    sb, ready = sb_cli
+    first, second = ready[:2]
+    shown = run_cli(child_env, "preview", first, "--json")
+    assert shown.code == 0
+    payload = shown.json()
+    assert payload["ready"] and payload["sheet"]["SheetID"] == first and payload["ledger"]["status"] == "ready"
+    text = run_cli(child_env, "preview", first)
+    assert f"精诚单据 {first}" in text.stdout and "推送状态：待推送" in text.stdout
+
+    assert run_cli(child_env, "push", first, "--dry-run").code == 0
+    pushed = run_cli(child_env, "push", first, "--json")
+    assert pushed.code == 0 and pushed.json()["items"][0]["status"] == "posted"
+    assert run_cli(child_env, "push", first).code == 1  # already posted: skipped
+    assert "已入账" in run_cli(child_env, "preview", first).stdout
+
+    sb.jingcheng.faults.push("http500")
+    unknown = run_cli(child_env, "push", second, "--json")
+    assert unknown.code == 1 and unknown.json()["items"][0]["status"] == "unknown"
+    assert run_cli(child_env, "mark", second, "--failed").code == 0
+    assert run_cli(child_env, "mark", second, "--failed").code == 2  # no longer unknown
+    assert run_cli(child_env, "push", second).code == 0
+    assert run_cli(child_env, "mark", "NO-SUCH", "--posted").code == 2
+    assert run_cli(child_env, "preview", "NO-SUCH").code == 2
+    assert sorted(sb.jingcheng.sheet_ids()) == sorted([first, second])
+
+
+def test_a_refused_token_exits_3_and_leaves_no_secret(child_env, data_dir, sb_cli):
+    sb, ready = sb_cli
+    wrong = "WRONG-token-77aa"
+    assert run_cli(child_env, "credentials", "set", "jingcheng", stdin=json.dumps({"token": wrong})).code == 0
+    result = run_cli(child_env, "push", "--all-ready")
+    assert result.code == 3
+    assert "精诚拒绝了令牌" in result.stdout and "credentials set jingcheng" in result.stdout
+    assert sb.jingcheng.request_count == 1
+    files = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.name.startswith(database_path(data_dir).name))
+    for secret in (wrong, sb.credentials["jingcheng"]["token"]):
+        assert secret not in result.stdout + result.stderr
+        assert secret.encode() not in files
+
+
+def test_missing_credentials_exit_2_before_anything_is_claimed(child_env, sb_cli):
+    sb, ready = sb_cli
+    env = child_env | {"RETURNSYNC_TEST_KEYRING": child_env["RETURNSYNC_TEST_KEYRING"] + ".empty"}
+    result = run_cli(env, "--lang", "en", "push", ready[0])
+    assert result.code == 2
+    assert "credentials set jingcheng" in result.stderr and "Traceback" not in result.stderr
+    assert LedgerEntry.select().count() == 0 and sb.jingcheng.request_count == 0
