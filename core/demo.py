@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import keyring
 
-from core import credentials, settings
+from core import credentials, settings, valuetables
 from core.i18n import t
 from core.memory_keyring import MemoryKeyring
 from core.sandbox import Sandbox
@@ -24,7 +24,22 @@ def start_demo(*, returns: int = 300, days: int = 14, seed: int = 7, latency_ms:
     settings.set_value("guanyi.url", sandbox.guanyi_url)
     settings.set_value("qimen.url", sandbox.qimen_url)
     settings.set_value("jingcheng.url", sandbox.jingcheng_url)
+    _seed_value_tables(sandbox)
     return sandbox
+
+
+def _seed_value_tables(sandbox: Sandbox) -> None:
+    """Fill the value tables as an implementer would, leaving a few gaps so the warnings show too."""
+    shops = sorted({(r.get("shop_code") or "", r.get("shop_name") or "") for r in sandbox.guanyi.records})
+    goods = sorted({str(d.get("sku_code") or d.get("item_code") or "") for r in sandbox.guanyi.records
+                    for d in (r.get("details") or [])})
+    valuetables.apply_rows(valuetables.SHOPS, [
+        {"shop_code": code, "customer_code": f"KH-{code}", "customer_name": f"{name}（精诚客户）"}
+        for code, name in shops[:-1] if code
+    ])
+    valuetables.apply_rows(valuetables.GOODS, [
+        {"code": code, "goods_id": f"JC{index:05d}"} for index, code in enumerate(goods) if code and index % 7
+    ])
 
 
 def describe_demo(sandbox: Sandbox) -> str:
