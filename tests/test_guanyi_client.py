@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 import socket
 from datetime import datetime
+from urllib.parse import parse_qsl
 
 import pytest
 
 from core import i18n
 from core.errors import AuthError, BusinessError, NetworkError, ServerError
-from core.guanyi import DirectTransport, GuanyiClient, scrub
+from core.guanyi import METHOD_RETURNS, DirectTransport, GuanyiClient, QimenTransport, scrub
 from core.sandbox import Sandbox
-from core.signing import QIMEN_SIGN_METHODS
+from core.signing import QIMEN_SIGN_METHODS, qimen_sign
 from tests.support.guanyi import FAST, client, direct_transport, qimen_transport
 
 END = datetime(2024, 3, 31, 18, 0, 0)
@@ -106,8 +107,6 @@ def test_qimen_wrong_app_key_is_auth_error_naming_app_key(sb):
 def test_qimen_passes_on_a_guanyi_sessionkey_refusal(sb):
     guanyi = sb.credentials["guanyi"]
     qimen = sb.credentials["qimen"]
-    from core.guanyi import QimenTransport
-
     transport = QimenTransport(sb.qimen_url, qimen["app_key"], qimen["secret"], guanyi["appkey"], "WRONG-session")
     with GuanyiClient(transport, **FAST) as c, pytest.raises(AuthError) as caught:
         c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
@@ -180,3 +179,33 @@ def test_scrub_hides_known_secrets_and_sign_like_tokens():
     cleaned = scrub(text, ("topsecret1", ""))
     assert "ABCDEF0123456789" not in cleaned and "topsecret1" not in cleaned
     assert "123456789012" in cleaned  # a 12-digit id is not a signature
+
+
+def test_direct_request_is_the_spec_vector_byte_for_byte():
+    business = {"page_no": 1, "page_size": 100, "modify_start_date": "2024-01-01 00:00:00",
+                "modify_end_date": "2024-01-01 23:59:59"}
+    transport = DirectTransport("http://x/rest/erp_open", "100001", "sess123", "testsecret")
+    call = transport.prepare(METHOD_RETURNS, business)
+    assert call.body.endswith(b',"sign":"F2F1448E193597AB2D56D9180993C385"}')
+    assert call.content_type == "application/json; charset=utf-8" and call.query == {}
+
+
+def test_qimen_request_is_the_spec_vector():
+    # The SPEC's hmac vectors keep sign_method=md5 among the signed parameters, so only md5 applies whole.
+    transport = QimenTransport("http://x/router/qm", "12345678", "qmsecret", "100001", "sess123",
+                               clock=lambda: datetime(2024, 1, 2, 10, 0, 0))
+    call = transport.prepare(METHOD_RETURNS, {"page_no": 1, "page_size": 100})
+    assert call.query["sign"] == "A24BC0DEBD32763DC6F90C29308AC6D3"
+    assert call.query["timestamp"] == "2024-01-02 10:00:00" and call.query["target_app_key"] == "21226717"
+    assert call.body == b"appkey=100001&sessionkey=sess123&page_no=1&page_size=100"
+    assert call.content_type == "application/x-www-form-urlencoded; charset=UTF-8"
+
+
+def test_qimen_session_and_customer_id_are_sent_and_signed():
+    transport = QimenTransport("http://x/router/qm", "12345678", "qmsecret", "100001", "sess123",
+                               session="qm-session", customer_id="C001", clock=lambda: datetime(2024, 1, 2, 10, 0, 0))
+    call = transport.prepare(METHOD_RETURNS, {"page_no": 1, "shop_code": "店铺A", "empty": ""})
+    assert call.query["session"] == "qm-session" and call.query["customerId"] == "C001"
+    signed = {k: v for k, v in call.query.items() if k != "sign"} | dict(parse_qsl(call.body.decode("ascii")))
+    assert call.query["sign"] == qimen_sign(signed, "qmsecret", "md5")
+    assert "empty" not in signed and signed["shop_code"] == "店铺A"

@@ -12,12 +12,13 @@ from core.cli import EXIT_OK, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError, ReturnSyncError
 from core.guanyi import client_from_settings
 from core.i18n import t
+from core.ledger import STATUSES
 from core.returns import parse_return
 from core.store import LedgerEntry, ReturnRecord
 from core.timeutil import parse_bound
 
-# Ledger statuses (core.store.LedgerEntry) plus "new" for a return that has no ledger row yet.
-LIST_STATUSES = ("new", "ready", "sending", "posted", "failed", "unknown")
+# "new": a return with no ledger row yet.
+LIST_STATUSES = ("new", *STATUSES)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
