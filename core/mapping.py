@@ -16,8 +16,9 @@ Decisions where SPEC §4 is silent:
 - The amount check compares a line's Amo with the amount its price came from (``amount``, or
   ``amount_after`` with the after-discount price). A partial receipt therefore warns, on purpose: the
   sheet carries less money than the refund.
-- A quantity must be below 10¹² with at most 6 decimals and a price or amount below 10¹²; beyond that the
-  line is blocked as implausible, rather than rounding a quantity or sending a number 精诚 cannot hold.
+- A quantity (and an after-discount amount) must be below 10¹² with at most 6 decimals, a price below 10¹²;
+  beyond that the line is blocked as implausible, rather than rounding a quantity or sending a number 精诚
+  cannot hold.
 - ``remark_length`` cuts the line remarks too, as it is the one remark limit the user sets.
 - ``sheet`` is ``None`` when no line can be sent (nothing received, or every line unusable); otherwise a
   sheet is built even when blocked, for the preview, from the lines whose numbers are known.
@@ -42,10 +43,11 @@ from core.valuetables import ValueTables
 GIFT_PREFIX = "赠品"
 _TOLERANCE = Decimal("0.01")
 _MAX_ADJUSTED = 11  # numbers below 10**12
-_MAX_QUANTITY_PLACES = 6
-# The range checks bound every operand to 18 digits, so products and sums are exact at this precision; the one
-# division (after-discount price) is rounded here far below the 4th decimal, and a quotient of two such numbers
-# cannot sit that close to a half-way point without being on it, so the half-up rounding after it is exact too.
+_MAX_PLACES = 6  # of a quantity, and of the after-discount amount that is divided
+# The range checks bound every operand to 18 digits, so products and sums are exact at this precision. The one
+# division (after-discount price) is rounded here near the 42nd decimal, while a quotient of two such numbers that
+# is not exactly on a half-way point of the 4th decimal stays at least 10**-29 away from it: the half-up rounding
+# after it is therefore exact too.
 _ARITHMETIC = Context(prec=60, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
 
@@ -271,7 +273,7 @@ class _Mapper:
                 self.block("missing_quantity", f"{where_zh}缺少{qty_zh}，无法确定数量。",
                            f"{where_en} has no {qty_en}, so its quantity is unknown.")
                 continue
-            if _out_of_range(quantity, _MAX_QUANTITY_PLACES):
+            if _out_of_range(quantity, _MAX_PLACES):
                 unusable += 1
                 raw = _raw_text(source, rules.qty_source)
                 self.block("implausible_number",
@@ -323,7 +325,7 @@ class _Mapper:
                            f"{where_en} has no quantity (qty), so no price can be derived from its "
                            "after-discount amount.")
                 return None
-            if _out_of_range(source.amount_after) or _out_of_range(source.qty, _MAX_QUANTITY_PLACES):
+            if _out_of_range(source.amount_after, _MAX_PLACES) or _out_of_range(source.qty, _MAX_PLACES):
                 self.block("implausible_number",
                            f"{where_zh}的让利后金额或待入库数无法使用（数值过大或小数位过多），请在管易云中核对。",
                            f"{where_en}: the after-discount amount or quantity cannot be used (too large or too "
@@ -331,6 +333,14 @@ class _Mapper:
                 return None
             with localcontext(_ARITHMETIC):
                 price = round_price(source.amount_after / source.qty)
+            if _out_of_range(price):
+                self.block("implausible_number",
+                           f"{where_zh}由让利后金额 {_raw_text(source, 'amount_after')} ÷ 待入库数 "
+                           f"{_raw_text(source, 'qty')} 得出的单价过大，请在管易云中核对。",
+                           f"{where_en}: the price derived from the after-discount amount "
+                           f"{_raw_text(source, 'amount_after')} ÷ qty {_raw_text(source, 'qty')} is too large; "
+                           "please check it in Guanyi.")
+                return None
             name_zh, name_en = "让利后单价", "after-discount price"
         else:
             if source.price is None:

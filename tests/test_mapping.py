@@ -205,6 +205,12 @@ def test_after_discount_price_without_qty_blocks(qty):
     assert str(result.blocking[0]).startswith("第 1 行（商品 SKU-1）的待入库数（qty）为 0 或为空")
 
 
+@pytest.mark.parametrize(("qty", "amount_after"), [("1", "100.0000001"), ("0.0000001", "1"), ("0.000001", "1E+7")])
+def test_after_discount_price_from_implausible_numbers_blocks(qty, amount_after):
+    result = mapped(record(detail(qty=qty, amount_after=amount_after)), price_source="after_discount")
+    assert codes(result.blocking) == ["implausible_number"]
+
+
 def test_after_discount_price_without_amount_after_blocks():
     result = mapped(record(detail(amount_after=None)), price_source="after_discount")
     assert codes(result.blocking) == ["missing_price"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal, localcontext
+from fractions import Fraction
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -154,3 +155,27 @@ def test_well_formed_returns_are_ready_and_sum_to_the_cent(pairs, rules):
     assert_consistent(result, rules)
     if any(Decimal(str(quantity)) > 0 for quantity, _ in pairs):
         assert result.ready, [str(p) for p in result.blocking]
+
+
+def _half_up_exact(numerator: Fraction) -> Decimal:
+    """Half-up to 4 decimals by integer arithmetic, as a reference free of any Decimal context."""
+    scaled = numerator * 10**4
+    whole, rest = divmod(scaled.numerator, scaled.denominator)
+    return Decimal(whole + (1 if 2 * rest >= scaled.denominator else 0)).scaleb(-4)
+
+
+six_places = st.decimals(allow_nan=False, allow_infinity=False, places=6, min_value=Decimal("0.000001"),
+                         max_value=Decimal("999999999999.999999"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(amount_after=six_places, qty=six_places)
+def test_after_discount_price_is_exactly_half_up(amount_after, qty):
+    raw = {"code": "RGO1", "create_date": "2024-05-01 09:00:00", "shop_code": "S01",
+           "details": [{"sku_code": "A", "real_in": 1, "qty": str(qty), "amount_after": str(amount_after)}]}
+    result = map_return(parse_return(raw), MappingRules(price_source="after_discount"), ValueTables())
+    expected = _half_up_exact(Fraction(amount_after) / Fraction(qty))
+    if expected.adjusted() >= 12:
+        assert [p.code for p in result.blocking] == ["implausible_number"]
+    else:
+        assert Decimal(result.sheet.items[0].price) == expected
