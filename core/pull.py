@@ -291,7 +291,7 @@ class _Pull:
             for code, kind in kinds.items():
                 self.kinds.setdefault(code, kind)
             self.result.warnings.extend(w for w in warnings if w not in self.result.warnings)
-            read.skipped += len(answer.records) - len(kinds)
+            read.skipped += len(warnings)
             read.codes.update(dict.fromkeys(kinds))
             read.totals.append(answer.total)
             pages = math.ceil(answer.total / self.page_size)
@@ -302,6 +302,12 @@ class _Pull:
             if page >= pages or not answer.records:
                 return read
             page += 1
+
+
+def _stored_so_far(job: _Pull | None, reason: str) -> str:
+    """Why a pull stopped, and how many records it had stored (its ``codes`` hold only finished windows)."""
+    stored = len(job.kinds) if job else 0
+    return reason + t(f"（已保存 {stored} 张）", f" ({stored} stored)")
 
 
 def _move_watermark(axis: str, end: datetime) -> datetime:
@@ -419,10 +425,10 @@ def _execute(
                     "pull reads this range again.",
                 ))
     except Cancelled:
-        write("cancelled", t("已取消，已读到的已保存", "cancelled; what was read is stored"))
+        write("cancelled", _stored_so_far(job, t("已取消", "cancelled")))
         raise
     except ReturnSyncError as exc:
-        write("failed", str(exc))
+        write("failed", _stored_so_far(job, str(exc)))
         raise
     except Exception as exc:
         # A bug still leaves a trace for support; the traceback goes to the caller.

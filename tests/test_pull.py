@@ -212,7 +212,8 @@ def test_cancel_between_pages_keeps_stored_pages_and_watermark(db, sb):
         pull.pull_since_last(c, page_size=5, window_days=10, progress=cancel_after_two_pages, cancel=stop, now=END)
     assert ReturnRecord.select().count() == 10
     assert Watermark.get_by_id("receive").value == mark
-    assert _last_log().status == "cancelled"
+    log = _last_log()
+    assert log.status == "cancelled" and "（已保存 10 张）" in log.message
 
 
 def test_cancel_by_callable_before_the_first_request(db, sb):
@@ -269,3 +270,15 @@ def test_ok_pull_log_row_has_counts_and_range(db, shared):
     assert log.status == "ok" and f"{len(result.codes)}" in log.message
     assert format_datetime(START) in log.message and format_datetime(END) in log.message
     assert result.as_json()["count"] == len(result.codes)
+
+
+def test_a_record_without_code_is_skipped_with_a_warning_and_no_reread(db, sb):
+    since, until = pull.AXES["receive"]
+    params = {since: format_datetime(SB_START), until: format_datetime(END), **DEFAULT}
+    codeless = dict(sb.guanyi.matching(params)[0], code="", id=999000111222333)
+    sb.guanyi.records.append(codeless)
+    with client(sb) as c:
+        result = pull.pull(c, SB_START, END, page_size=100, window_days=10)
+    assert result.requests == 1 and result.complete and result.status == "warning"
+    assert len(result.warnings) == 1 and "999000111222333" in result.warnings[0]
+    assert set(result.codes) == _expected(sb, "receive", SB_START, END, DEFAULT) - {""}
