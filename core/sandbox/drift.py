@@ -22,8 +22,9 @@ def apply_drift(
 ) -> None:
     """Change ``records`` in place; ``served`` is what the query selects, in the order served."""
     offset = (query.page_no - 1) * query.page_size
-    if 0 < offset < len(served):
-        boundary = order_key(served[offset]["code"])
+    if 0 < offset <= len(served):
+        # Sorting before the last record already served puts the new one inside the pages read.
+        boundary = order_key(served[offset - 1]["code"])
 
         def already_read(code: str) -> bool:
             return order_key(code) < boundary
@@ -31,7 +32,7 @@ def apply_drift(
         def already_read(code: str) -> bool:
             return True
 
-    record = generator.extra(already_read)
+    record = generator.extra(already_read, tries=2000)
     if _fit(record, query, generator, rng):
         records.append(record)
     if served:

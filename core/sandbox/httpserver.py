@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import selectors
 import socket
 import struct
 import threading
@@ -75,6 +76,8 @@ class SandboxServer(ThreadingHTTPServer):
         self._to_reset: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        # stop() writes a byte here to wake the accept loop at once (serve_forever would poll).
+        self._wake_reader, self._wake_writer = socket.socketpair()
         super().__init__((host, port), _Handler)
 
     @property
@@ -82,24 +85,32 @@ class SandboxServer(ThreadingHTTPServer):
         return self.server_address[1]
 
     def start(self) -> None:
-        # A short poll interval so that shutdown() returns within a few milliseconds.
-        self._thread = threading.Thread(
-            target=self.serve_forever, kwargs={"poll_interval": 0.05}, name=f"sandbox-{self.port}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._accept_loop, name=f"sandbox-{self.port}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
-        self.stopping.set()  # releases requests held by a "timeout" or "delay" fault
+        self.stopping.set()  # also releases requests held by a "timeout" or "delay" fault
+        self._wake_writer.send(b"x")
         if self._thread is not None:
-            self.shutdown()
             self._thread.join()
             self._thread = None
         self.server_close()
+        self._wake_reader.close()
+        self._wake_writer.close()
         with self._lock:
             sockets = list(self._open)
         for sock in sockets:
             with contextlib.suppress(OSError):  # already closed by the client
                 sock.shutdown(socket.SHUT_RDWR)
+
+    def _accept_loop(self) -> None:
+        with selectors.DefaultSelector() as selector:
+            selector.register(self, selectors.EVENT_READ)
+            selector.register(self._wake_reader, selectors.EVENT_READ)
+            while not self.stopping.is_set():
+                for key, _ in selector.select():
+                    if key.fileobj is self and not self.stopping.is_set():
+                        self._handle_request_noblock()  # what serve_forever calls: accept, then a thread
 
     def process_request(self, request: socket.socket, client_address: tuple) -> None:
         with self._lock:

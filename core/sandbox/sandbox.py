@@ -71,6 +71,7 @@ class Sandbox:
         )
         self.jingcheng = JingchengSimulator(jingcheng_auth, self.credentials["jingcheng"], seed)
         self._servers: list[SandboxServer] = []
+        self._bound: tuple[int, int] | None = None  # kept after stop() so URLs still name where it was
 
     def start(self) -> Sandbox:
         """Bind both ports (0 = any free port) and serve in daemon threads."""
@@ -83,6 +84,7 @@ class Sandbox:
             guanyi.server_close()
             raise
         self._servers = [guanyi, jingcheng]
+        self._bound = (guanyi.port, jingcheng.port)
         for server in self._servers:
             server.start()
         return self
@@ -132,7 +134,7 @@ class Sandbox:
         }
 
     def _base(self, index: int) -> str:
-        if not self._servers:
-            raise RuntimeError("the sandbox is not started")
+        if self._bound is None:
+            raise RuntimeError("the sandbox was never started")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self._servers[index].port}"
+        return f"http://{host}:{self._bound[index]}"
