@@ -87,7 +87,7 @@ class GuanyiSimulator:
             text = body.decode("utf-8")
             params = json.loads(text)
         except ValueError:  # UnicodeDecodeError is a ValueError too
-            return self._failure(_Refusal("isv.invalid-parameter", "PARAM ERR", "请求体必须是UTF-8编码的JSON对象"))
+            params = None
         if not isinstance(params, dict):
             return self._failure(_Refusal("isv.invalid-parameter", "PARAM ERR", "请求体必须是UTF-8编码的JSON对象"))
         try:

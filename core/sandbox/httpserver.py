@@ -76,8 +76,6 @@ class SandboxServer(ThreadingHTTPServer):
         self._to_reset: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        # stop() writes a byte here to wake the accept loop at once (serve_forever would poll).
-        self._wake_reader, self._wake_writer = socket.socketpair()
         super().__init__((host, port), _Handler)
 
     @property
@@ -85,18 +83,20 @@ class SandboxServer(ThreadingHTTPServer):
         return self.server_address[1]
 
     def start(self) -> None:
+        # stop() writes a byte to this pair to wake the accept loop at once (serve_forever would poll).
+        self._wake_reader, self._wake_writer = socket.socketpair()
         self._thread = threading.Thread(target=self._accept_loop, name=f"sandbox-{self.port}", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
         self.stopping.set()  # also releases requests held by a "timeout" or "delay" fault
-        self._wake_writer.send(b"x")
         if self._thread is not None:
+            self._wake_writer.send(b"x")
             self._thread.join()
             self._thread = None
+            self._wake_reader.close()
+            self._wake_writer.close()
         self.server_close()
-        self._wake_reader.close()
-        self._wake_writer.close()
         with self._lock:
             sockets = list(self._open)
         for sock in sockets:
