@@ -140,6 +140,8 @@ class SandboxServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as clients using a requests.Session expect
+    # Headers and body leave in two writes; with Nagle on, the second waits for a delayed ACK (~40 ms).
+    disable_nagle_algorithm = True
     server: SandboxServer
 
     def do_GET(self) -> None:
