@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from core import ledger
 from core.i18n import t
 from core.store import LedgerEntry, ReturnRecord
 
@@ -29,18 +30,8 @@ def _state(record: ReturnRecord) -> str:
     return t("已入库", "Received") if record.receive else t("未入库", "Not received")
 
 
-_LEDGER = {
-    "ready": ("待推送", "Ready"),
-    "sending": ("推送中", "Sending"),
-    "posted": ("已推送", "Posted"),
-    "failed": ("推送失败", "Failed"),
-    "unknown": ("结果未知", "Unknown"),
-}
-
-
 def ledger_text(status: str | None) -> str:
-    zh, en = _LEDGER.get(status or "", ("未推送", "Not posted"))
-    return t(zh, en)
+    return ledger.status_text(status) if status else t("未推送", "Not posted")
 
 
 def load_rows() -> list[Row]:
