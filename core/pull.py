@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypedDict, Unpack
 
 import peewee as pw
 
@@ -334,64 +335,49 @@ def since_last_range(axis: str, now: datetime | None = None) -> tuple[datetime, 
     return min(start, end), end
 
 
-def pull(
-    client: GuanyiClient,
-    start: datetime,
-    end: datetime,
-    *,
-    axis: str = "receive",
-    all_statuses: bool = False,
-    filters: Mapping[str, object] | None = None,
-    page_size: int | None = None,
-    window_days: int | None = None,
-    max_rereads: int | None = None,
-    progress: Callable[[PullProgress], None] | None = None,
-    cancel: CancelSource = None,
-) -> PullResult:
+class PullOptions(TypedDict, total=False):
+    """What a pull may be given beyond its range; unset sizes come from the settings."""
+
+    axis: str  # receive (default) | modify | create
+    all_statuses: bool
+    filters: Mapping[str, object] | None
+    page_size: int | None
+    window_days: int | None
+    max_rereads: int | None
+    progress: Callable[[PullProgress], None] | None
+    cancel: CancelSource
+
+
+def pull(client: GuanyiClient, start: datetime, end: datetime, **options: Unpack[PullOptions]) -> PullResult:
     """Pull [start, end] (China time, both ends included) on ``axis`` and store every record.
 
     ``filters`` are further request parameters (``shop_code``, …) laid over the status filters of
-    :func:`default_filters`. Unset sizes come from the settings. Raises :class:`Cancelled` when
-    ``cancel`` is set (what was stored stays), or the client's errors; a sync-log row is written
-    either way.
+    :func:`default_filters`. Raises :class:`Cancelled` when ``cancel`` is set (what was stored
+    stays), or the client's errors; a sync-log row is written either way.
     """
-    return _execute(client, start, end, axis, all_statuses, filters, page_size, window_days, max_rereads,
-                    progress, cancel, move_watermark=False)
+    return _execute(client, start, end, move_watermark=False, **options)
 
 
-def pull_since_last(
-    client: GuanyiClient,
-    *,
-    axis: str = "receive",
-    all_statuses: bool = False,
-    filters: Mapping[str, object] | None = None,
-    page_size: int | None = None,
-    window_days: int | None = None,
-    max_rereads: int | None = None,
-    progress: Callable[[PullProgress], None] | None = None,
-    cancel: CancelSource = None,
-    now: datetime | None = None,
-) -> PullResult:
+def pull_since_last(client: GuanyiClient, *, now: datetime | None = None, **options: Unpack[PullOptions]) -> PullResult:
     """Pull :func:`since_last_range`; the watermark moves to its end only when every window settled."""
-    start, end = since_last_range(axis, now)
-    return _execute(client, start, end, axis, all_statuses, filters, page_size, window_days, max_rereads,
-                    progress, cancel, move_watermark=True)
+    start, end = since_last_range(options.get("axis", "receive"), now)
+    return _execute(client, start, end, move_watermark=True, **options)
 
 
 def _execute(
     client: GuanyiClient,
     start: datetime,
     end: datetime,
-    axis: str,
-    all_statuses: bool,
-    filters: Mapping[str, object] | None,
-    page_size: int | None,
-    window_days: int | None,
-    max_rereads: int | None,
-    progress: Callable[[PullProgress], None] | None,
-    cancel: CancelSource,
     *,
     move_watermark: bool,
+    axis: str = "receive",
+    all_statuses: bool = False,
+    filters: Mapping[str, object] | None = None,
+    page_size: int | None = None,
+    window_days: int | None = None,
+    max_rereads: int | None = None,
+    progress: Callable[[PullProgress], None] | None = None,
+    cancel: CancelSource = None,
 ) -> PullResult:
     started = time.monotonic()
     job: _Pull | None = None
