@@ -145,9 +145,15 @@ def _text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
 
 
-def _decode(content: bytes, declared: str | None) -> str:
-    # Decoding ourselves: requests would otherwise run charset detection on every reply.
-    for encoding in (declared, "utf-8", "gb18030"):
+def _decode(content: bytes, content_type: str) -> str:
+    """The reply as text. Decoded here, not by requests: it would run charset detection on every
+    reply, and it assumes ISO-8859-1 for a text/* reply without a charset. Strict UTF-8 comes
+    first (GBK text is almost never valid UTF-8), then a declared charset, then GB18030 (a superset
+    of the GBK of Chinese Windows servers)."""
+    declared = next((value.strip().strip("\"'") for name, _, value in
+                     (part.strip().partition("=") for part in content_type.split(";")[1:])
+                     if name.strip().lower() == "charset"), None)
+    for encoding in ("utf-8", declared, "gb18030"):
         if encoding:
             try:
                 return content.decode(encoding)
@@ -284,7 +290,7 @@ class Client:
             )
         except requests.RequestException as exc:
             return self._failure(exc, _elapsed_ms(started))
-        reply = self.scrub(_decode(response.content, response.encoding), (sign,))[:REPLY_LIMIT]
+        reply = self.scrub(_decode(response.content, response.headers.get("Content-Type", "")), (sign,))[:REPLY_LIMIT]
         return self._classify(response.status_code, reply, _elapsed_ms(started))
 
     def _failure(self, exc: requests.RequestException, duration_ms: int) -> Outcome:

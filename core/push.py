@@ -21,7 +21,7 @@ from core.errors import ConfigError
 from core.i18n import t
 from core.jingcheng import FAILED, POSTED, UNKNOWN, Client, Outcome
 from core.mapping import MappedReturn, MappingRules, map_return
-from core.returns import InvalidRecord, parse_return
+from core.returns import parse_return
 from core.store import LedgerEntry, ReturnRecord, write_log
 from core.valuetables import ValueTables
 
@@ -121,9 +121,7 @@ def preview(code: str) -> Preview:
 
 def previews(codes: Sequence[str]) -> list[Preview]:
     """Like :func:`preview` for many codes at once (unknown codes left out), e.g. for the returns table."""
-    rules, tables = MappingRules.from_settings(), ValueTables.load()
-    records = _records(codes)
-    mapped = {code: map_return(parse_return(json.loads(raw)), rules, tables) for code, raw in records.items()}
+    mapped = _map(codes)
     entries = ledger.entries(_sheet_id(m, code) for code, m in mapped.items())
     result = []
     for code, m in mapped.items():
@@ -136,15 +134,16 @@ def _sheet_id(mapped: MappedReturn, code: str) -> str:
     return mapped.sheet.sheet_id if mapped.sheet is not None else code
 
 
-def _records(codes: Sequence[str]) -> dict[str, str]:
-    """``code -> raw_json`` of the pulled returns among ``codes``, in the order asked."""
+def _map(codes: Sequence[str]) -> dict[str, MappedReturn]:
+    """The mapped sheets of the pulled returns among ``codes``, in the order asked."""
+    rules, tables = MappingRules.from_settings(), ValueTables.load()
     wanted = list(dict.fromkeys(codes))
     found: dict[str, str] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         query = ReturnRecord.select(ReturnRecord.code, ReturnRecord.raw_json).where(ReturnRecord.code.in_(chunk))
         found.update((row.code, row.raw_json) for row in query)
-    return {code: found[code] for code in wanted if code in found}
+    return {code: map_return(parse_return(json.loads(found[code])), rules, tables) for code in wanted if code in found}
 
 
 def _ready_codes() -> list[str]:
@@ -155,7 +154,7 @@ def _ready_codes() -> list[str]:
 
 
 def _problems(problems: Sequence[object]) -> str:
-    return "；".join(map(str, problems)) if problems else ""
+    return " ".join(map(str, problems))  # each problem is a sentence with its own stop
 
 
 def _refusal(claimed_status: str, entry_sheet_no: str | None = None) -> str:
@@ -185,19 +184,13 @@ class _Run:
 
     def prepare(self, codes: Sequence[str], all_ready: bool) -> list[tuple[str, MappedReturn | None, str]]:
         """``(code, mapped or None, reason it cannot be mapped)`` for every code to go through."""
-        rules, tables = MappingRules.from_settings(), ValueTables.load()
-        records = _records(codes)
-        prepared = []
+        found = _map(codes)
+        prepared: list[tuple[str, MappedReturn | None, str]] = []
         for code in dict.fromkeys(codes):
-            raw = records.get(code)
-            if raw is None:
+            mapped = found.get(code)
+            if mapped is None:
                 prepared.append((code, None, t(f"本地没有退货单“{code}”，请先拉取。",
                                                f"There is no return '{code}' here; pull it first.")))
-                continue
-            try:
-                mapped = map_return(parse_return(json.loads(raw)), rules, tables)
-            except (InvalidRecord, ValueError) as exc:
-                prepared.append((code, None, str(exc)))
                 continue
             if all_ready and not mapped.ready:
                 self.result.not_ready += 1

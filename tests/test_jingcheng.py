@@ -205,6 +205,13 @@ def test_classification_of_replies(reply, status):
         assert client.send(SHEET.body()).status == status
 
 
+def test_a_gbk_error_page_is_readable_in_the_message():
+    page = Reply(400, "<h1>请求格式错误</h1>".encode("gbk"), "text/html")
+    with _Custom(page) as url, Client(Profile(base_url=url, auth="none"), {}) as client:
+        outcome = client.send(SHEET.body())
+    assert outcome.status == "failed" and "请求格式错误" in outcome.message
+
+
 def test_secrets_are_scrubbed_from_replies_that_echo_them():
     echo = _Custom(Reply())
 
