@@ -15,6 +15,7 @@ import ssl
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import urllib3.exceptions
@@ -31,6 +32,7 @@ AUTH_MODES = ("token", "none", "basic", "md5-sign")
 # What is kept of a reply for the log: enough to read 精诚's complaint, not a whole HTML error page.
 REPLY_LIMIT = 2000
 _SCRUBBED = "***"
+_MIN_SCRUB_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -218,6 +220,9 @@ class Client:
         profile.check()
         self.profile = profile
         self._url = profile.url
+        # A user:password@ written into the URL must not reach a message.
+        parts = urlsplit(self._url)
+        self._shown_url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
         self._secrets = dict(secrets)
         self._session = session or requests.Session()
         # Zero retries, said out loud: a second POST of a sheet must be a person's decision.
@@ -248,13 +253,14 @@ class Client:
         if self.profile.auth == "basic":
             pair = f"{self._secrets.get('user', '')}:{self._secrets.get('password', '')}"
             values.append(base64.b64encode(pair.encode("utf-8")).decode("ascii"))
-        # Longest first, so a secret that contains another is removed whole.
-        return sorted({v for v in values if v}, key=len, reverse=True)
+        # Longest first, so a secret that contains another is removed whole. Values shorter than
+        # real keys would blank out ordinary letters and digits (the same floor as core.guanyi).
+        return sorted({v for v in values if len(v) >= _MIN_SCRUB_LENGTH}, key=len, reverse=True)
 
     def scrub(self, text: str, extra: tuple[str, ...] = ()) -> str:
         """``text`` with every secret, token and signature replaced by ``***``."""
         for value in (*extra, *self._scrub_values):
-            if value:
+            if len(value) >= _MIN_SCRUB_LENGTH:
                 text = text.replace(value, _SCRUBBED)
         return text
 
@@ -298,8 +304,8 @@ class Client:
         if _nothing_sent(exc):
             return Outcome(
                 FAILED,
-                t(f"无法连接精诚（{self._url}）：{reason}。此单没有发出，可以重新推送。",
-                  f"Could not connect to Jingcheng ({self._url}): {reason}. The sheet was not sent; "
+                t(f"无法连接精诚（{self._shown_url}）：{reason}。此单没有发出，可以重新推送。",
+                  f"Could not connect to Jingcheng ({self._shown_url}): {reason}. The sheet was not sent; "
                   "it can be pushed again."),
                 duration_ms=duration_ms,
                 unreachable=True,

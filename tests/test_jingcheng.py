@@ -106,10 +106,12 @@ def _free_port() -> int:
 
 
 def test_connection_refused_is_failed_and_unreachable():
-    with Client(Profile(base_url=f"http://127.0.0.1:{_free_port()}"), {"token": "t"}) as client:
+    profile = Profile(base_url=f"http://bob:pw-in-url@127.0.0.1:{_free_port()}")
+    with Client(profile, {"token": "tok-9f8e"}) as client:
         outcome = client.send(SHEET.body())
     assert outcome.status == "failed" and outcome.unreachable
-    assert "无法连接精诚" in outcome.message and "可以重新推送" in outcome.message
+    assert "无法连接精诚（http://127.0.0.1:" in outcome.message and "可以重新推送" in outcome.message
+    assert "pw-in-url" not in outcome.message
 
 
 def test_connect_timeout_is_failed():
