@@ -108,6 +108,9 @@ def test_preview_push_mark_and_exit_codes(child_env, sb_cli):
     assert pushed.code == 0 and pushed.json()["items"][0]["status"] == "posted"
     assert run_cli(child_env, "push", first).code == 1  # already posted: skipped
     assert "已入账" in run_cli(child_env, "preview", first).stdout
+    posted = run_cli(child_env, "preview", first, "--json").json()
+    assert posted["ledger"]["sheet_no"] == sb.jingcheng.sheets[0]["SheetNo"] and posted["ledger"]["posted_at"]
+    assert [p["code"] for p in posted["blocking"]] == ["already_posted"]
 
     sb.jingcheng.faults.push("http500")
     unknown = run_cli(child_env, "push", second, "--json")
