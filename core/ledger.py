@@ -86,19 +86,15 @@ def _status(sheet_id: str) -> str:
     return db.execute_sql(f"SELECT status FROM {_TABLE} WHERE sheet_id = ?", (sheet_id,)).fetchone()[0]
 
 
-def claim(sheet: Sheet, code: str, *, force: bool = False, settle: tuple[Claim, Outcome] | None = None) -> Claim:
+def claim(sheet: Sheet, code: str, *, force: bool = False) -> Claim:
     """Take the sheet for sending: status ``sending``, request body and hash stored, committed.
 
     Refused (``ok`` false) unless the row is ready or failed — or, with ``force``, posted or
     unknown; a forced claim writes its own sync-log row naming the status it overrode.
-    ``settle`` is the previous sheet's outcome, stored in the same transaction so that a run
-    costs one commit (one fsync) per sheet.
     """
     allowed = FORCEABLE if force else PUSHABLE
     stamp = format_datetime(now_china())
     with db.atomic("IMMEDIATE"):
-        if settle is not None:
-            _store_outcome(*settle, stamp)
         inserted = db.execute_sql(
             f"INSERT OR IGNORE INTO {_TABLE} (sheet_id, code, status, attempts, message, updated_at) "
             "VALUES (?, ?, ?, 0, '', ?)",

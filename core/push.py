@@ -178,9 +178,6 @@ class _Run:
         self.cancel = cancel
         self.result = PushResult(dry_run=dry_run, all_ready=all_ready)
         self.unknown_streak = 0
-        # The last outcome, committed together with the next claim (one fsync per sheet) or by
-        # settle() before anything else happens.
-        self.pending: tuple[ledger.Claim, Outcome] | None = None
 
     def prepare(self, codes: Sequence[str], all_ready: bool) -> list[tuple[str, MappedReturn | None, str]]:
         """``(code, mapped or None, reason it cannot be mapped)`` for every code to go through."""
@@ -201,28 +198,18 @@ class _Run:
     def run(self, prepared: list[tuple[str, MappedReturn | None, str]]) -> None:
         count = len(prepared)
         entries = ledger.entries(_sheet_id(m, code) for code, m, _ in prepared if m is not None) if self.dry_run else {}
-        try:
-            for index, (code, mapped, reason) in enumerate(prepared, start=1):
-                if not self.result.cancelled and self.cancel.is_set():
-                    self.result.cancelled = True
-                if self.result.cancelled or self.result.stopped:
-                    self.settle()
-                    why = self.result.stopped or t("已取消。", "Cancelled.")
-                    self.add(index, count, PushItem(code, NOT_SENT, why, _sheet_id(mapped, code) if mapped else None))
-                elif mapped is None or not mapped.ready:
-                    self.settle()
-                    self.block(index, count, code, mapped, reason)
-                elif self.dry_run:
-                    self.dry(index, count, code, mapped, entries.get(mapped.sheet.sheet_id))
-                else:
-                    self.send(index, count, code, mapped)
-        finally:
-            self.settle()
-
-    def settle(self) -> None:
-        if self.pending is not None:
-            ledger.record(*self.pending)
-            self.pending = None
+        for index, (code, mapped, reason) in enumerate(prepared, start=1):
+            if not self.result.cancelled and self.cancel.is_set():
+                self.result.cancelled = True
+            if self.result.cancelled or self.result.stopped:
+                why = self.result.stopped or t("已取消。", "Cancelled.")
+                self.add(index, count, PushItem(code, NOT_SENT, why, _sheet_id(mapped, code) if mapped else None))
+            elif mapped is None or not mapped.ready:
+                self.block(index, count, code, mapped, reason)
+            elif self.dry_run:
+                self.dry(index, count, code, mapped, entries.get(mapped.sheet.sheet_id))
+            else:
+                self.send(index, count, code, mapped)
 
     def add(self, index: int, count: int, item: PushItem) -> None:
         self.result.items.append(item)
@@ -248,8 +235,7 @@ class _Run:
     def send(self, index: int, count: int, code: str, mapped: MappedReturn) -> None:
         assert self.client is not None and mapped.sheet is not None
         sheet = mapped.sheet
-        claim = ledger.claim(sheet, code, force=self.force, settle=self.pending)
-        self.pending = None
+        claim = ledger.claim(sheet, code, force=self.force)
         if not claim.ok:
             entry = ledger.find(sheet.sheet_id)
             message = _refusal(claim.previous, entry.sheet_no if entry else None)
@@ -265,7 +251,8 @@ class _Run:
                 f"推送被中断（{type(exc).__name__}）。状态未知：请在精诚中核对后用 mark 标记。",
                 f"The push was interrupted ({type(exc).__name__}). State unknown: check in Jingcheng and mark it.")))
             raise
-        self.pending = (claim, outcome)
+        # Committed before anything else happens, so a crash after a reply loses nothing.
+        ledger.record(claim, outcome)
         self.add(index, count, PushItem(code, outcome.status, outcome.message, sheet.sheet_id, outcome.sheet_no))
         self.unknown_streak = self.unknown_streak + 1 if outcome.status == UNKNOWN else 0
         if outcome.auth_refused or outcome.unreachable:
@@ -291,11 +278,10 @@ def push(
     """Push the given codes, or (``all_ready``) every pulled return that is ready and not yet sent.
 
     ``progress(index, count, code, status)`` is called when a sheet is being sent (status
-    ``sending``) and once more with its final state (as soon as it is known; the ledger stores
-    it within the same step, together with the next claim). ``cancel`` is checked between sheets. Without
-    ``client`` one is built from the settings and the keyring (:class:`CredentialsError` if the
-    credentials are missing — before anything is claimed). Network problems never raise: they are
-    outcomes in the result.
+    ``sending``) and once more with its final state, once that is committed to the ledger.
+    ``cancel`` is checked between sheets. Without ``client`` one is built from the settings and
+    the keyring (:class:`CredentialsError` if the credentials are missing — before anything is
+    claimed). Network problems never raise: they are outcomes in the result.
     """
     if all_ready and force:
         raise ConfigError(

@@ -80,15 +80,6 @@ def test_record_outcomes(db):
     assert log_rows("RGO1")[-1] == ("push", "posted")
 
 
-def test_the_next_claim_settles_the_previous_outcome_in_one_commit(db):
-    first = ledger.claim(make_sheet("A"), "A")
-    second = ledger.claim(make_sheet("B"), "B", settle=(first, Outcome("posted", "ok", sheet_no="XT1")))
-    assert second.ok
-    assert {r.sheet_id: (r.status, r.sheet_no) for r in LedgerEntry.select()} == {
-        "A": ("posted", "XT1"), "B": ("sending", None)}
-    assert log_rows("A") == [("push", "sending"), ("push", "posted")]
-
-
 def test_record_is_dropped_when_the_claim_was_taken_over(db):
     claim = ledger.claim(make_sheet(), "RGO1")
     LedgerEntry.update(status=ledger.UNKNOWN).execute()
