@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import random
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +35,7 @@ from core.errors import (
     RemoteError,
     ServerError,
 )
+from core.redact import scrub
 from core.signing import guanyi_signed_body, qimen_sign
 from core.timeutil import format_datetime, now_china
 
@@ -44,35 +44,6 @@ log = logging.getLogger(__name__)
 METHOD_RETURNS = "gy.erp.trade.return.get"
 
 T = TypeVar("T")
-
-
-class _RedactQuery(logging.Filter):
-    """urllib3 logs every request line at DEBUG; the Qimen query string carries ``sign`` and ``session``."""
-
-    _pattern = re.compile(r"((?:^|[?&])(?:sign|session|sessionkey)=)[^&\s\"]*")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(self._pattern.sub(r"\1***", a) if isinstance(a, str) else a for a in record.args)
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_RedactQuery())
-
-# Anything shaped like an MD5 or SHA-256 signature in a remote text is hidden: a gateway that
-# echoes the expected sign would otherwise hand it to the log.
-_SIGN_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{32})(?![0-9A-Za-z])")
-# Shorter values would blank out ordinary words and numbers; real keys are far longer.
-_MIN_SCRUB_LENGTH = 4
-
-
-def scrub(text: object, secrets: tuple[str, ...]) -> str:
-    """``text`` with every known secret value and every signature-like token replaced by ``***``."""
-    result = "" if text is None else str(text)
-    for secret in sorted(secrets, key=len, reverse=True):
-        if secret and len(secret) >= _MIN_SCRUB_LENGTH:
-            result = result.replace(secret, "***")
-    return _SIGN_LIKE.sub("***", result)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from core import credentials, settings
 from core.errors import ConfigError
 from core.i18n import t
+from core.redact import scrub
 from core.timeutil import format_datetime, now_china
 
 POSTED, FAILED, UNKNOWN = "posted", "failed", "unknown"
@@ -31,8 +32,6 @@ AUTH_MODES = ("token", "none", "basic", "md5-sign")
 
 # What is kept of a reply for the log: enough to read 精诚's complaint, not a whole HTML error page.
 REPLY_LIMIT = 2000
-_SCRUBBED = "***"
-_MIN_SCRUB_LENGTH = 4
 
 
 @dataclass(frozen=True)
@@ -253,16 +252,11 @@ class Client:
         if self.profile.auth == "basic":
             pair = f"{self._secrets.get('user', '')}:{self._secrets.get('password', '')}"
             values.append(base64.b64encode(pair.encode("utf-8")).decode("ascii"))
-        # Longest first, so a secret that contains another is removed whole. Values shorter than
-        # real keys would blank out ordinary letters and digits (the same floor as core.guanyi).
-        return sorted({v for v in values if len(v) >= _MIN_SCRUB_LENGTH}, key=len, reverse=True)
+        return values
 
     def scrub(self, text: str, extra: tuple[str, ...] = ()) -> str:
         """``text`` with every secret, token and signature replaced by ``***``."""
-        for value in (*extra, *self._scrub_values):
-            if len(value) >= _MIN_SCRUB_LENGTH:
-                text = text.replace(value, _SCRUBBED)
-        return text
+        return scrub(text, (*extra, *self._scrub_values))
 
     def _auth(self, body: bytes) -> tuple[dict[str, str], dict[str, str], tuple[str, str] | None, str]:
         """Headers, query parameters, basic-auth pair, and the signature to scrub for one request."""

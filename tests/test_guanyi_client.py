@@ -11,7 +11,8 @@ import pytest
 
 from core import i18n
 from core.errors import AuthError, BusinessError, NetworkError, ServerError
-from core.guanyi import METHOD_RETURNS, DirectTransport, GuanyiClient, QimenTransport, scrub
+from core.guanyi import METHOD_RETURNS, DirectTransport, GuanyiClient, QimenTransport
+from core.redact import scrub
 from core.sandbox import Sandbox
 from core.signing import QIMEN_SIGN_METHODS, qimen_sign
 from tests.support.guanyi import FAST, client, direct_transport, qimen_transport

@@ -1,0 +1,42 @@
+"""Keep secrets out of every text that may reach a person, a log line or the database.
+
+Two guards: :func:`scrub` for texts we show or store (remote error messages, replies), and a
+filter on urllib3's DEBUG request line, whose query string can carry a ``sign`` or ``session``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+
+MASK = "***"
+# Shorter values would blank out ordinary words and numbers; real keys are far longer.
+MIN_SECRET_LENGTH = 4
+# Anything shaped like an MD5 or SHA-256 signature is hidden: a gateway that echoes the expected
+# sign would otherwise hand it to the log.
+_SIGN_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{32})(?![0-9A-Za-z])")
+
+
+def scrub(text: object, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret value and every signature-like token replaced by ``***``."""
+    result = "" if text is None else str(text)
+    # Longest first, so a secret that contains another is removed whole.
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if secret and len(secret) >= MIN_SECRET_LENGTH:
+            result = result.replace(secret, MASK)
+    return _SIGN_LIKE.sub(MASK, result)
+
+
+class _RedactQuery(logging.Filter):
+    """urllib3 logs every request line at DEBUG; the Qimen and md5-sign query strings carry secrets."""
+
+    _pattern = re.compile(r"((?:^|[?&])(?:sign|session|sessionkey)=)[^&\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._pattern.sub(r"\1" + MASK, a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactQuery())
