@@ -14,7 +14,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core import i18n, paths, settings, store
+from core import i18n, ledger, paths, settings, store
 from core.errors import ReturnSyncError
 from core.i18n import t
 
@@ -63,6 +63,7 @@ def run_window(args: argparse.Namespace) -> int:
     sandbox = None
     try:
         store.open_database(paths.database_path(directory))
+        ledger.recover()
         lang = args.lang or settings.get("ui.lang")
         i18n.set_language(lang)
         _install_qt_translations(app, lang)

@@ -13,7 +13,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from core import i18n, paths, settings, store
+from core import i18n, ledger, paths, settings, store
 from core.errors import ReturnSyncError
 
 EXIT_OK, EXIT_SOME_FAILED, EXIT_USAGE, EXIT_REMOTE = 0, 1, 2, 3
@@ -54,10 +54,12 @@ def _optional_commands() -> list:
 
 
 def open_store(args: argparse.Namespace) -> None:
-    """Bind the database of ``--data-dir``/``RETURNSYNC_HOME``/the user folder; apply the language."""
+    """Bind the database of ``--data-dir``/``RETURNSYNC_HOME``/the user folder; apply the language;
+    turn the ``sending`` rows a crashed process left into ``unknown`` (SPEC §5 step 5)."""
     directory = paths.data_dir(args.data_dir)
     store.open_database(paths.database_path(directory))
     i18n.set_language(args.lang or settings.get("ui.lang"))
+    ledger.recover()
 
 
 def emit(args: argparse.Namespace, payload: dict, text: str) -> None:

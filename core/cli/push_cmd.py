@@ -45,7 +45,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _preview(args: argparse.Namespace) -> int:
-    ledger.recover()
     shown = push.preview(args.code)
     mapped, entry, sheet = shown.mapped, shown.entry, shown.mapped.sheet
     payload = {
@@ -108,7 +107,6 @@ def _push(args: argparse.Namespace) -> int:
 def _mark(args: argparse.Namespace) -> int:
     if args.failed and args.sheet_no:
         raise ConfigError("--sheet-no 只能与 --posted 一起使用。", "--sheet-no goes with --posted only.")
-    ledger.recover()
     entry = ledger.mark(args.code, ledger.POSTED if args.posted else ledger.FAILED, sheet_no=args.sheet_no)
     emit(
         args,
