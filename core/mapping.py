@@ -262,6 +262,7 @@ class _Mapper:
         qty_zh, qty_en = _QTY_FIELD[rules.qty_source]
         received, unusable, gifts = 0, 0, []
         kept: list[_Line] = []
+        unmapped: dict[str, None] = {}  # goods codes not in the table, in order, once each
         for number, source in enumerate(self.order.lines, start=1):
             code = _goods_code(source, rules)
             # An empty cell in the goods table means "not mapped", never an empty GoodsID.
@@ -301,9 +302,13 @@ class _Mapper:
                 self.block("empty_goods_id", f"{where_zh}没有商品编码（{which}为空），无法确定精诚商品编号。",
                            f"{where_en}: {which_en} empty, so there is no Jingcheng GoodsID.")
             elif not self.tables.goods.get(line.code):
-                self.warn("unknown_goods", f"{where_zh}不在商品对照表中，精诚商品编号直接使用 {line.code}。",
-                          f"{where_en} is not in the goods table; {line.code} is used as the GoodsID.")
+                unmapped[line.code] = None
             kept.append(line)
+        if unmapped:
+            # One sentence for the return: a line-by-line list would bury the other warnings.
+            listed = "、".join(unmapped)
+            self.warn("unknown_goods", f"商品 {listed} 不在商品对照表中，精诚商品编号直接使用管易云编码。",
+                      f"Goods {', '.join(unmapped)} not in the goods table; their Guanyi codes are used as GoodsID.")
         self.gift_warning(gifts)
         if not received and not unusable:
             self.block("nothing_received", f"没有可推送的商品：所有明细的{qty_zh}都为 0（或没有明细）。",
@@ -381,7 +386,9 @@ class _Mapper:
 
     def sheet_line(self, line: _Line, quantity: Decimal, amount: Decimal) -> SheetLine:
         assert line.price is not None
-        note = f"{GIFT_PREFIX} {line.source.note}" if line.source.is_gift else line.source.note
+        note = line.source.note
+        if line.source.is_gift and not note.startswith(GIFT_PREFIX):  # a note that says 赠品 already says it
+            note = f"{GIFT_PREFIX} {note}"
         return SheetLine(
             qua=quantity_text(quantity),
             goods_id=line.goods_id,

@@ -157,7 +157,7 @@ def test_goods_id_from_the_goods_table():
     # An empty table cell is "not mapped": the code itself goes, never an empty GoodsID.
     assert [item.goods_id for item in result.sheet.items] == ["G0001", "ITEM-2"]
     assert codes(result.warnings) == ["unknown_shop", "unknown_goods"]
-    assert str(result.warnings[1]) == "第 2 行（商品 ITEM-2）不在商品对照表中，精诚商品编号直接使用 ITEM-2。"
+    assert str(result.warnings[1]) == "商品 ITEM-2 不在商品对照表中，精诚商品编号直接使用管易云编码。"
 
 
 def test_quantity_is_real_in_by_default_and_qty_by_setting():
@@ -236,6 +236,19 @@ def test_line_remark_is_the_note_and_gifts_are_prefixed():
     raw = record(detail(note="尺码不合适"), detail(sku_code="GIFT", note="赠送袜子", is_gift=1, price="0", amount="0"),
                  detail(sku_code="GIFT2", note=None, is_gift="1", price="0", amount="0"))
     assert [item.remark for item in sheet_of(raw).items] == ["尺码不合适", "赠品 赠送袜子", "赠品"]
+
+
+def test_gift_note_that_already_says_gift_is_not_prefixed_twice():
+    raw = record(detail(sku_code="GIFT", note="赠品", is_gift=1, price="0", amount="0"),
+                 detail(sku_code="GIFT2", note="赠品-袜子", is_gift=1, price="0", amount="0"))
+    assert [item.remark for item in sheet_of(raw).items] == ["赠品", "赠品-袜子"]
+
+
+def test_unmapped_goods_are_one_warning_listing_each_code_once():
+    raw = record(detail(sku_code="A-1"), detail(sku_code="B-2"), detail(sku_code="A-1"))
+    (warning,) = [w for w in map_return(parse_return(raw), MappingRules(), ValueTables()).warnings
+                  if w.code == "unknown_goods"]
+    assert str(warning) == "商品 A-1、B-2 不在商品对照表中，精诚商品编号直接使用管易云编码。"
 
 
 def test_header_sums_over_the_items():
