@@ -81,8 +81,11 @@ class PushResult:
                   (SKIPPED, "已跳过", "skipped"), (NOT_SENT, "未发送", "not sent")]
         parts = [t(f"{zh} {counts[key]}", f"{counts[key]} {en}") for key, zh, en in labels if counts.get(key)]
         if self.not_ready:
-            parts.append(t(f"未就绪 {self.not_ready}", f"{self.not_ready} not ready"))
-        text = t("，".join(parts) or "没有需要推送的单据", ", ".join(parts) or "nothing to push")
+            parts.append(t(f"未就绪 {self.not_ready}（原因见 preview 单号）",
+                           f"{self.not_ready} not ready (preview CODE says why)"))
+        if not any(counts.values()):
+            parts.insert(0, t("没有需要推送的单据", "nothing to push"))
+        text = t("，".join(parts), ", ".join(parts))
         if self.cancelled:
             text += t("。已取消。", ". Cancelled.")
         if self.stopped:
