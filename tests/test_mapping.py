@@ -15,7 +15,7 @@ from core.mapping import MappedReturn, MappingRules, Problem, map_return
 from core.returns import parse_return
 from core.valuetables import Customer, ValueTables
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "return-get-response.json"
+SAMPLE = Path(__file__).resolve().parent / "data" / "return-get-response.json"  # copy of shared/samples
 NO_TABLES = ValueTables()
 
 

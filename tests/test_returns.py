@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from core.returns import InvalidRecord, parse_return, to_bool, to_datetime, to_decimal, to_text
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "return-get-response.json"
+SAMPLE = Path(__file__).resolve().parent / "data" / "return-get-response.json"  # copy of shared/samples
 
 
 @pytest.mark.parametrize(
