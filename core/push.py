@@ -1,8 +1,8 @@
 """Pushing returns to 精诚 (SPEC §5): map, review against the ledger, claim, send, record.
 
-Each sheet costs one small transaction: its claim, committed before any byte leaves, which also
-stores the previous sheet's outcome (the last outcome gets its own). Each step writes its sync-log
-row in the same transaction, so the ledger stays consistent whenever the run stops:
+Each sheet costs two small transactions: its claim, committed before any byte leaves, and its
+outcome, committed as soon as it is known. Each step writes its sync-log row in the same
+transaction, so the ledger stays consistent whenever the run stops:
 cancelled between sheets, killed mid-request (start-up recovery makes that sheet ``unknown``),
 or stopped because 精诚 refused the credentials or could not be reached.
 """
