@@ -34,7 +34,7 @@ from core.store import ReturnRecord
 from core.timeutil import now_china
 from ui import worker
 from ui.pull_job import PullRequest, describe_progress, describe_result, pull_job
-from ui.returns_model import ReturnsModel
+from ui.returns_model import ReturnsModel, load_rows
 from ui.sheet_view import SheetView
 
 AXES = (("receive", "入库时间", "Received"), ("modify", "修改时间", "Modified"), ("create", "创建时间", "Created"))
@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(t("退货单同步助手", "ReturnSync"))
         self.resize(1280, 760)
         self._task: worker.Task | None = None
+        self._pull_started = now_china()
 
         self.model = ReturnsModel(self)
         self.proxy = QSortFilterProxyModel(self)
@@ -143,6 +144,9 @@ class MainWindow(QMainWindow):
 
     def reload(self) -> None:
         self.model.reload()
+        self._count()
+
+    def _count(self) -> None:
         self.count_label.setText(t(f"共 {self.model.rowCount()} 张退货单", f"{self.model.rowCount()} returns"))
         if self.proxy.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
@@ -190,6 +194,7 @@ class MainWindow(QMainWindow):
         self._task.signals.finished.connect(self._on_pulled)
         self._task.signals.failed.connect(self._on_failed)
         self._task.signals.cancelled.connect(self._on_cancelled)
+        self._pull_started = now_china()
         self._busy(True)
         self.progress_label.setText(t("正在连接管易云…", "Connecting to Guanyi…"))
         worker.start(self._task)
@@ -201,6 +206,9 @@ class MainWindow(QMainWindow):
             self.progress_label.setText(t("正在取消…", "Cancelling…"))
 
     def _on_progress(self, progress) -> None:
+        # Stored before shown (SPEC §2.4): each page is in the database before this signal.
+        self.model.merge(load_rows(since=self._pull_started))
+        self._count()
         done, total, text = describe_progress(progress)
         if total:
             self.progress.setRange(0, total)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -34,6 +35,7 @@ class SheetView(QWidget):
 
         self.header_labels: dict[str, QLabel] = {}
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         fields = (("SheetID", "单据编号"), ("SheetDate", "单据日期"), ("CustomerCode", "客户编码"),
                   ("CustomerName", "客户名称"), ("RedBlue", "红蓝字"), ("Qua", "数量合计"), ("Amo", "金额合计"),
                   ("Remark", "备注"))
@@ -41,6 +43,7 @@ class SheetView(QWidget):
             label = QLabel()
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wrap, never widen
             self.header_labels[key] = label
             form.addRow(t(f"{zh}（{key}）", key), label)
         layout.addLayout(form)

@@ -104,6 +104,19 @@ def test_cancel_stops_between_requests_and_keeps_what_came(qtbot, window, sandbo
     assert 0 < pulled < len(_expected_codes(sandbox, window))
 
 
+@pytest.mark.latency_ms(150)
+def test_rows_appear_page_by_page_while_the_pull_runs(qtbot, window, sandbox):
+    window.date_from.setDate(window.date_to.date().addDays(-9))
+    resets = []
+    window.model.modelReset.connect(lambda: resets.append(1))
+    window.pull_button.click()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)
+    assert window._task is not None, "rows must show before the pull ends"
+    assert not resets, "rows are appended, not reset"
+    qtbot.waitUntil(lambda: window._task is None, timeout=20_000)
+    assert _table_codes(window) == _expected_codes(sandbox, window)
+
+
 def test_wrong_secret_shows_a_plain_error(qtbot, window, monkeypatch):
     shown = []
     monkeypatch.setattr(QMessageBox, "critical", lambda *args: shown.append(args))
