@@ -1,8 +1,11 @@
-"""The main window: toolbar (date range, time axis, 拉取, 取消), the returns table, the detail pane."""
+"""The main window: pull (date range, time axis), the returns table with tick boxes, the mapped
+精诚 sheet beside it, 推送所选, and the sync-log export. Long work runs on a worker with a
+progress bar, a count and 取消."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
@@ -10,6 +13,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -27,13 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import ledger, push, settings
+from core import export, ledger, push, settings
 from core.errors import ReturnSyncError
 from core.i18n import t
 from core.store import ReturnRecord
 from core.timeutil import now_china
-from ui import worker
-from ui.pull_job import PullRequest, describe_progress, describe_result, pull_job
+from ui import pull_job, push_job, worker
 from ui.returns_model import ReturnsModel, load_rows
 from ui.sheet_view import SheetView
 
@@ -49,6 +52,7 @@ class MainWindow(QMainWindow):
         self._pull_started = now_china()
 
         self.model = ReturnsModel(self)
+        self.model.checked_changed.connect(self._update_push_button)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -59,8 +63,10 @@ class MainWindow(QMainWindow):
         self._build_status()
         self.reload()
 
+    # --- building -------------------------------------------------------------------------------
+
     def _build_toolbar(self) -> None:
-        bar = QToolBar(t("拉取", "Pull"), self)
+        bar = QToolBar(t("工具栏", "Toolbar"), self)
         bar.setMovable(False)
         self.addToolBar(bar)
         today = QDate(now_china().date())  # the remote systems keep China time, whatever the PC's zone
@@ -72,7 +78,6 @@ class MainWindow(QMainWindow):
         self.axis.setCurrentIndex(max(0, self.axis.findData(settings.get("pull.axis"))))
         self.all_statuses = QCheckBox(t("含未入库/已取消", "Include unreceived/cancelled"))
         self.pull_button = QPushButton(t("拉取", "Pull"))
-        self.pull_button.setDefault(True)
         self.pull_button.clicked.connect(self.start_pull)
         for label, widget in (
             (t("从", "From"), self.date_from),
@@ -85,6 +90,19 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.all_statuses)
         bar.addWidget(QLabel(" "))
         bar.addWidget(self.pull_button)
+        bar.addSeparator()
+        self.tick_ready_button = QPushButton(t("勾选全部可推送", "Tick all ready"))
+        self.tick_ready_button.clicked.connect(self.tick_all_ready)
+        self.push_button = QPushButton()
+        self.push_button.clicked.connect(self.start_push)
+        bar.addWidget(self.tick_ready_button)
+        bar.addWidget(QLabel(" "))
+        bar.addWidget(self.push_button)
+        bar.addSeparator()
+        self.export_button = QPushButton(t("导出日志…", "Export log…"))
+        self.export_button.clicked.connect(self.export_log)
+        bar.addWidget(self.export_button)
+        self._update_push_button()
 
     def _build_body(self, banner: str) -> None:
         central = QWidget(self)
@@ -142,14 +160,29 @@ class MainWindow(QMainWindow):
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
 
+    # --- the table and the detail pane ----------------------------------------------------------
+
     def reload(self) -> None:
         self.model.reload()
         self._count()
+        if self.proxy.rowCount() and not self.table.currentIndex().isValid():
+            self.table.selectRow(0)
 
     def _count(self) -> None:
         self.count_label.setText(t(f"共 {self.model.rowCount()} 张退货单", f"{self.model.rowCount()} returns"))
-        if self.proxy.rowCount() and not self.table.currentIndex().isValid():
-            self.table.selectRow(0)
+
+    def _update_push_button(self) -> None:
+        count = len(self.model.checked_codes())
+        self.push_button.setText(t(f"推送所选（{count}）", f"Push ticked ({count})"))
+        self.push_button.setEnabled(count > 0 and self._task is None)
+
+    def tick_all_ready(self) -> None:
+        """Tick every ready row that the search leaves visible."""
+        visible = {
+            self.model.code_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
+            for r in range(self.proxy.rowCount())
+        }
+        self.model.set_checked(visible)
 
     def _show_current(self, current, _previous) -> None:
         self.raw_view.clear()
@@ -168,13 +201,59 @@ class MainWindow(QMainWindow):
             return
         self.sheet_view.show_mapped(found.mapped, ledger.status_text(found.status))
 
+    # --- long work ------------------------------------------------------------------------------
+
+    def _run(
+        self,
+        job: worker.Job,
+        on_progress: Callable[[object], None],
+        on_finished: Callable[[object], None],
+        failed_title: str,
+        cancelled_text: str,
+        starting_text: str,
+    ) -> None:
+        self._task = worker.Task(job)
+        self._task.signals.progress.connect(on_progress)
+        self._task.signals.finished.connect(on_finished)
+        self._task.signals.failed.connect(lambda message: self._on_failed(failed_title, message))
+        self._task.signals.cancelled.connect(lambda: self._finish(cancelled_text))
+        self._busy(True)
+        self.progress_label.setText(starting_text)
+        worker.start(self._task)
+
     def _busy(self, busy: bool) -> None:
-        self.pull_button.setEnabled(not busy)
+        for button in (self.pull_button, self.tick_ready_button, self.export_button):
+            button.setEnabled(not busy)
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
         self.cancel_button.setEnabled(busy)
         if busy:
             self.progress.setRange(0, 0)
+        self._update_push_button()
+
+    def _show_progress(self, done: int, total: int, text: str) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+        self.progress_label.setText(text)
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self.cancel_button.setEnabled(False)
+            self.progress_label.setText(t("正在取消…（当前请求结束后停止）", "Cancelling… (after the current request)"))
+
+    def _finish(self, text: str) -> None:
+        self._task = None
+        self._busy(False)
+        self.progress_label.setText(text)
+        self.reload()
+
+    def _on_failed(self, title: str, message: str) -> None:
+        self._finish(title)
+        QMessageBox.critical(self, title, message)
+
+    # pull
 
     def start_pull(self) -> None:
         start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
@@ -183,55 +262,92 @@ class MainWindow(QMainWindow):
                 self, self.windowTitle(), t("开始日期晚于结束日期。", "The start date is after the end date.")
             )
             return
-        request = PullRequest(
+        request = pull_job.PullRequest(
             start=start,
             end=min(end, now_china().date()),
             axis=self.axis.currentData(),
             all_statuses=self.all_statuses.isChecked(),
         )
-        self._task = worker.Task(lambda progress, cancel: pull_job(request, progress, cancel))
-        self._task.signals.progress.connect(self._on_progress)
-        self._task.signals.finished.connect(self._on_pulled)
-        self._task.signals.failed.connect(self._on_failed)
-        self._task.signals.cancelled.connect(self._on_cancelled)
         self._pull_started = now_china()
-        self._busy(True)
-        self.progress_label.setText(t("正在连接管易云…", "Connecting to Guanyi…"))
-        worker.start(self._task)
+        self._run(
+            lambda progress, cancel: pull_job.pull_job(request, progress, cancel),
+            self._on_pull_progress,
+            lambda result: self._finish(pull_job.describe_result(result)),
+            t("拉取失败", "Pull failed"),
+            t("已取消拉取，已拉到的退货单已保存。", "Pull cancelled; what was pulled is kept."),
+            t("正在连接管易云…", "Connecting to Guanyi…"),
+        )
 
-    def cancel(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self.cancel_button.setEnabled(False)
-            self.progress_label.setText(t("正在取消…", "Cancelling…"))
-
-    def _on_progress(self, progress) -> None:
+    def _on_pull_progress(self, progress) -> None:
         # Stored before shown (SPEC §2.4): each page is in the database before this signal.
         self.model.merge(load_rows(since=self._pull_started))
         self._count()
-        done, total, text = describe_progress(progress)
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-        self.progress_label.setText(text)
+        self._show_progress(*pull_job.describe_progress(progress))
 
-    def _finish(self, text: str) -> None:
-        self._task = None
-        self._busy(False)
-        self.progress_label.setText(text)
-        self.reload()
+    # push
 
-    def _on_pulled(self, result) -> None:
-        self._finish(describe_result(result))
+    def start_push(self) -> None:
+        codes = self.model.checked_codes()
+        if not codes:
+            return
+        answer = QMessageBox.question(
+            self,
+            t("推送到精诚", "Post to Jingcheng"),
+            t(
+                f"将把 {len(codes)} 张单据推送到精诚，每张只推送一次。继续吗？",
+                f"Post {len(codes)} sheets to Jingcheng, each exactly once. Go ahead?",
+            ),
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._run(
+            lambda progress, cancel: push_job.push_job(codes, progress, cancel),
+            lambda progress: self._show_progress(*push_job.describe_progress(progress)),
+            self._on_pushed,
+            t("推送失败", "Push failed"),
+            t(
+                "已取消推送：已发送的单据结果已记录，其余未发送。",
+                "Push cancelled: what was sent is recorded, the rest was not sent.",
+            ),
+            t("正在推送…", "Posting…"),
+        )
 
-    def _on_cancelled(self) -> None:
-        self._finish(t("已取消拉取，已拉到的退货单已保存。", "Pull cancelled; what was pulled is kept."))
+    def _on_pushed(self, result: push.PushResult) -> None:
+        self._finish(result.summary())
+        details = push_job.problems(result)
+        if details:
+            QMessageBox.warning(self, t("部分单据未入账", "Some sheets were not posted"), details)
 
-    def _on_failed(self, message: str) -> None:
-        self._finish(t("拉取失败。", "Pull failed."))
-        QMessageBox.critical(self, t("拉取失败", "Pull failed"), message)
+    # export
+
+    def export_log(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(
+            self, t("导出同步日志", "Export the sync log"), f"returnsync-log-{now_china():%Y%m%d}.csv", "CSV (*.csv)"
+        )
+        if not path:
+            return
+        self._run(
+            lambda progress, cancel: _export(path, progress, cancel),
+            lambda progress: self._show_progress(*progress, t("正在导出日志…", "Exporting the log…")),
+            lambda count: self._finish(t(f"已导出 {count} 行日志到 {path}", f"Exported {count} log rows to {path}")),
+            t("导出失败", "Export failed"),
+            t("已取消导出，没有写入文件。", "Export cancelled; no file was written."),
+            t("正在导出日志…", "Exporting the log…"),
+        )
 
     def closeEvent(self, event) -> None:
         if self._task is not None:
             self._task.cancel()
         super().closeEvent(event)
+
+
+def _export(path: str, progress: Callable[[object], None], cancel) -> int:
+    from core.cancel import CancelCheck
+
+    check = CancelCheck(cancel)
+
+    def report(done: int, total: int) -> None:
+        check.raise_if_set()
+        progress((done, total))
+
+    return export.export_log(path, progress=report)

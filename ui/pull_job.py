@@ -24,8 +24,9 @@ def pull_job(request: PullRequest, progress: Callable[[object], None], cancel: t
     start = datetime.combine(request.start, time(0, 0, 0))
     end = datetime.combine(request.end, time(23, 59, 59))
     with client_from_settings() as client:
-        return pull.pull(client, start, end, axis=request.axis, all_statuses=request.all_statuses,
-                         progress=progress, cancel=cancel)
+        return pull.pull(
+            client, start, end, axis=request.axis, all_statuses=request.all_statuses, progress=progress, cancel=cancel
+        )
 
 
 def describe_progress(p: pull.PullProgress) -> tuple[int, int, str]:

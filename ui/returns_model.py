@@ -1,7 +1,9 @@
-"""The returns table: one row per pulled 退货单, read from the local store.
+"""The returns table: one row per pulled 退货单, read from the local store, with a tick box.
 
-Rows pulled while a pull runs are merged in as they are stored — appended with
-``beginInsertRows`` or changed in place — so the table fills page by page without a reset.
+Each row carries what the push would decide (mapped and reviewed against the ledger): only a
+ready row can be ticked, and the reasons of a blocked one are its tooltip. Rows pulled while a
+pull runs are merged in as they are stored — appended with ``beginInsertRows`` or changed in
+place — so the table fills page by page without a reset.
 """
 
 from __future__ import annotations
@@ -9,11 +11,12 @@ from __future__ import annotations
 from dataclasses import astuple, dataclass
 from datetime import datetime
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 
-from core import ledger
+from core import ledger, push
 from core.i18n import t
-from core.store import LedgerEntry, ReturnRecord
+from core.store import ReturnRecord
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -27,6 +30,19 @@ class Row:
     receive_date: str
     create_date: str
     platform_code: str
+    # Not shown as columns:
+    ready: bool = False
+    status: str = ""  # ledger status, "" when never pushed
+    reasons: str = ""  # blocking problems, then warnings, one per line
+
+
+_COLUMNS = 7
+_STATUS_COLOURS = {
+    ledger.POSTED: "#1b7f3b",
+    ledger.FAILED: "#b3261e",
+    ledger.UNKNOWN: "#b3261e",
+    ledger.SENDING: "#8a5a00",
+}
 
 
 def _state(record: ReturnRecord) -> str:
@@ -35,43 +51,87 @@ def _state(record: ReturnRecord) -> str:
     return t("已入库", "Received") if record.receive else t("未入库", "Not received")
 
 
-def ledger_text(status: str | None) -> str:
-    return ledger.status_text(status) if status else t("未推送", "Not posted")
+def _push_text(preview: push.Preview | None) -> str:
+    if preview is not None and preview.entry is not None and preview.status != ledger.READY:
+        return ledger.status_text(preview.status)
+    if preview is not None and preview.mapped.ready:
+        return t("可推送", "Ready")
+    return t("不能推送", "Blocked")
 
 
-def load_rows(since: datetime | None = None) -> list[Row]:
-    """Every pulled return, or those pulled at or after ``since``, newest receipt first."""
-    statuses = dict(LedgerEntry.select(LedgerEntry.code, LedgerEntry.status).tuples())
+def _reasons(preview: push.Preview | None) -> str:
+    if preview is None:
+        return ""
+    blocking = [t("✖ ", "✖ ") + str(p) for p in preview.mapped.blocking]
+    return "\n".join(blocking + [t("⚠ ", "⚠ ") + str(p) for p in preview.mapped.warnings])
+
+
+def load_rows(since: datetime | None = None, codes: list[str] | None = None) -> list[Row]:
+    """Every pulled return (or those pulled at or after ``since``, or those of ``codes``), newest
+    receipt first, each with what the push would decide for it."""
     query = ReturnRecord.select(
-        ReturnRecord.code, ReturnRecord.shop_name, ReturnRecord.platform_code, ReturnRecord.create_date,
-        ReturnRecord.receive_date, ReturnRecord.cancel, ReturnRecord.receive,
+        ReturnRecord.code,
+        ReturnRecord.shop_name,
+        ReturnRecord.platform_code,
+        ReturnRecord.create_date,
+        ReturnRecord.receive_date,
+        ReturnRecord.cancel,
+        ReturnRecord.receive,
     ).order_by(ReturnRecord.receive_date.desc(nulls="LAST"), ReturnRecord.code)
     if since is not None:
         query = query.where(ReturnRecord.last_pulled_at >= since)
-    return [
-        Row(r.code, ledger_text(statuses.get(r.code)), _state(r), r.shop_name or "", r.receive_date or "",
-            r.create_date or "", r.platform_code or "")
-        for r in query
-    ]
+    if codes is not None:
+        query = query.where(ReturnRecord.code.in_(codes))
+    records = list(query)
+    previews = {p.code: p for p in push.previews([r.code for r in records])}
+    rows = []
+    for r in records:
+        found = previews.get(r.code)
+        rows.append(
+            Row(
+                r.code,
+                _push_text(found),
+                _state(r),
+                r.shop_name or "",
+                r.receive_date or "",
+                r.create_date or "",
+                r.platform_code or "",
+                ready=bool(found and found.mapped.ready),
+                status=found.entry.status if found and found.entry else "",
+                reasons=_reasons(found),
+            )
+        )
+    return rows
 
 
 class ReturnsModel(QAbstractTableModel):
-    CODE, LEDGER, STATE, SHOP, RECEIVED, CREATED, PLATFORM = range(7)
+    CODE, LEDGER, STATE, SHOP, RECEIVED, CREATED, PLATFORM = range(_COLUMNS)
+
+    checked_changed = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[Row] = []
         self._index: dict[str, int] = {}
+        self._checked: set[str] = set()
 
     def headers(self) -> list[str]:
-        return [t("单据编号", "Code"), t("推送状态", "Push status"), t("单据状态", "State"), t("店铺", "Shop"),
-                t("入库时间", "Received"), t("创建时间", "Created"), t("平台单号", "Platform order")]
+        return [
+            t("单据编号", "Code"),
+            t("推送状态", "Push status"),
+            t("单据状态", "State"),
+            t("店铺", "Shop"),
+            t("入库时间", "Received"),
+            t("创建时间", "Created"),
+            t("平台单号", "Platform order"),
+        ]
 
     def reload(self) -> None:
         self.beginResetModel()
         self._rows = load_rows()
         self._index = {row.code: i for i, row in enumerate(self._rows)}
         self.endResetModel()
+        self._drop_unready_ticks()
 
     def merge(self, rows: list[Row]) -> None:
         """Change known rows in place and append new ones."""
@@ -90,21 +150,68 @@ class ReturnsModel(QAbstractTableModel):
                 self._index[row.code] = first + offset
             self._rows.extend(new)
             self.endInsertRows()
+        self._drop_unready_ticks()
+
+    def _drop_unready_ticks(self) -> None:
+        ready = {row.code for row in self._rows if row.ready}
+        if self._checked - ready:
+            self._checked &= ready
+            self.checked_changed.emit()
 
     def code_at(self, row: int) -> str:
         return self._rows[row].code
+
+    def checked_codes(self) -> list[str]:
+        """Ticked codes, in table order."""
+        return [row.code for row in self._rows if row.code in self._checked]
+
+    def set_checked(self, codes: set[str]) -> None:
+        """Tick exactly ``codes`` among the ready rows."""
+        self._checked = {row.code for row in self._rows if row.ready and row.code in codes}
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
+        self.checked_changed.emit()
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == self.CODE and self._rows[index.row()].ready:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or index.column() != self.CODE:
+            return False
+        row = self._rows[index.row()]
+        if not row.ready:
+            return False
+        if Qt.CheckState(value) == Qt.CheckState.Checked:
+            self._checked.add(row.code)
+        else:
+            self._checked.discard(row.code)
+        self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
+        self.checked_changed.emit()
+        return True
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else 7
+        return 0 if parent.isValid() else _COLUMNS
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
+        row = self._rows[index.row()]
+        column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
-            return astuple(self._rows[index.row()])[index.column()]
+            return astuple(row)[column]
+        if role == Qt.ItemDataRole.CheckStateRole and column == self.CODE:
+            return Qt.CheckState.Checked if row.code in self._checked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ToolTipRole and column in (self.CODE, self.LEDGER) and row.reasons:
+            return row.reasons
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.LEDGER:
+            colour = _STATUS_COLOURS.get(row.status) or (None if row.ready else "#6b6b6b")
+            return QBrush(QColor(colour)) if colour else None
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):

@@ -36,9 +36,16 @@ class SheetView(QWidget):
         self.header_labels: dict[str, QLabel] = {}
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        fields = (("SheetID", "单据编号"), ("SheetDate", "单据日期"), ("CustomerCode", "客户编码"),
-                  ("CustomerName", "客户名称"), ("RedBlue", "红蓝字"), ("Qua", "数量合计"), ("Amo", "金额合计"),
-                  ("Remark", "备注"))
+        fields = (
+            ("SheetID", "单据编号"),
+            ("SheetDate", "单据日期"),
+            ("CustomerCode", "客户编码"),
+            ("CustomerName", "客户名称"),
+            ("RedBlue", "红蓝字"),
+            ("Qua", "数量合计"),
+            ("Amo", "金额合计"),
+            ("Remark", "备注"),
+        )
         for key, zh in fields:
             label = QLabel()
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -49,8 +56,15 @@ class SheetView(QWidget):
         layout.addLayout(form)
 
         self.lines = QTableWidget(0, 5)
-        self.lines.setHorizontalHeaderLabels([t("商品（GoodsID）", "GoodsID"), t("数量", "Qua"), t("单价", "Price"),
-                                              t("金额", "Amo"), t("备注", "Remark")])
+        self.lines.setHorizontalHeaderLabels(
+            [
+                t("商品（GoodsID）", "GoodsID"),
+                t("数量", "Qua"),
+                t("单价", "Price"),
+                t("金额", "Amo"),
+                t("备注", "Remark"),
+            ]
+        )
         self.lines.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.lines.verticalHeader().hide()
         self.lines.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)

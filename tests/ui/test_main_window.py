@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QAbstractItemModelTester
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core import credentials
 from core.demo import describe_demo, start_demo
@@ -51,8 +51,6 @@ def test_banner_says_what_the_sandbox_holds(window, sandbox):
 def test_pull_fills_the_table_with_exactly_the_range(qtbot, window, sandbox):
     expected = _expected_codes(sandbox, window)
     assert expected, "the sandbox should hold returns received in the last week"
-    progress = []
-    window._on_progress = _spy(window._on_progress, progress)
     with qtbot.waitSignal(window.model.modelReset, timeout=20_000):
         window.pull_button.click()
         assert not window.pull_button.isEnabled() and window.cancel_button.isVisible()
@@ -61,14 +59,6 @@ def test_pull_fills_the_table_with_exactly_the_range(qtbot, window, sandbox):
     assert window.pull_button.isEnabled() and not window.progress.isVisible()
     assert str(len(expected)) in window.progress_label.text()
     assert str(len(expected)) in window.count_label.text()
-
-
-def _spy(method, calls):
-    def wrapper(*args):
-        calls.append(args)
-        return method(*args)
-
-    return wrapper
 
 
 def test_selecting_a_row_shows_the_mapped_sheet(qtbot, window):
@@ -124,7 +114,7 @@ def test_wrong_secret_shows_a_plain_error(qtbot, window, monkeypatch):
     credentials.store("guanyi", stored | {"secret": "wrong-secret-XYZ"})
     window.pull_button.click()
     qtbot.waitUntil(lambda: window._task is None, timeout=10_000)
-    (_, title, message), = shown
+    ((_, title, message),) = shown
     assert "拉取失败" in title and "wrong-secret-XYZ" not in message
     assert "credentials set guanyi" in message or "密钥" in message or "secret" in message
 
@@ -144,3 +134,76 @@ def test_returns_model_passes_qt_model_tester(qtbot, db, sandbox):
     model.reload()
     assert model.rowCount() == 0
     assert model.headerData(0, Qt.Orientation.Horizontal) == "单据编号"
+
+
+def _pull(qtbot, window) -> None:
+    window.pull_button.click()
+    qtbot.waitUntil(lambda: window._task is None, timeout=20_000)
+
+
+def test_only_ready_rows_can_be_ticked_and_blocked_ones_say_why(qtbot, window):
+    window.all_statuses.setChecked(True)  # brings cancelled and unreceived returns too
+    _pull(qtbot, window)
+    model = window.model
+    rows = [model.index(r, ReturnsModel.CODE) for r in range(model.rowCount())]
+    blocked = [i for i in rows if not (model.flags(i) & Qt.ItemFlag.ItemIsUserCheckable)]
+    ready = [i for i in rows if model.flags(i) & Qt.ItemFlag.ItemIsUserCheckable]
+    assert blocked and ready
+    assert model.data(blocked[0], Qt.ItemDataRole.ToolTipRole).startswith("✖")
+    assert not model.setData(blocked[0], Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert model.setData(ready[0], Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert model.checked_codes() == [model.code_at(ready[0].row())]
+    assert window.push_button.isEnabled() and "1" in window.push_button.text()
+
+
+def test_push_ticked_posts_each_once_and_marks_them_posted(qtbot, window, sandbox, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args))
+    _pull(qtbot, window)
+    window.tick_all_ready()
+    ticked = set(window.model.checked_codes())
+    assert ticked
+    window.push_button.click()
+    qtbot.waitUntil(lambda: window._task is None, timeout=30_000)
+    assert sorted(sandbox.jingcheng.sheet_ids()) == sorted(ticked)
+    assert not warned
+    assert window.model.checked_codes() == []  # posted rows are no longer ready
+    texts = {window.model.data(window.model.index(r, ReturnsModel.LEDGER)) for r in range(window.model.rowCount())
+             if window.model.code_at(r) in ticked}
+    assert texts == {"已入账"}
+    window.tick_all_ready()
+    assert not set(window.model.checked_codes()) & ticked
+
+
+def test_push_declined_sends_nothing(qtbot, window, sandbox, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.No)
+    _pull(qtbot, window)
+    window.tick_all_ready()
+    window.push_button.click()
+    assert window._task is None and sandbox.jingcheng.sheet_ids() == []
+
+
+def test_push_failures_are_listed(qtbot, window, sandbox, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    warned = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args))
+    _pull(qtbot, window)
+    window.tick_all_ready()
+    first = window.model.checked_codes()[0]
+    sandbox.jingcheng.faults.push("flag0")
+    window.push_button.click()
+    qtbot.waitUntil(lambda: window._task is None, timeout=30_000)
+    ((_, title, details),) = warned
+    assert first in details and "失败" in window.progress_label.text()
+
+
+def test_export_log_writes_a_csv_with_bom(qtbot, window, tmp_path, monkeypatch):
+    target = tmp_path / "log.csv"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), "CSV (*.csv)"))
+    _pull(qtbot, window)
+    window.export_button.click()
+    qtbot.waitUntil(lambda: window._task is None, timeout=10_000)
+    data = target.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b",pull," in data
+    assert str(target) in window.progress_label.text()

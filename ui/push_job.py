@@ -1,0 +1,31 @@
+"""The window's push: the ticked codes pushed on a worker, with the texts the window shows."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from core import ledger, push
+from core.i18n import t
+
+
+def push_job(codes: list[str], progress: Callable[[object], None], cancel: threading.Event) -> push.PushResult:
+    return push.push(
+        codes, progress=lambda index, count, code, status: progress((index, count, code, status)), cancel=cancel
+    )
+
+
+def describe_progress(progress: tuple[int, int, str, str]) -> tuple[int, int, str]:
+    index, count, code, status = progress
+    if status == "sending":
+        return index - 1, count, t(f"正在推送第 {index}/{count} 张：{code}", f"Sending {index}/{count}: {code}")
+    text = ledger.status_text(status)
+    return index, count, t(f"第 {index}/{count} 张 {code}：{text}", f"{index}/{count} {code}: {text}")
+
+
+def problems(result: push.PushResult) -> str:
+    """The sheets that did not go through, one line each, for the dialog after a push."""
+    lines = [f"{item.code}：{item.message}" for item in result.items if item.status not in ("posted", "would_send")]
+    if result.stopped:
+        lines.insert(0, t(f"推送已停止：{result.stopped}", f"The push stopped: {result.stopped}"))
+    return "\n".join(lines)
