@@ -205,7 +205,7 @@ class ReturnsModel(QAbstractTableModel):
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
             return astuple(row)[column]
-        if role == Qt.ItemDataRole.CheckStateRole and column == self.CODE:
+        if role == Qt.ItemDataRole.CheckStateRole and column == self.CODE and row.ready:  # no box: cannot post
             return Qt.CheckState.Checked if row.code in self._checked else Qt.CheckState.Unchecked
         if role == Qt.ItemDataRole.ToolTipRole and column in (self.CODE, self.LEDGER) and row.reasons:
             return row.reasons
