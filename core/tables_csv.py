@@ -12,8 +12,11 @@ goods         商品编码, 精诚商品ID              code, goods_id
 Reading: header names are matched ignoring case, spaces, ``_`` and ``-`` (so ``Shop Code``,
 ``CustomerCode`` and ``GoodsID`` are understood too), in any order; 客户名称 may be left out.
 Blank rows and empty extra columns (Excel leaves both) are ignored. The encoding is UTF-8 with or
-without BOM, or GBK/GB18030 as a Chinese Excel saves "CSV (逗号分隔)". A cell that an export made
-inert (``'=…``) is read back without its quote mark, so export → edit → import keeps every code.
+without BOM, or GBK/GB18030 as a Chinese Excel saves "CSV (逗号分隔)" (also after a BOM some editors
+add). A cell that an export made inert (``'=…``) is read back without its quote mark, so export → edit
+→ import keeps every code. Refused, naming the line: a cell with a line break (an unpaired quote that
+swallowed the lines after it), Excel's scientific notation, and an all-digit code or value that is what
+Excel makes of one already in the table (``03`` → ``3``, 18 digits → 15 and zeros).
 Every row is checked before anything is written; one bad row and nothing is imported.
 
 Writing: UTF-8 with BOM, the header in the UI language, through :func:`core.export.write_csv`.
@@ -36,6 +39,8 @@ from core.valuetables import Changes, Table, apply_rows, check_row, list_rows
 
 # How many problems an error lists before "and N more": enough to fix a file in one pass.
 MAX_LISTED = 10
+# Significant digits Excel keeps of a number.
+_EXCEL_DIGITS = 15
 
 
 @dataclass(frozen=True)
@@ -140,13 +145,13 @@ def _read_text(path: Path) -> tuple[str, str]:
             f"{path} 是 UTF-16（Excel 的“Unicode 文本”）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
             f"{path} is UTF-16 (Excel's 'Unicode Text'). In Excel, save it as 'CSV UTF-8 (Comma delimited)'.",
         )
-    if data.startswith(b"\xef\xbb\xbf"):
-        candidates = [("utf-8-sig", "UTF-8 (BOM)")]
-    else:
-        # Strict UTF-8 almost never accepts GBK Chinese by accident; GB18030 is the superset of the
-        # GBK a Chinese Excel writes for "CSV (逗号分隔)".
-        candidates = [("utf-8", "UTF-8"), ("gb18030", "GBK")]
-    for codec, name in candidates:
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
+        data = data[3:]
+    # Strict UTF-8 almost never accepts GBK Chinese by accident; GB18030 is the superset of the GBK a Chinese
+    # Excel writes for "CSV (逗号分隔)". A BOM does not settle it: some editors put one in front of text they
+    # still save in the ANSI code page.
+    for codec, name in (("utf-8", "UTF-8 (BOM)" if bom else "UTF-8"), ("gb18030", "GBK")):
         try:
             return data.decode(codec), name
         except UnicodeDecodeError:
@@ -158,7 +163,7 @@ def _read_text(path: Path) -> tuple[str, str]:
 
 
 def _normalise(header: str) -> str:
-    return "".join(ch for ch in header.strip().casefold() if ch not in " _-\u3000")
+    return "".join(ch for ch in header.strip().casefold() if ch not in " _-\u3000\ufeff")
 
 
 def _uninert(cell: str) -> str:
@@ -170,6 +175,7 @@ def _parse(table: Table, path: Path, text: str) -> list[dict[str, str]]:
     reader = csv.reader(io.StringIO(text, newline=""))
     problems: list[Problem] = []
     rows: list[dict[str, str]] = []
+    lines: list[int] = []  # where each of ``rows`` starts in the file
     first_line: dict[str, int] = {}
     positions: dict[str, int] | None = None
     width = 0
@@ -202,8 +208,11 @@ def _parse(table: Table, path: Path, text: str) -> list[dict[str, str]]:
                 first_line[key] = start
             if not row_problems:
                 rows.append(row)
+                lines.append(start)
     except csv.Error as exc:
         problems.append(Problem(line, f"无法按 CSV 读取（{exc}）", f"not readable as CSV ({exc})"))
+    problems.extend(_excel_losses(table, rows, lines))
+    problems.sort(key=lambda problem: problem.line)
     if positions is None and not problems:
         raise ConfigError(f"{path} 是空文件，没有可导入的内容。", f"{path} is empty; there is nothing to import.")
     if problems:
@@ -214,6 +223,66 @@ def _parse(table: Table, path: Path, text: str) -> list[dict[str, str]]:
             f"{path} has a header but no rows; nothing was changed.",
         )
     return rows
+
+
+def _excel_form(code: str) -> str:
+    """What Excel makes of an all-digit code in a General or Number column: no leading zeros, 15 digits."""
+    digits = code.lstrip("0") or "0"
+    if len(digits) <= _EXCEL_DIGITS:
+        return digits
+    unit = 10 ** (len(digits) - _EXCEL_DIGITS)
+    kept, rest = divmod(int(digits), unit)
+    return str((kept + (2 * rest >= unit)) * unit)  # rounded half-up to 15 significant digits
+
+
+def _lost_in_excel(incoming: str, before: str) -> bool:
+    """True when ``incoming`` is what Excel turned ``before`` into, and not ``before`` itself."""
+    return before.isdigit() and incoming != before and incoming == _excel_form(before)
+
+
+def _excel_losses(table: Table, rows: list[dict[str, str]], lines: list[int]) -> list[Problem]:
+    """Rows whose codes look like table entries that lost leading zeros or digits in Excel on the way back.
+
+    Opening an exported table in Excel and saving it turns ``00123`` into ``123`` and keeps 15 digits of
+    ``690123456789012345``. Imported as they are, the original code would lose its mapping (with ``--replace``)
+    or its GoodsID / customer code would silently change, so such a row is refused, naming the original.
+    """
+    key = table.key.name
+    existing = {row[key]: row for row in list_rows(table)}
+    incoming = {row[key] for row in rows}
+    by_form: dict[str, list[str]] = {}
+    for code in existing:
+        if code.isdigit():
+            by_form.setdefault(_excel_form(code), []).append(code)
+    problems = []
+    for row, line in zip(rows, lines, strict=True):
+        # A code the table already holds as it is, is that code.
+        lost = [] if row[key] in existing else [code for code in by_form.get(row[key], []) if code not in incoming]
+        if lost:
+            problems.append(Problem(
+                line,
+                f"{table.key.zh}“{row[key]}”像是表中“{lost[0]}”被 Excel 去掉了前导零或末几位数字；请把该列设为“文本”，"
+                f"改回“{lost[0]}”后重新导入（若确是新编码，请先在对照表中删除“{lost[0]}”）",
+                f"{table.key.en} '{row[key]}' looks like '{lost[0]}' of the table with its leading zeros or last "
+                f"digits lost in Excel; format the column as Text, restore '{lost[0]}' and import again (if it "
+                f"really is a new code, delete '{lost[0]}' from the table first)",
+            ))
+            continue
+        before = existing.get(row[key])
+        if before is None:
+            continue
+        for column in table.columns[1:]:
+            now, was = row[column.name], before[column.name]
+            if _lost_in_excel(now, was):
+                problems.append(Problem(
+                    line,
+                    f"{column.zh}“{now}”像是表中原有的“{was}”被 Excel 去掉了前导零或末几位数字；请把该列设为“文本”，"
+                    f"改回“{was}”后重新导入（若确要这样改，请直接在对照表中修改该行）",
+                    f"{column.en} '{now}' looks like the table's '{was}' with its leading zeros or last digits lost "
+                    f"in Excel; format the column as Text, restore '{was}' and import again (to really change it, "
+                    "edit that row in the table itself)",
+                ))
+    return problems
 
 
 def _header(table: Table, path: Path, line: int, cells: list[str]) -> dict[str, int]:

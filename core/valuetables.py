@@ -96,6 +96,9 @@ TABLES = {table.name: table for table in (SHOPS, GOODS)}
 
 # What Excel makes of a long numeric code in a General column, e.g. 6.90123E+12: digits are lost.
 _EXCEL_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?E\+\d+$", re.IGNORECASE)
+# A line break or other control character has no place in a code or a name. In a CSV file it is almost always
+# an unpaired quote, which makes one cell of the lines after it.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Rows per INSERT, well under SQLite's limit of bound variables.
 _BATCH = 200
 
@@ -118,6 +121,12 @@ def check_row(table: Table, values: Mapping[str, str | None]) -> tuple[dict[str,
         value = row[column.name]
         if column.required and not value:
             problems.append((f"{column.zh}为空", f"{column.en} is empty"))
+        elif _CONTROL.search(value):
+            problems.append((
+                f"{column.zh}中有换行或控制字符（在 CSV 文件中，多半是某个引号没有配对，把后面几行并进了这一格）",
+                f"{column.en} contains a line break or control character (in a CSV file, most likely an unpaired "
+                "quote that merged the following lines into this cell)",
+            ))
         elif _EXCEL_SCIENTIFIC.match(value):
             problems.append((
                 f"{column.zh}“{value}”是 Excel 的科学计数法，数字已丢失；请把该列设为“文本”后重新输入",

@@ -183,7 +183,7 @@ def test_excel_scientific_notation_is_refused(db, tmp_path):
 
 def test_line_numbers_count_physical_lines_after_a_multiline_cell(db, tmp_path):
     error = _bad(tmp_path, '店铺编码,客户编码,客户名称\nA,C1,"两行\n名字"\n\nB,,乙\n')
-    assert [p.line for p in error.problems] == [5]
+    assert [p.line for p in error.problems] == [2, 5]  # a name on two lines is refused too: see below
 
 
 def test_gbk_file_with_a_bad_row(db, tmp_path):
@@ -292,3 +292,76 @@ def test_export_header_in_english_and_logged(db, tmp_path):
     assert (tmp_path / "goods.csv").read_bytes() == "\ufeffcode,goods_id\r\nSKU1,G1\r\n".encode()
     assert (_last_log().action, _last_log().status) == ("export", "ok")
     assert "goods.csv" in _last_log().message
+
+
+# --- files as Excel and its users really leave them ----------------------------------------------
+
+def test_excel_gbk_file_with_crlf_trailing_columns_long_codes_and_leading_zeros(db, tmp_path):
+    text = "商品编码,精诚商品ID,,\r\n00123,000456,,\r\n690123456789012345,G-羽绒服,,\r\n,,,\r\n"
+    result = import_csv(GOODS, _write(tmp_path, text, "gbk"))
+    assert (result.encoding, result.rows) == ("GBK", 2)
+    assert {r["code"]: r["goods_id"] for r in list_rows(GOODS)} == {"00123": "000456",
+                                                                    "690123456789012345": "G-羽绒服"}
+
+
+def test_bom_followed_by_gbk_text_is_read_as_gbk(db, tmp_path):
+    # Some editors put a UTF-8 BOM in front of text they still save in the ANSI code page (GBK).
+    path = tmp_path / "bom-gbk.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + SHOPS_ZH.replace("\n", "\r\n").encode("gbk"))
+    result = import_csv(SHOPS, path)
+    assert result.encoding == "GBK"
+    assert _shops() == {"天猫旗舰店": ("C001", "广州百货有限公司"), "京东自营店": ("C002", "深圳优品贸易")}
+
+
+def test_a_second_bom_before_the_header_is_ignored(db, tmp_path):
+    import_csv(GOODS, _write(tmp_path, "\ufeff\ufeff商品编码,精诚商品ID\r\n00123,G1\r\n"))
+    assert list_rows(GOODS) == [{"code": "00123", "goods_id": "G1"}]
+
+
+def test_an_unpaired_quote_does_not_swallow_the_rows_after_it(db, tmp_path):
+    # Without the check, line 2's GoodsID became 'G1\r\nB,G2\r\nC,G3' and B, C were silently lost.
+    set_goods("B", "G-old")
+    error = _bad(tmp_path, 'code,goods_id\r\nA,"G1\r\nB,G2\r\nC,G3\r\n', GOODS)
+    assert [p.line for p in error.problems] == [2]
+    assert "换行" in error.problems[0].zh and "引号" in error.problems[0].zh
+    assert "line break" in error.problems[0].en
+    assert list_rows(GOODS) == [{"code": "B", "goods_id": "G-old"}]
+
+
+def test_set_refuses_control_characters(db):
+    with pytest.raises(ConfigError, match="换行"):
+        set_goods("A\nB", "G1")
+    assert list_rows(GOODS) == []
+
+
+def test_a_code_that_lost_its_leading_zeros_in_excel_is_refused(db, tmp_path):
+    # Export, open in Excel, save: 03 comes back as 3. Under --replace the shop 03 would silently lose its
+    # customer and its returns would be posted to the customer whose code is the bare shop code.
+    set_shop("03", "C003", "广州百货")
+    error = _bad(tmp_path, "店铺编码,客户编码,客户名称\r\n3,C003,广州百货\r\n")
+    assert [p.line for p in error.problems] == [2]
+    assert "“03”" in error.problems[0].zh and "前导零" in error.problems[0].zh
+    assert "leading zeros" in error.problems[0].en
+    assert _shops() == {"03": ("C003", "广州百货")}
+
+
+def test_a_value_that_lost_its_leading_zeros_in_excel_is_refused(db, tmp_path):
+    set_goods("SKU1", "000456")
+    error = _bad(tmp_path, "code,goods_id\r\nSKU1,456\r\n", GOODS)
+    assert [p.line for p in error.problems] == [2] and "“000456”" in error.problems[0].zh
+    assert list_rows(GOODS) == [{"code": "SKU1", "goods_id": "000456"}]
+
+
+def test_a_long_code_that_lost_digits_in_excel_is_refused(db, tmp_path):
+    # Excel keeps 15 significant digits: formatted as a number, 690123456789012345 is saved as 690123456789012000.
+    set_goods("690123456789012345", "G1")
+    error = _bad(tmp_path, "code,goods_id\r\n690123456789012000,G1\r\n", GOODS)
+    assert [p.line for p in error.problems] == [2] and "690123456789012345" in error.problems[0].zh
+
+
+def test_codes_with_and_without_leading_zeros_can_live_side_by_side(db, tmp_path):
+    # Not a loss: the file still has 03, or the table never had a zero-padded twin.
+    set_shop("03", "C003")
+    import_csv(SHOPS, _write(tmp_path, "shop_code,customer_code\r\n03,C003\r\n3,C3\r\n"), replace=True)
+    import_csv(SHOPS, _write(tmp_path, "shop_code,customer_code\r\n30,C30\r\n"))
+    assert _shops() == {"03": ("C003", ""), "3": ("C3", ""), "30": ("C30", "")}
