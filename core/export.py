@@ -60,7 +60,8 @@ def write_csv(
 ) -> int:
     """Write ``header`` and ``rows`` to ``path`` atomically; return the number of rows.
 
-    Text cells are made inert; ``None`` becomes an empty cell; numbers are written as they are.
+    Every cell is written as its text (``None`` empty, a number as ``str()`` gives it) and made inert if that
+    text starts like a formula, numbers included: SPEC §10 says *a cell* starting with ``-``.
     An ``OSError`` (no such folder, no permission, the file open in Excel) becomes a
     :class:`ConfigError` the user can act on; any error or :class:`Cancelled` from ``progress``
     removes the temporary file and leaves an existing target untouched.
@@ -74,7 +75,9 @@ def write_csv(
             writer = csv.writer(handle, lineterminator="\r\n")
             writer.writerow([inert(cell) for cell in header])
             for row in rows:
-                writer.writerow([inert(cell) if isinstance(cell, str) else cell for cell in row])
+                # SPEC §10 speaks of cells, not of strings: a number is inert-checked by its text too (-5 → '-5).
+                cells = [cell if isinstance(cell, str) else "" if cell is None else str(cell) for cell in row]
+                writer.writerow(["'" + cell if cell.startswith(FORMULA_STARTS) else cell for cell in cells])
                 count += 1
                 if progress is not None and count % PROGRESS_EVERY == 0:
                     progress(count, total)
@@ -116,6 +119,7 @@ def export_log(
         conditions.append(SyncLog.time >= start)
     if end is not None:
         conditions.append(SyncLog.time <= end)
+    status = (status or "").strip().lower()  # statuses are logged in lower case; "OK" means ok
     if status:
         conditions.append(SyncLog.status == status)
     rows_query = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -183,5 +184,23 @@ def test_failure_mid_write_leaves_no_file(tmp_path):
 
 
 def test_write_csv_keeps_numbers_and_empties(tmp_path):
-    assert write_csv(tmp_path / "out.csv", ["a", "b", "c"], [[None, 0, -5]]) == 1
-    assert _read(tmp_path / "out.csv") == [["a", "b", "c"], ["", "0", "-5"]]
+    assert write_csv(tmp_path / "out.csv", ["a", "b", "c", "d"], [[None, 0, 1234, Decimal("12.50")]]) == 1
+    assert _read(tmp_path / "out.csv") == [["a", "b", "c", "d"], ["", "0", "1234", "12.50"]]
+
+
+def test_every_cell_starting_with_a_minus_is_inert_numbers_too(tmp_path):
+    # SPEC §10: *a cell* starting with - is prefixed, whatever its type in Python; Excel sees only the text.
+    write_csv(tmp_path / "out.csv", ["a", "b", "c"], [[-5, Decimal("-1.50"), -0.5]])
+    assert _read(tmp_path / "out.csv")[1] == ["'-5", "'-1.50", "'-0.5"]
+
+
+def test_negative_duration_in_the_log_is_inert(db, tmp_path):
+    _log("2026-03-01 09:30:05", duration_ms=-3)
+    export_log(tmp_path / "log.csv")
+    assert _read(tmp_path / "log.csv")[1][5] == "'-3"
+
+
+def test_status_filter_ignores_case_and_spaces(db, tmp_path):
+    _log("2026-03-01 10:00:00", "ok")
+    _log("2026-03-01 10:00:01", "failed")
+    assert export_log(tmp_path / "log.csv", status=" Failed ") == 1
