@@ -19,7 +19,9 @@ Decisions where SPEC §4 is silent:
 - A quantity (and an after-discount amount) must be below 10¹² with at most 6 decimals, a price below 10¹²;
   beyond that the line is blocked as implausible, rather than rounding a quantity or sending a number 精诚
   cannot hold.
-- ``remark_length`` cuts the line remarks too, as it is the one remark limit the user sets.
+- ``remark_length`` counts bytes as GBK does (a Chinese character 2, see :mod:`core.remark_template`), the way a
+  SQL Server ``varchar`` column of 精诚 measures it; it cuts the line remarks too, as it is the one remark limit the
+  user sets.
 - ``sheet`` is ``None`` when no line can be sent (nothing received, or every line unusable); otherwise a
   sheet is built even when blocked, for the preview, from the lines whose numbers are known.
 """
@@ -94,8 +96,10 @@ class MappingRules:
                               "The setting mapping.red_value (RedBlue of a red sheet) must not be empty.")
         if self.remark_length < 1:
             raise ConfigError(
-                f"设置 mapping.remark_length 必须是正整数（现为 {self.remark_length}）。",
-                f"The setting mapping.remark_length must be a positive whole number (it is {self.remark_length}).",
+                "设置 mapping.remark_length（备注最大字节数，汉字计 2 个字节）"
+                f"必须是正整数（现为 {self.remark_length}）。",
+                "The setting mapping.remark_length (the remark's maximum length in bytes, a Chinese character counting "
+                f"2) must be a positive whole number (it is {self.remark_length}).",
             )
         check_date_pattern(self.date_format)
         check_template(self.remark_template)

@@ -11,7 +11,11 @@ Rules, in order:
    empty placeholder go too (``原因（{reason}）`` leaves nothing behind). Text after the last placeholder
    always stays.
 3. Whitespace runs (including newlines inside a value) become one space; the ends are trimmed.
-4. The result is cut to the configured number of characters.
+4. The result is cut to ``mapping.remark_length`` **bytes as GBK counts them** (an ASCII letter or digit 1, a
+   Chinese character 2, a character beyond GBK such as an emoji 4), never inside a character. 精诚 keeps its
+   data in SQL Server, where a Chinese installation's ``varchar(200)`` holds 200 GBK bytes — 100 Chinese
+   characters; a remark cut by characters could overflow it and the whole sheet would be refused. Counting bytes
+   never overflows either a ``varchar`` or an ``nvarchar`` of that length. The line remarks follow the same rule.
 """
 
 from __future__ import annotations
@@ -70,12 +74,30 @@ def is_template(template: str) -> bool:
     return True
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def collapse(text: str) -> str:
-    return " ".join(text.split())
+    """Whitespace runs as one space, ends trimmed; half of a cut emoji (a lone surrogate, which no UTF-8 body can
+    carry) becomes ``?``."""
+    return _LONE_SURROGATE.sub("?", " ".join(text.split()))
+
+
+def size(text: str) -> int:
+    """The length ``mapping.remark_length`` limits: bytes in GBK (GB18030), so a Chinese character counts 2."""
+    return len(text.encode("gb18030"))
 
 
 def cut(text: str, length: int) -> str:
-    return text[:length].rstrip()
+    """``text`` cut to at most ``length`` GBK bytes, never inside a character, without trailing spaces."""
+    if len(text) * 4 <= length or size(text) <= length:  # GB18030 takes at most 4 bytes a character
+        return text.rstrip()
+    used = 0
+    for index, character in enumerate(text):
+        used += 1 if character.isascii() else size(character)
+        if used > length:
+            return text[:index].rstrip()
+    return text.rstrip()
 
 
 def render(template: str, values: Mapping[str, str], length: int) -> str:

@@ -321,15 +321,28 @@ def test_a_value_that_looks_like_a_placeholder_is_not_expanded():
     assert sheet_of(record(reason="{code}")).remark == "管易退货单 RGO1 平台单号 P123 {code}"
 
 
-def test_remark_is_cut_to_the_configured_length():
+def test_remark_is_cut_to_the_configured_length_in_gbk_bytes():
+    # 精诚 runs on SQL Server, where a varchar(200) Remark holds 200 bytes of GBK: 100 Chinese characters. Counting
+    # bytes that way never overflows such a column, nor an nvarchar one of the same length.
     sheet = sheet_of(record(reason="很长的原因" * 100))
-    assert len(sheet.remark) == 200
-    assert sheet_of(record(), remark_length=10).remark == "管易退货单 RGO1"  # the space before the cut is dropped
-    assert sheet_of(record(), remark_length=12).remark == "管易退货单 RGO1 平"
+    assert len(sheet.remark.encode("gbk")) == 200
+    assert sheet.remark.startswith("管易退货单 RGO1 平台单号 P123 很长的原因")
+    assert sheet_of(record(), remark_length=16).remark == "管易退货单 RGO1"  # the space before the cut is dropped
+    assert sheet_of(record(), remark_length=15).remark == "管易退货单 RGO1"
+    assert sheet_of(record(), remark_length=18).remark == "管易退货单 RGO1 平"
+    assert sheet_of(record(), remark_length=17).remark == "管易退货单 RGO1"  # never half a character
+    assert sheet_of(record(), remark_length=1).remark == ""
+
+
+def test_remark_length_counts_ascii_as_one_byte_and_characters_beyond_gbk_as_four():
+    assert sheet_of(record(reason="👍👍", platform_code=""), remark_length=24).remark == "管易退货单 RGO1 👍👍"
+    assert sheet_of(record(reason="👍👍", platform_code=""), remark_length=23).remark == "管易退货单 RGO1 👍"
+    assert sheet_of(record(reason="", platform_code=""), remark_length=15).remark == "管易退货单 RGO1"
 
 
 def test_remark_length_applies_to_line_remarks_too():
-    assert sheet_of(record(detail(note="备注" * 20)), remark_length=5).items[0].remark == "备注备注备"
+    assert sheet_of(record(detail(note="备注" * 20)), remark_length=5).items[0].remark == "备注"
+    assert sheet_of(record(detail(note="备注 ABC")), remark_length=6).items[0].remark == "备注 A"
 
 
 @pytest.mark.parametrize("template", ["{unknown}", "退货 {code", "退货 code}", "{code!r}", "{code:>10}"])
@@ -550,3 +563,14 @@ def test_sheet_body_is_all_strings_in_the_published_order():
     assert all(isinstance(v, str) for v in body.values() if not isinstance(v, list))
     assert all(isinstance(v, str) for item in body["Items"] for v in item.values())
     assert Decimal(body["Amo"]) == sum(Decimal(item["Amo"]) for item in body["Items"])
+
+
+def test_half_an_emoji_in_the_source_does_not_break_the_sheet():
+    # A platform that cut a reason inside an emoji sends a lone surrogate ("\ud83d"); UTF-8 cannot encode it, so
+    # the request body could not be built (preview and push failed with a traceback).
+    raw = json.loads('{"code":"RGO1","create_date":"2024-05-01 09:00:00","shop_code":"S01","reason":"\\ud83d坏了",'
+                     '"details":[{"sku_code":"A","real_in":1,"price":"1","note":"赠\\udc4d"}]}')
+    sheet = sheet_of(raw, remark_length=21)
+    assert sheet.remark == "管易退货单 RGO1 ?坏了" and sheet.items[0].remark == "赠?"
+    assert json.loads(sheet.body())["Remark"] == "管易退货单 RGO1 ?坏了"
+    assert sheet_of(raw, remark_length=20).remark == "管易退货单 RGO1 ?坏"
