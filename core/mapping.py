@@ -13,9 +13,10 @@ Decisions where SPEC §4 is silent:
   for), not by the received quantity; a ``qty`` of 0 or none blocks the line (no price can be derived).
 - ``sign=negative`` negates quantities and amounts (line and header); prices stay positive, so a line's
   Amo is still Qua × Price.
-- The amount check compares a line's Amo with the amount its price came from (``amount``, or
-  ``amount_after`` with the after-discount price). A partial receipt therefore warns, on purpose: the
-  sheet carries less money than the refund.
+- The amount check compares a line's Amo with the source ``amount``, as SPEC §4 says, also with the
+  after-discount price: the warning then shows the discount the sheet carries, and it is what catches a tenant
+  that sends ``amount_after`` as ``0`` (the real sample does), which would otherwise post a sheet of 0.00
+  without a word. A partial receipt warns too, on purpose: the sheet carries less money than the refund.
 - A quantity (and an after-discount amount) must be below 10¹² with at most 6 decimals, a price below 10¹²;
   beyond that the line is blocked as implausible, rather than rounding a quantity or sending a number 精诚
   cannot hold.
@@ -404,9 +405,10 @@ class _Mapper:
     def check_amounts(self, lines: list[_Line]) -> None:
         """Warn where the sheet carries a different amount than 管易云 shows for the line (or the return)."""
         after = self.rules.price_source == "after_discount"
+        price_zh, price_en = ("让利后单价", "after-discount price ") if after else ("单价", "")
         mapped_total, source_total, line_warned, compared = Decimal(0), Decimal(0), False, False
         for line in lines:
-            source_amount = line.source.amount_after if after else line.source.amount
+            source_amount = line.source.amount
             if line.quantity is None or line.price is None or source_amount is None or _out_of_range(source_amount):
                 continue
             with localcontext(_ARITHMETIC):
@@ -419,10 +421,10 @@ class _Mapper:
                 line_warned = True
                 where_zh, where_en = _line_zh(line.number, line.code), _line_en(line.number, line.code)
                 self.warn("amount_differs",
-                          f"{where_zh}按数量 {quantity_text(line.quantity)} × 单价 {price_text(line.price)} 计算的金额 "
-                          f"{amount_text(mapped)} 与管易云金额 {amount_text(source_amount)} 相差 "
+                          f"{where_zh}按数量 {quantity_text(line.quantity)} × {price_zh} {price_text(line.price)} "
+                          f"计算的金额 {amount_text(mapped)} 与管易云金额 {amount_text(source_amount)} 相差 "
                           f"{amount_text(difference.copy_abs())}。",
-                          f"{where_en}: {quantity_text(line.quantity)} × {price_text(line.price)} = "
+                          f"{where_en}: {quantity_text(line.quantity)} × {price_en}{price_text(line.price)} = "
                           f"{amount_text(mapped)}, but Guanyi shows {amount_text(source_amount)} (a difference of "
                           f"{amount_text(difference.copy_abs())}).")
         with localcontext(_ARITHMETIC):

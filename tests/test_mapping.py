@@ -280,10 +280,27 @@ def test_amount_within_a_cent_is_not_a_warning():
     assert "amount_differs" not in codes(result.warnings)
 
 
-def test_amount_check_uses_amount_after_with_the_after_discount_price():
+def test_amount_check_compares_with_amount_also_with_the_after_discount_price():
+    # SPEC §4: the warning is about the source `amount`. 3 × 33.3333 = 100.00 is 20.00 below it: the accountant sees
+    # the discount the sheet carries, and why.
     raw = record(detail(qty=3, real_in=3, price="40", amount="120", amount_after="100"))
-    # 3 × 33.3333 = 100.00 is 管易云's after-discount amount, though 20.00 below its list amount.
-    assert "amount_differs" not in codes(mapped(raw, price_source="after_discount").warnings)
+    result = mapped(raw, price_source="after_discount")
+    assert codes(result.warnings) == ["unknown_shop", "unknown_goods", "amount_differs"]
+    assert str(result.warnings[-1]) == ("第 1 行（商品 SKU-1）按数量 3 × 让利后单价 33.3333 计算的金额 100.00 "
+                                        "与管易云金额 120.00 相差 20.00。")
+    i18n.set_language("en")
+    assert str(result.warnings[-1]) == ("Line 1 (item SKU-1): 3 × after-discount price 33.3333 = 100.00, but Guanyi "
+                                        "shows 120.00 (a difference of 20.00).")
+
+
+def test_after_discount_amount_of_zero_is_not_a_silent_zero_sheet():
+    # The real sample carries amount_after "0" beside amount "292.0000": with the after-discount price the sheet would
+    # say 0.00, and comparing with amount_after would have hidden it.
+    raw = record(detail(qty=2, real_in=2, price="146.0000", amount="292.0000", amount_after="0"))
+    result = mapped(raw, price_source="after_discount")
+    assert result.sheet.amo == "0.00"
+    assert "amount_differs" in codes(result.warnings)
+    assert "相差 292.00" in str(result.warnings[-1])
 
 
 # --- Remark template -----------------------------------------------------------------------------------------
