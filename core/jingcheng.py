@@ -11,10 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 import ssl
 import time
+import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -24,7 +27,7 @@ from requests.adapters import HTTPAdapter
 from core import credentials, settings
 from core.errors import ConfigError
 from core.i18n import t
-from core.redact import scrub
+from core.redact import MASK, MIN_SECRET_LENGTH, scrub
 from core.timeutil import format_datetime, now_china
 
 POSTED, FAILED, UNKNOWN = "posted", "failed", "unknown"
@@ -32,6 +35,8 @@ AUTH_MODES = ("token", "none", "basic", "md5-sign")
 
 # What is kept of a reply for the log: enough to read 精诚's complaint, not a whole HTML error page.
 REPLY_LIMIT = 2000
+# A flag written as a number ("1", "1.0", "-0"); short, so a silly exponent cannot cost anything.
+_PLAIN_NUMBER = re.compile(r"[+-]?\d{1,18}(?:\.\d{1,18})?")
 
 
 @dataclass(frozen=True)
@@ -96,7 +101,7 @@ class Profile:
             )
 
     def is_success(self, flag: object) -> bool:
-        return _flag_text(flag) in self.success_values
+        return _flag_text(flag) in {_canonical(value) for value in self.success_values}
 
 
 @dataclass(frozen=True)
@@ -119,10 +124,22 @@ def parse_success_values(text: str) -> tuple[str, ...]:
 
 def _flag_text(flag: object) -> str:
     if isinstance(flag, bool):
-        return "true" if flag else "false"
-    if isinstance(flag, float) and flag.is_integer():
-        return str(int(flag))
-    return "" if flag is None else str(flag).strip().lower()
+        return "1" if flag else "0"
+    return _canonical("" if flag is None else str(flag))
+
+
+def _canonical(text: str) -> str:
+    """One spelling per meaning, so that the JSON type of a flag does not change its verdict:
+    ``true``/``True``/``1``/``1.0`` all read ``1``, ``false``/``0`` read ``0``. A booked sheet
+    misread as refused would be pushed again."""
+    text = text.strip().lower()
+    if text in ("true", "false"):
+        return "1" if text == "true" else "0"
+    if _PLAIN_NUMBER.fullmatch(text):
+        number = Decimal(text)
+        if number == number.to_integral_value():
+            return str(int(number))
+    return text
 
 
 def reply_value(reply: object, path: str) -> object:
@@ -146,15 +163,23 @@ def _text(value: object) -> str:
     return json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
 
 
+def _parse(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
 def _decode(content: bytes, content_type: str) -> str:
     """The reply as text. Decoded here, not by requests: it would run charset detection on every
     reply, and it assumes ISO-8859-1 for a text/* reply without a charset. Strict UTF-8 comes
-    first (GBK text is almost never valid UTF-8), then a declared charset, then GB18030 (a superset
-    of the GBK of Chinese Windows servers)."""
+    first (GBK text is almost never valid UTF-8; a byte-order mark, as .NET servers write, is
+    dropped), then a declared charset, then GB18030 (a superset of the GBK of Chinese Windows
+    servers)."""
     declared = next((value.strip().strip("\"'") for name, _, value in
                      (part.strip().partition("=") for part in content_type.split(";")[1:])
                      if name.strip().lower() == "charset"), None)
-    for encoding in ("utf-8", declared, "gb18030"):
+    for encoding in ("utf-8-sig", declared, "gb18030"):
         if encoding:
             try:
                 return content.decode(encoding)
@@ -194,6 +219,17 @@ def _nothing_sent(exc: BaseException) -> bool:
     )
 
 
+def _in_handshake(exc: BaseException) -> bool:
+    """True when the connection broke during the TLS handshake (a protocol or cipher mismatch, a
+    reset by a firewall): the request itself goes out only after the handshake."""
+    return any(
+        frame.f_code.co_name == "do_handshake"  # ssl.SSLSocket's, or urllib3's SSLTransport's
+        for e in _causes(exc)
+        if isinstance(e, OSError)
+        for frame, _ in traceback.walk_tb(e.__traceback__)
+    )
+
+
 def _read_timed_out(exc: BaseException) -> bool:
     return any(
         isinstance(e, urllib3.exceptions.ReadTimeoutError | requests.exceptions.ReadTimeout)
@@ -229,6 +265,7 @@ class Client:
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.verify = True
+        self._check_header_secrets()
         self._scrub_values = self._secret_texts()
 
     @classmethod
@@ -247,6 +284,17 @@ class Client:
     def close(self) -> None:
         self._session.close()
 
+    def _check_header_secrets(self) -> None:
+        """A token that cannot be sent in a header would fail each send after its claim; say so now."""
+        token = self._secrets.get("token", "")
+        if self.profile.auth == "token" and not all("!" <= c <= "~" for c in token):
+            raise ConfigError(
+                "保存的精诚令牌含有空格、换行或非 ASCII 字符，无法放进 HTTP 头。"
+                "请用 credentials set jingcheng（或在“设置”中）重新填写令牌。",
+                "The stored Jingcheng token contains spaces, line breaks or non-ASCII characters and cannot "
+                "be sent in an HTTP header. Store it again with 'credentials set jingcheng' (or in Settings).",
+            )
+
     def _secret_texts(self) -> list[str]:
         values = [self._secrets.get(k, "") for k in ("token", "password", "secret")]
         if self.profile.auth == "basic":
@@ -258,24 +306,26 @@ class Client:
         """``text`` with every secret, token and signature replaced by ``***``."""
         return scrub(text, (*extra, *self._scrub_values))
 
-    def _auth(self, body: bytes) -> tuple[dict[str, str], dict[str, str], tuple[str, str] | None, str]:
-        """Headers, query parameters, basic-auth pair, and the signature to scrub for one request."""
+    def _auth(self, body: bytes) -> tuple[dict[str, str], dict[str, str], str]:
+        """Headers, query parameters, and the signature to scrub for one request."""
         mode, secrets = self.profile.auth, self._secrets
         if mode == "token":
-            return {"Authorization": f"Bearer {secrets['token']}"}, {}, None, ""
+            return {"Authorization": f"Bearer {secrets['token']}"}, {}, ""
         if mode == "basic":
-            return {}, {}, (secrets["user"], secrets["password"]), ""
+            # UTF-8 (RFC 7617), built here: requests would encode a Chinese user name as Latin-1 and fail.
+            pair = f"{secrets['user']}:{secrets['password']}".encode()
+            return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}, {}, ""
         if mode == "md5-sign":
             secret = secrets["secret"].encode("utf-8")
             sign = hashlib.md5(secret + body + secret).hexdigest().upper()
             params = {"appkey": secrets["appkey"], "timestamp": format_datetime(now_china()), "sign": sign}
-            return {}, params, None, sign
-        return {}, {}, None, ""
+            return {}, params, sign
+        return {}, {}, ""
 
     def send(self, body: bytes) -> Outcome:
         """POST one sheet body and classify the result per SPEC §5 step 4. Never raises for a network
         problem; a programming error still propagates (the caller then records ``unknown``)."""
-        headers, params, basic, sign = self._auth(body)
+        headers, params, sign = self._auth(body)
         headers["Content-Type"] = "application/json; charset=utf-8"
         started = time.perf_counter()
         try:
@@ -284,18 +334,17 @@ class Client:
                 data=body,
                 headers=headers,
                 params=params,
-                auth=basic,
                 timeout=(self.profile.connect_timeout, self.profile.read_timeout),
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
             return self._failure(exc, _elapsed_ms(started))
-        reply = self.scrub(_decode(response.content, response.headers.get("Content-Type", "")), (sign,))[:REPLY_LIMIT]
-        return self._classify(response.status_code, reply, _elapsed_ms(started))
+        text = _decode(response.content, response.headers.get("Content-Type", ""))
+        return self._classify(response, text, sign, _elapsed_ms(started))
 
     def _failure(self, exc: requests.RequestException, duration_ms: int) -> Outcome:
         reason = self.scrub(_root_reason(exc))
-        if _nothing_sent(exc):
+        if _nothing_sent(exc) or _in_handshake(exc):
             return Outcome(
                 FAILED,
                 t(f"无法连接精诚（{self._shown_url}）：{reason}。此单没有发出，可以重新推送。",
@@ -322,14 +371,37 @@ class Client:
             duration_ms=duration_ms,
         )
 
-    def _classify(self, status: int, reply: str, duration_ms: int) -> Outcome:
+    def _classify(self, response: requests.Response, text: str, sign: str, duration_ms: int) -> Outcome:
+        """The verdict is read from the whole reply as received; only what is kept or shown is
+        scrubbed and cut (a cut or masked reply could no longer be parsed, or lose its SheetNo)."""
+        status = response.status_code
+        reply = self.scrub(text, (sign,))[:REPLY_LIMIT]
+
         def outcome(state: str, message: str, **extra: object) -> Outcome:
             return Outcome(state, message, http_status=status, reply=reply, duration_ms=duration_ms, **extra)
 
+        data = _parse(text)
+        message = self.scrub(_text(reply_value(data, self.profile.message_path)), (sign,))
         if status in (401, 403):
             return outcome(FAILED, self._auth_message(status), auth_refused=True)
-        if 300 <= status < 500:
-            detail = self._reply_message(reply) or reply[:200]
+        if status == 303:
+            return outcome(
+                UNKNOWN,
+                t("精诚回复“已处理，见他处”（HTTP 303）。状态未知：请在精诚中查看此单是否已入账，再用 mark 标记。",
+                  "Jingcheng answered 'processed, see elsewhere' (HTTP 303). State unknown: check in Jingcheng "
+                  "whether the sheet was booked, then mark it posted or failed."),
+            )
+        if 300 <= status < 400:
+            location = self._shown(response.headers.get("Location", ""), sign)
+            return outcome(
+                FAILED,
+                t(f"精诚接口地址已转到 {location}（HTTP {status}），此单没有提交，未入账。"
+                  "请把设置 jingcheng.url 改为新地址后重新推送。",
+                  f"The Jingcheng address moved to {location} (HTTP {status}); the sheet was not submitted "
+                  "and not booked. Change setting jingcheng.url to the new address, then push again."),
+            )
+        if 400 <= status < 500:
+            detail = message or reply[:200]
             return outcome(
                 FAILED,
                 t(f"精诚拒绝了请求（HTTP {status}）：{detail}。此单未入账，修正后可重新推送。",
@@ -342,22 +414,19 @@ class Client:
                   f"The Jingcheng server failed (HTTP {status}). State unknown: check in Jingcheng whether "
                   "the sheet was booked, then mark it posted or failed."),
             )
-        try:
-            data = json.loads(reply)
-        except ValueError:
-            data = None
-        flag = reply_value(data, self.profile.flag_path) if isinstance(data, dict) else None
-        if flag is None:
+        flag = reply_value(data, self.profile.flag_path)
+        # No flag, an object or list where one value belongs (a wrong path), or an empty one: the
+        # reply says neither success nor failure.
+        if flag is None or isinstance(flag, dict | list) or _flag_text(flag) == "":
             return outcome(
                 UNKNOWN,
-                t(f"无法识别精诚的回复（HTTP {status}，找不到“{self.profile.flag_path}”）。状态未知："
+                t(f"无法识别精诚的回复（HTTP {status}，“{self.profile.flag_path}”不是一个值）。状态未知："
                   "请在精诚中查看此单是否已入账，再用 mark 标记。",
-                  f"Unreadable Jingcheng reply (HTTP {status}, no '{self.profile.flag_path}'). State unknown: "
-                  "check in Jingcheng whether the sheet was booked, then mark it posted or failed."),
+                  f"Unreadable Jingcheng reply (HTTP {status}, no single value at '{self.profile.flag_path}'). "
+                  "State unknown: check in Jingcheng whether the sheet was booked, then mark it posted or failed."),
             )
-        message = _text(reply_value(data, self.profile.message_path))
         if self.profile.is_success(flag):
-            sheet_no = _text(reply_value(data, self.profile.sheet_no_path)) or None
+            sheet_no = self._masked(_text(reply_value(data, self.profile.sheet_no_path)), sign) or None
             return outcome(
                 POSTED,
                 t(f"精诚已入账{f'，单号 {sheet_no}' if sheet_no else ''}。{message}",
@@ -370,12 +439,18 @@ class Client:
               f"Jingcheng refused the sheet: {message or reply[:200]}. Not booked; fix it and push again."),
         )
 
-    def _reply_message(self, reply: str) -> str:
-        try:
-            data = json.loads(reply)
-        except ValueError:
-            return ""
-        return _text(reply_value(data, self.profile.message_path)) if isinstance(data, dict) else ""
+    def _masked(self, text: str, sign: str) -> str:
+        """``text`` with the known secret values masked, but not every hex run: a SheetNo may be a GUID."""
+        for secret in sorted({sign, *self._scrub_values}, key=len, reverse=True):
+            if len(secret) >= MIN_SECRET_LENGTH:
+                text = text.replace(secret, MASK)
+        return text
+
+    def _shown(self, url: str, sign: str) -> str:
+        """A URL for a message: no user:password@, no query (it may carry a sign), secrets masked."""
+        parts = urlsplit(url)
+        return self.scrub(urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment="")),
+                          (sign,))
 
     def _auth_message(self, status: int) -> str:
         zh_what, en_what = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 
@@ -253,3 +254,104 @@ def test_missing_credentials_is_a_configuration_error(db):
 
     with pytest.raises(CredentialsError, match="credentials set jingcheng"):
         Client.from_settings()
+
+
+def _classified(reply: Reply, **profile: object):
+    with _Custom(reply) as url, Client(Profile(base_url=url, auth="none", **profile), {}) as client:
+        return client.send(SHEET.body())
+
+
+@pytest.mark.parametrize(
+    ("flag", "success_values"),
+    [(True, ("1",)), ("true", ("1",)), ("True", ("1",)), (1, ("true",)), ("1", ("true",)), (1.0, ("1",)),
+     ("1.0", ("1", "true")), (" 1 ", ("1", "true"))],
+)
+def test_a_success_flag_in_another_json_type_is_posted(flag, success_values):
+    # A booked sheet read as "failed" would be pushed again: 1, "1", true and "true" say the same thing.
+    outcome = _classified(json_reply({"Flag": flag, "SheetNo": "JC-1"}), success_values=success_values)
+    assert (outcome.status, outcome.sheet_no) == ("posted", "JC-1"), outcome.message
+
+
+@pytest.mark.parametrize("flag", [False, 0, "0", "false", 0.0])
+def test_a_failure_flag_in_any_json_type_is_failed(flag):
+    assert _classified(json_reply({"Flag": flag, "Message": "客户编码不存在"})).status == "failed"
+
+
+@pytest.mark.parametrize("flag", [{"Value": 1}, [1], ""])
+def test_a_flag_that_is_not_one_value_is_unknown(flag):
+    # The flag path points at an object (or at nothing usable): the reply was not understood.
+    outcome = _classified(json_reply({"Flag": flag, "SheetNo": "JC-1"}))
+    assert outcome.status == "unknown" and "Flag" in outcome.message
+
+
+def test_a_reply_with_a_utf8_bom_is_read():
+    # .NET/IIS servers on Windows often start a UTF-8 reply with a byte-order mark.
+    body = "\ufeff".encode() + json.dumps({"Flag": "1", "Message": "保存成功", "SheetNo": "JC-2"}).encode()
+    outcome = _classified(Reply(200, body, "application/json; charset=utf-8"))
+    assert (outcome.status, outcome.sheet_no) == ("posted", "JC-2"), outcome.message
+
+
+def test_a_long_reply_is_classified_whole_and_stored_cut():
+    # 精诚 may echo the whole sheet back; the log keeps the start, the classification reads it all.
+    echo = [{"GoodsID": f"G{i:04d}", "Remark": "赠品 测试" * 5} for i in range(200)]
+    outcome = _classified(json_reply({"Items": echo, "Flag": "1", "SheetNo": "JC-3"}))
+    assert (outcome.status, outcome.sheet_no) == ("posted", "JC-3"), outcome.message
+    assert len(outcome.reply) == jingcheng.REPLY_LIMIT
+
+
+def test_a_sheet_number_shaped_like_a_signature_is_kept():
+    guid = "3F2504E04F8911D39A0C0305E82C3301"
+    outcome = _classified(json_reply({"Flag": "1", "SheetNo": guid}))
+    assert outcome.sheet_no == guid and guid in outcome.message
+
+
+def test_a_reply_that_is_a_list_is_read_by_an_indexed_path():
+    outcome = _classified(json_reply([{"Flag": "1", "SheetNo": "JC-4"}]), flag_path="0.Flag",
+                          sheet_no_path="0.SheetNo")
+    assert (outcome.status, outcome.sheet_no) == ("posted", "JC-4")
+
+
+def test_see_other_means_the_post_was_processed():
+    # 303 is the server saying "done, look there": the sheet may well be booked.
+    outcome = _classified(Reply(303, b"", "text/plain", {"Location": "http://jc.example/result/9"}))
+    assert outcome.status == "unknown"
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_failed_and_names_the_new_address(status):
+    location = "https://jc.example/ExtApi_RecvExSheet?sign=0123456789abcdef0123456789ABCDEF"
+    outcome = _classified(Reply(status, b"", "text/plain", {"Location": location}))
+    assert outcome.status == "failed"
+    assert "https://jc.example/ExtApi_RecvExSheet" in outcome.message and "jingcheng.url" in outcome.message
+    assert "0123456789abcdef" not in outcome.message
+
+
+def test_a_tls_handshake_that_fails_sent_nothing(sb):
+    # https:// to a plain-HTTP server: the handshake fails before any byte of the sheet leaves.
+    profile = Profile(base_url=sb.jingcheng_url.replace("http://", "https://"), connect_timeout=1.0)
+    with Client(profile, sb.credentials["jingcheng"]) as client:
+        outcome = client.send(SHEET.body())
+    assert outcome.status == "failed" and outcome.unreachable, outcome.message
+    assert sb.jingcheng.request_count == 0
+
+
+def test_basic_auth_with_a_chinese_user_name():
+    seen: list[str] = []
+
+    def app(request: Request) -> Reply:
+        seen.append(request.headers.get("Authorization", ""))
+        return json_reply({"Flag": "1", "SheetNo": "JC-5"})
+
+    custom = _Custom(Reply())
+    custom._app = app  # type: ignore[method-assign]
+    with custom as url, Client(Profile(base_url=url, auth="basic"), {"user": "张三", "password": "密码pw9"}) as client:
+        outcome = client.send(SHEET.body())
+    assert outcome.status == "posted", outcome.message
+    assert seen == ["Basic " + base64.b64encode("张三:密码pw9".encode()).decode()]
+
+
+@pytest.mark.parametrize("token", ["tok\nen-1234", "令牌-1234", "tok en-1234"])
+def test_a_token_that_cannot_be_sent_in_a_header_is_a_configuration_error(token):
+    with pytest.raises(ConfigError, match="credentials set jingcheng") as caught:
+        Client(Profile(base_url="http://127.0.0.1:9"), {"token": token})
+    assert token not in str(caught.value)
