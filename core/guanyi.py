@@ -12,7 +12,6 @@ Qimen ``sign``) are never quoted, and urllib3's debug line is redacted.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 from collections.abc import Callable, Mapping
@@ -36,6 +35,7 @@ from core.errors import (
     ServerError,
 )
 from core.redact import scrub
+from core.returns import load_raw, to_decimal
 from core.signing import guanyi_signed_body, qimen_sign
 from core.timeutil import format_datetime, now_china
 
@@ -299,14 +299,15 @@ def _cannot_connect(exc: requests.exceptions.ConnectionError) -> bool:
 
 
 def _int_or_none(value: object) -> int | None:
+    """A count in any of the number forms of SPEC §2.5 (``3``, ``3.0``, ``"3"``, ``"3.0000"``); else ``None``."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    text = str(value).strip() if value is not None else ""
-    return int(text) if text.isdigit() else None
+        return value if value >= 0 else None
+    number = to_decimal(value)
+    if number is None or number < 0 or number != number.to_integral_value():
+        return None
+    return int(number)
 
 
 def read_returns_page(envelope: dict) -> ReturnsPage:
@@ -453,7 +454,8 @@ class GuanyiClient:
                 f"{url} answered HTTP {status}. Check the address in the setting {setting}.",
             )
         try:
-            payload = json.loads(response.content.decode("utf-8-sig"))
+            # Decimals, not floats: money and the raw JSON kept in the file stay exactly as sent.
+            payload = load_raw(response.content.decode("utf-8-sig"))
         except (UnicodeDecodeError, ValueError):
             raise _unreadable("不是 JSON", "not JSON") from None
         return self.transport.unwrap(payload)

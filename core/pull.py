@@ -10,7 +10,6 @@ cancel or a failure keeps what came in. Every pull, failed ones too, writes one 
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -26,7 +25,7 @@ from core.cancel import CancelCheck, CancelSource
 from core.errors import Cancelled, ConfigError, ReturnSyncError
 from core.guanyi import GuanyiClient
 from core.i18n import t
-from core.returns import InvalidRecord, parse_return
+from core.returns import InvalidRecord, dump_raw, load_raw, parse_return
 from core.store import ReturnRecord, Watermark, db, write_log
 from core.timeutil import day_windows, format_datetime, now_china
 
@@ -135,7 +134,7 @@ class PullResult:
 
 
 def _compact(raw: dict) -> str:
-    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+    return dump_raw(raw)
 
 
 def _date_text(value: datetime | None) -> str | None:
@@ -184,7 +183,7 @@ def store_page(records: list[dict], pulled_at: datetime) -> tuple[dict[str, str]
                 kinds[code] = "new"
             else:
                 # Compared as objects: a tenant may send the same record with its keys reordered.
-                kinds[code] = "unchanged" if json.loads(stored[code]) == json.loads(row["raw_json"]) else "updated"
+                kinds[code] = "unchanged" if load_raw(stored[code]) == load_raw(row["raw_json"]) else "updated"
         keep = [f for f in ReturnRecord._meta.sorted_fields if f.name not in ("code", "first_pulled_at")]
         for chunk in pw.chunked(list(rows.values()), _ROWS_PER_INSERT):
             ReturnRecord.insert_many(chunk).on_conflict(conflict_target=[ReturnRecord.code], preserve=keep).execute()

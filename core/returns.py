@@ -4,10 +4,17 @@ Types drift between tenants and years, so every field is read defensively: numbe
 ``2``, ``2.0``, ``"2"``, ``"146.0000"`` or ``null``; flags ``true``/``0``/``"1"``; dates text or
 ``null``; lists ``[]`` or ``null``. Money and quantities become :class:`~decimal.Decimal` from
 their text (a float goes through ``str()`` first); ids stay text. The raw object is kept whole.
+
+A reply is read with :func:`load_raw`, which makes every JSON decimal a ``Decimal`` (``json``'s
+default, and ``requests``' ``.json()``, would make it a float), and kept with :func:`dump_raw`,
+which writes it back as the same number: ``146.10`` stays ``146.10``, and an amount with more
+digits than a float holds arrives whole.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -18,6 +25,31 @@ from core.errors import ReturnSyncError
 _TRUE_TEXT = {"1", "true", "yes", "y", "是", "t"}
 _FALSE_TEXT = {"0", "false", "no", "n", "否", "f", ""}
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S")
+
+
+# A Decimal travels through json.dumps as this marked string, then loses the mark and its quotes.
+_NUMBER_MARK = "\x00\x1fdecimal:"
+_MARKED_NUMBER = re.compile(r'"\\u0000\\u001fdecimal:([-+0-9.Ee]+)"')
+
+
+def load_raw(text: str | bytes) -> Any:
+    """JSON text as objects, every non-integral number a ``Decimal`` (never a float)."""
+    return json.loads(text, parse_float=Decimal)
+
+
+def dump_raw(value: Any) -> str:
+    """Compact JSON, non-ASCII unescaped, each ``Decimal`` written as the number it is (``146.10``)."""
+    marked = False
+
+    def number(obj: object) -> str:
+        nonlocal marked
+        if isinstance(obj, Decimal) and obj.is_finite():
+            marked = True
+            return _NUMBER_MARK + str(obj)
+        raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=number)
+    return _MARKED_NUMBER.sub(r"\1", text) if marked else text
 
 
 class InvalidRecord(ReturnSyncError):
@@ -71,6 +103,9 @@ def to_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         # Only reached when a tenant sent an id as a JSON float; str() would add ".0".
         return str(Decimal(str(value)).quantize(Decimal(1)))
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        # An id sent as a JSON decimal (read by load_raw): its digits, without ".0" or an exponent.
+        return format(value.to_integral_value(), "f")
     return str(value).strip()
 
 

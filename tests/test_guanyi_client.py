@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import socket
 from datetime import datetime
+from decimal import Decimal
 from urllib.parse import parse_qsl
 
 import pytest
 
 from core import i18n
 from core.errors import AuthError, BusinessError, NetworkError, ServerError
-from core.guanyi import METHOD_RETURNS, DirectTransport, GuanyiClient, QimenTransport
+from core.guanyi import METHOD_RETURNS, DirectTransport, GuanyiClient, QimenTransport, read_returns_page
 from core.redact import scrub
 from core.sandbox import Sandbox
 from core.signing import QIMEN_SIGN_METHODS, qimen_sign
@@ -210,3 +211,17 @@ def test_qimen_session_and_customer_id_are_sent_and_signed():
     signed = {k: v for k, v in call.query.items() if k != "sign"} | dict(parse_qsl(call.body.decode("ascii")))
     assert call.query["sign"] == qimen_sign(signed, "qmsecret", "md5")
     assert "empty" not in signed and signed["shop_code"] == "店铺A"
+
+
+@pytest.mark.parametrize("total", [3, "3", " 3 ", 3.0, "3.0", "3.0000", Decimal("3.0"), Decimal("3")])
+def test_total_in_any_number_form_is_read(total):
+    """``total`` drifts like every number of SPEC §2.5; a reply parsed with exact decimals gives ``3.0`` as Decimal."""
+    page = read_returns_page({"success": True, "total": total, "tradeReturns": [{"code": "R1"}]})
+    assert page.total == 3 and isinstance(page.total, int)
+
+
+@pytest.mark.parametrize("total", ["3.5", "-1", "abc", None, True])
+def test_total_that_is_no_count_is_unreadable_when_records_came(total):
+    with pytest.raises(Exception) as caught:
+        read_returns_page({"success": True, "total": total, "tradeReturns": [{"code": "R1"}]})
+    assert "total" in getattr(caught.value, "en", "")

@@ -6,12 +6,14 @@ import json
 import math
 import threading
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import pytest
 
 from core import pull
 from core.errors import AuthError, Cancelled, ServerError
 from core.guanyi import GuanyiClient
+from core.returns import load_raw, parse_return
 from core.sandbox import Sandbox
 from core.store import ReturnRecord, SyncLog, Watermark
 from core.timeutil import day_windows, format_datetime
@@ -282,3 +284,21 @@ def test_a_record_without_code_is_skipped_with_a_warning_and_no_reread(db, sb):
     assert result.requests == 1 and result.complete and result.status == "warning"
     assert len(result.warnings) == 1 and "999000111222333" in result.warnings[0]
     assert set(result.codes) == _expected(sb, "receive", SB_START, END, DEFAULT) - {""}
+
+
+def test_numbers_reach_the_file_and_the_parser_exactly_as_sent(db, sb):
+    """A JSON number is never turned into a float: ``146.10`` stays ``146.10`` in the raw JSON, and an
+    amount with more digits than a float holds reaches ``Decimal`` whole."""
+    since, until = pull.AXES["receive"]
+    params = {since: format_datetime(SB_START), until: format_datetime(END), **DEFAULT}
+    target = sb.guanyi.matching(params)[0]
+    line = target["details"][0]
+    line.update(price=Decimal("146.10"), amount=Decimal("12345678901234567.8912"), qty=Decimal("2.0"))
+    with client(sb) as c:
+        result = pull.pull(c, SB_START, END, window_days=10)
+    assert target["code"] in result.codes and result.complete
+    raw_json = ReturnRecord.get_by_id(target["code"]).raw_json
+    assert '"price":146.10,' in raw_json and '"amount":12345678901234567.8912,' in raw_json
+    assert '"qty":2.0,' in raw_json
+    parsed = parse_return(load_raw(raw_json)).lines[0]
+    assert parsed.price == Decimal("146.10") and str(parsed.amount) == "12345678901234567.8912"

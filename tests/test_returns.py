@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.returns import InvalidRecord, parse_return, to_bool, to_datetime, to_decimal, to_text
+from core.returns import InvalidRecord, dump_raw, load_raw, parse_return, to_bool, to_datetime, to_decimal, to_text
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "return-get-response.json"  # copy of shared/samples
 
@@ -136,3 +136,18 @@ def test_big_ids_survive_json_round_trip(big_id):
     order = parse_return(raw)
     assert order.id == str(big_id)
     assert order.lines[0].item_id == str(big_id)
+
+
+def test_ids_parsed_as_exact_decimals_stay_integer_text():
+    """A reply is parsed with JSON decimals as Decimal: an id sent as ``315677282722.0`` is still the id."""
+    assert to_text(Decimal("315677282722.0")) == "315677282722"
+    assert to_text(Decimal("1234567890123456789.00")) == "1234567890123456789"
+    assert to_text(Decimal("12.5")) == "12.5"
+
+
+def test_load_and_dump_raw_keep_every_number_exactly():
+    text = '{"id":315677282722,"price":146.10,"amount":12345678901234567.8912,"n":"1.0","x":null,"名":"店铺A"}'
+    raw = load_raw(text)
+    assert raw["price"] == Decimal("146.10") and isinstance(raw["amount"], Decimal)
+    assert dump_raw(raw) == text
+    assert parse_return({"code": "R", **raw}).id == "315677282722"

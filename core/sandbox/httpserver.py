@@ -8,7 +8,6 @@ connection closed or reset without a word).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import selectors
 import socket
@@ -18,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from core.returns import dump_raw
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +55,8 @@ App = Callable[[Request], "Reply | NoReply"]
 
 
 def json_reply(payload: object, status: int = 200, delay_seconds: float = 0.0) -> Reply:
-    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # dump_raw writes a Decimal as the number it is, so a test can make the sandbox send ``146.10``.
+    body = dump_raw(payload).encode("utf-8")
     return Reply(status=status, body=body, delay_seconds=delay_seconds)
 
 
