@@ -85,7 +85,7 @@ def collapse(text: str) -> str:
 
 def size(text: str) -> int:
     """The length ``mapping.remark_length`` limits: bytes in GBK (GB18030), so a Chinese character counts 2."""
-    return len(text.encode("gb18030"))
+    return len(text.encode("gb18030", errors="replace"))  # only a lone surrogate needs the replace
 
 
 def cut(text: str, length: int) -> str:
