@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
+import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -298,6 +299,18 @@ def _cannot_connect(exc: requests.exceptions.ConnectionError) -> bool:
     return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
+def _tls_refused(exc: requests.exceptions.SSLError) -> bool:
+    """True when TLS failed for a reason that will not pass: a certificate that does not verify, or an
+    address that does not speak TLS; False for a handshake cut short, which may."""
+    reason = exc.args[0] if exc.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError -> its SSLError
+    cause = reason.args[0] if isinstance(reason, Exception) and reason.args else reason
+    if isinstance(cause, ssl.SSLCertVerificationError):
+        return True
+    return isinstance(cause, ssl.SSLError) and cause.reason in ("WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL",
+                                                                "HTTP_REQUEST", "TLSV1_ALERT_PROTOCOL_VERSION")
+
+
 def _int_or_none(value: object) -> int | None:
     """A count in any of the number forms of SPEC §2.5 (``3``, ``3.0``, ``"3"``, ``"3.0000"``); else ``None``."""
     if isinstance(value, bool):
@@ -431,6 +444,14 @@ class GuanyiClient:
                 f"{url} 在 {self.timeouts[1]:g} 秒内没有回复",
                 f"{url} did not answer within {self.timeouts[1]:g} s",
             ) from None
+        except requests.exceptions.SSLError as exc:
+            zh = f"无法与 {url} 建立安全连接（HTTPS 证书无效，或该地址不提供 HTTPS）。请检查设置 {setting} 中的地址"
+            en = (f"A secure connection to {url} failed (its HTTPS certificate is not valid, or the address does "
+                  f"not speak HTTPS). Check the address in the setting {setting}")
+            if _tls_refused(exc):
+                # A certificate that does not verify, or no TLS at all, repeats on every try.
+                raise NetworkError(zh + "。", en + ".") from None
+            raise _Retry(NetworkError, zh, en) from None
         except requests.exceptions.ConnectionError as exc:
             if _cannot_connect(exc):
                 raise _Retry(

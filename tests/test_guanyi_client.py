@@ -225,3 +225,17 @@ def test_total_that_is_no_count_is_unreadable_when_records_came(total):
     with pytest.raises(Exception) as caught:
         read_returns_page({"success": True, "total": total, "tradeReturns": [{"code": "R1"}]})
     assert "total" in getattr(caught.value, "en", "")
+
+
+def test_https_that_fails_its_handshake_says_so_and_is_not_retried(sb):
+    """An https address whose TLS fails (here: a plain-HTTP server) will fail the same way every time;
+    the user is told it is the secure connection, not that the network dropped."""
+    keys = sb.credentials["guanyi"]
+    transport = DirectTransport(sb.guanyi_url.replace("http://", "https://"), keys["appkey"], keys["sessionkey"],
+                                keys["secret"])
+    i18n.set_language("en")
+    with GuanyiClient(transport, **FAST) as c, pytest.raises(NetworkError) as caught:
+        c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
+    assert c.requests == 1
+    text = _texts(caught.value)
+    assert "HTTPS" in text and "guanyi.url" in text and "dropped" not in text
