@@ -409,7 +409,7 @@ def _execute(
                     "A window was not read completely, so 'since last pull' did not move on; the next "
                     "pull reads this range again.",
                 ))
-    except Cancelled:
+    except (Cancelled, KeyboardInterrupt):  # Ctrl+C on the command line is the user's cancel too
         write("cancelled", _stored_so_far(job, t("已取消", "cancelled")))
         raise
     except ReturnSyncError as exc:

@@ -302,3 +302,19 @@ def test_numbers_reach_the_file_and_the_parser_exactly_as_sent(db, sb):
     assert '"qty":2.0,' in raw_json
     parsed = parse_return(load_raw(raw_json)).lines[0]
     assert parsed.price == Decimal("146.10") and str(parsed.amount) == "12345678901234567.8912"
+
+
+def test_ctrl_c_mid_pull_writes_a_cancelled_log_row_and_keeps_the_watermark(db, sb):
+    """Ctrl+C in a command-line pull arrives as KeyboardInterrupt: the pull still leaves its log row."""
+    mark = SB_START + timedelta(minutes=5)
+    Watermark.create(axis="receive", value=mark)
+
+    def interrupt(p: pull.PullProgress) -> None:
+        raise KeyboardInterrupt
+
+    with client(sb) as c, pytest.raises(KeyboardInterrupt):
+        pull.pull_since_last(c, page_size=5, window_days=10, progress=interrupt, now=END)
+    assert ReturnRecord.select().count() == 5
+    assert Watermark.get_by_id("receive").value == mark
+    log = _last_log()
+    assert log.status == "cancelled" and "（已保存 5 张）" in log.message
