@@ -13,11 +13,15 @@ import dataclasses
 import os
 import socket
 import sys
+import threading
 import uuid
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+
+import peewee as pw
 
 from core import settings
 from core.errors import ConfigError
@@ -41,6 +45,15 @@ HOST = socket.gethostname()
 # Added to connect + read timeout before a claim counts as abandoned whoever holds it.
 CLAIM_MARGIN_SECONDS = 60.0
 _CHUNK = 500  # SQLite limits the number of bound parameters of one statement
+# Tries at storing an outcome while another program holds the file's write lock; each waits the
+# database's busy timeout (10 s), so an outcome is given up only after a minute.
+RECORD_ATTEMPTS = 6
+
+# SheetIDs this process has claimed and is still working on (a count: two threads may race for one).
+# Recovery leaves them alone, and takes back this process's own claims that are not among them — one
+# whose outcome could not be stored would otherwise stay "being sent" for as long as the window is open.
+_in_flight: Counter[str] = Counter()
+_in_flight_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,42 @@ def codes_with_status(statuses: Iterable[str]) -> set[str]:
 _TABLE = LedgerEntry._meta.table_name
 
 
+def _hold(sheet_id: str) -> None:
+    with _in_flight_lock:
+        _in_flight[sheet_id] += 1
+
+
+def _unhold(sheet_id: str) -> None:
+    with _in_flight_lock:
+        _in_flight[sheet_id] -= 1
+        if _in_flight[sheet_id] <= 0:
+            del _in_flight[sheet_id]
+
+
+def release(claimed: Claim) -> None:
+    """The sender is done with a claim it won: its outcome is stored, or it gave up."""
+    _unhold(claimed.sheet_id)
+
+
+def _busy(exc: pw.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+@contextlib.contextmanager
+def writing(zh: str, en: str) -> Iterator[None]:
+    """A write the data file refused (locked by another program past the busy timeout, disk full)
+    becomes an error that says what it means for the sheets, not a traceback."""
+    try:
+        yield
+    except pw.OperationalError as exc:
+        raise ConfigError(
+            f"无法写入数据文件（{exc}）。{zh} 可能有另一个程序（另一个退货单同步助手、数据库工具、备份软件）"
+            "正占用它，或磁盘已满；请稍后重试。",
+            f"The data file could not be written ({exc}). {en} Another program (another ReturnSync, a database "
+            "tool, a backup) may be holding it, or the disk is full; try again shortly.",
+        ) from exc
+
+
 def _status(sheet_id: str) -> str:
     return db.execute_sql(f"SELECT status FROM {_TABLE} WHERE sheet_id = ?", (sheet_id,)).fetchone()[0]
 
@@ -90,11 +139,25 @@ def claim(sheet: Sheet, code: str, *, force: bool = False) -> Claim:
     """Take the sheet for sending: status ``sending``, request body and hash stored, committed.
 
     Refused (``ok`` false) unless the row is ready or failed — or, with ``force``, posted or
-    unknown; a forced claim writes its own sync-log row naming the status it overrode.
+    unknown; a forced claim writes its own sync-log row naming the status it overrode. A claim won
+    is this process's until :func:`release`.
     """
     allowed = FORCEABLE if force else PUSHABLE
     stamp = format_datetime(now_china())
-    with db.atomic("IMMEDIATE"):
+    # Held before the commit, so recovery in another thread never sees the claim as left behind.
+    _hold(sheet.sheet_id)
+    try:
+        taken, previous, forced = _claim(sheet, code, allowed, stamp)
+    except BaseException:
+        _unhold(sheet.sheet_id)
+        raise
+    if not taken:
+        _unhold(sheet.sheet_id)
+    return Claim(sheet.sheet_id, code, taken, previous, forced)
+
+
+def _claim(sheet: Sheet, code: str, allowed: tuple[str, ...], stamp: str) -> tuple[bool, str, bool]:
+    with writing(f"“{code}”没有发出。", f"'{code}' was not sent."), db.atomic("IMMEDIATE"):
         inserted = db.execute_sql(
             f"INSERT OR IGNORE INTO {_TABLE} (sheet_id, code, status, attempts, message, updated_at) "
             "VALUES (?, ?, ?, 0, '', ?)",
@@ -120,14 +183,44 @@ def claim(sheet: Sheet, code: str, *, force: bool = False) -> Claim:
             )
         if taken:
             write_log("push", SENDING, t("开始推送。", "Sending."), code=code)
-    return Claim(sheet.sheet_id, code, bool(taken), previous, forced)
+    return bool(taken), previous, forced
 
 
 def record(claimed: Claim, outcome: Outcome) -> bool:
     """Store what the attempt came to. Returns ``False`` if the claim was no longer ours (a person
-    marked or force-pushed the sheet meanwhile); the outcome is then only logged."""
-    with db.atomic("IMMEDIATE"):
-        return _store_outcome(claimed, outcome, format_datetime(now_china()))
+    marked or force-pushed the sheet meanwhile); the outcome is then only logged.
+
+    While another program holds the file's write lock this keeps trying, for the outcome is known
+    only here; if it still cannot be stored, the :class:`ConfigError` says what 精诚 answered and
+    how to record it by hand (the sheet shows as ``unknown`` once recovered)."""
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            with db.atomic("IMMEDIATE"):
+                return _store_outcome(claimed, outcome, format_datetime(now_china()))
+        except pw.OperationalError as exc:
+            if attempts >= RECORD_ATTEMPTS or not _busy(exc):
+                raise _unstored(claimed, outcome, exc) from exc
+
+
+def _unstored(claimed: Claim, outcome: Outcome, exc: Exception) -> ConfigError:
+    if outcome.status == POSTED:
+        number = f" --sheet-no {outcome.sheet_no}" if outcome.sheet_no else ""
+        zh_do, en_do = (f"请用 mark {claimed.code} --posted{number} 记下。",
+                        f"Record it with: mark {claimed.code} --posted{number}.")
+    elif outcome.status == FAILED:
+        zh_do, en_do = (f"此单未入账，请用 mark {claimed.code} --failed 记下。",
+                        f"It was not booked; record that with: mark {claimed.code} --failed.")
+    else:
+        zh_do, en_do = (f"请在精诚中核对后用 mark {claimed.code} 标记。",
+                        f"Check it in Jingcheng, then mark {claimed.code}.")
+    return ConfigError(
+        f"“{claimed.code}”已发出。精诚的结果：{outcome.message} 但无法写入数据文件（{exc}），"
+        f"此单将显示为状态未知；{zh_do}",
+        f"'{claimed.code}' was sent and Jingcheng answered: {outcome.message} But the data file could not be "
+        f"written ({exc}). The sheet will show as unknown; {en_do}",
+    )
 
 
 def _store_outcome(claimed: Claim, outcome: Outcome, stamp: str) -> bool:
@@ -168,12 +261,13 @@ def recover(limit_seconds: float | None = None) -> list[str]:
         if not _abandoned(row, now, limit):
             continue
         message = t(
-            f"推送中断（{format_datetime(row.claimed_at or row.updated_at)} 开始，进程已不在）。状态未知："
+            f"推送中断（{format_datetime(row.claimed_at or row.updated_at)} 开始，没有记下结果）。状态未知："
             "请在精诚中查看此单是否已入账，再用 mark 标记为已入账或失败。",
-            f"A push was interrupted (started {format_datetime(row.claimed_at or row.updated_at)}, the process "
-            "is gone). State unknown: check in Jingcheng whether it was booked, then mark it posted or failed.",
+            f"A push was interrupted (started {format_datetime(row.claimed_at or row.updated_at)}; no outcome was "
+            "recorded). State unknown: check in Jingcheng whether it was booked, then mark it posted or failed.",
         )
-        with db.atomic("IMMEDIATE"):
+        with writing("未能把中断的推送标为状态未知。", "Interrupted pushes were not marked unknown."), \
+                db.atomic("IMMEDIATE"):
             flipped = (
                 LedgerEntry.update(status=UNKNOWN, message=message, updated_at=now)
                 .where((LedgerEntry.sheet_id == row.sheet_id) & (LedgerEntry.status == SENDING)
@@ -188,7 +282,8 @@ def recover(limit_seconds: float | None = None) -> list[str]:
 
 def _abandoned(row: LedgerEntry, now: datetime, limit: timedelta) -> bool:
     if row.claimed_by == PROCESS_TOKEN:
-        return False
+        with _in_flight_lock:
+            return row.sheet_id not in _in_flight
     if row.claimed_by is None or row.claimed_at is None:
         return True
     # Our own pid under another token is an earlier process that happened to have the same pid.
@@ -258,7 +353,7 @@ def mark(code_or_sheet_id: str, status: str, *, sheet_no: str | None = None) -> 
         message = t("经核对精诚，手工标记为失败（未入账），可重新推送。",
                     "Marked failed by hand after checking Jingcheng (not booked); it can be pushed again.")
         changes = {}
-    with db.atomic("IMMEDIATE"):
+    with writing("没有标记。", "Nothing was marked."), db.atomic("IMMEDIATE"):
         changed = (
             LedgerEntry.update(status=status, message=message, updated_at=now, **changes)
             .where((LedgerEntry.sheet_id == row.sheet_id) & (LedgerEntry.status == UNKNOWN))

@@ -245,17 +245,21 @@ class _Run:
             write_log("push", SKIPPED, message, code=code)
             self.add(index, count, PushItem(code, SKIPPED, message, sheet.sheet_id))
             return
-        self.progress(index, count, code, ledger.SENDING)
         try:
-            outcome = self.client.send(sheet.body())
-        except BaseException as exc:
-            # Interrupted or broken while the request may have left: only "unknown" is honest.
-            ledger.record(claim, Outcome(UNKNOWN, t(
-                f"推送被中断（{type(exc).__name__}）。状态未知：请在精诚中核对后用 mark 标记。",
-                f"The push was interrupted ({type(exc).__name__}). State unknown: check in Jingcheng and mark it.")))
-            raise
-        # Committed before anything else happens, so a crash after a reply loses nothing.
-        ledger.record(claim, outcome)
+            self.progress(index, count, code, ledger.SENDING)
+            try:
+                outcome = self.client.send(sheet.body())
+            except BaseException as exc:
+                # Interrupted or broken while the request may have left: only "unknown" is honest.
+                ledger.record(claim, Outcome(UNKNOWN, t(
+                    f"推送被中断（{type(exc).__name__}）。状态未知：请在精诚中核对后用 mark 标记。",
+                    f"The push was interrupted ({type(exc).__name__}). State unknown: check in Jingcheng and "
+                    "mark it.")))
+                raise
+            # Committed before anything else happens, so a crash after a reply loses nothing.
+            ledger.record(claim, outcome)
+        finally:
+            ledger.release(claim)
         self.add(index, count, PushItem(code, outcome.status, outcome.message, sheet.sheet_id, outcome.sheet_no))
         self.unknown_streak = self.unknown_streak + 1 if outcome.status == UNKNOWN else 0
         if outcome.auth_refused or outcome.unreachable:
@@ -298,17 +302,19 @@ def push(
     if own_client:
         client = Client.from_settings()
     try:
-        if not dry_run:
-            ledger.recover()
-        run = _Run(client, dry_run=dry_run, force=force, all_ready=all_ready, progress=progress,
-                   cancel=CancelCheck(cancel))
-        run.run(run.prepare(_ready_codes() if all_ready else codes, all_ready))
+        with ledger.writing("已发出的单据结果都已记录，其余没有发出。",
+                            "What was sent is recorded; the rest was not sent."):
+            if not dry_run:
+                ledger.recover()
+            run = _Run(client, dry_run=dry_run, force=force, all_ready=all_ready, progress=progress,
+                       cancel=CancelCheck(cancel))
+            run.run(run.prepare(_ready_codes() if all_ready else codes, all_ready))
+            result = run.result
+            result.duration_ms = int((time.perf_counter() - started) * 1000)
+            write_log("push", _run_status(result), result.summary(), duration_ms=result.duration_ms)
     finally:
         if own_client and client is not None:
             client.close()
-    result = run.result
-    result.duration_ms = int((time.perf_counter() - started) * 1000)
-    write_log("push", _run_status(result), result.summary(), duration_ms=result.duration_ms)
     return result
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 
 import pytest
 
@@ -216,3 +218,106 @@ def test_every_run_writes_a_summary_row(sb):
     row = SyncLog.select().order_by(SyncLog.id.desc()).get()
     assert (row.action, row.status, row.code) == ("push", "ok", None)
     assert "已入账 2" in row.message
+
+
+_HOLD_LOCK = """
+import sqlite3, sys, time
+connection = sqlite3.connect(sys.argv[1], isolation_level=None)
+connection.execute("BEGIN IMMEDIATE")
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+class _Locker:
+    """Another process holding the data file's write lock (as another program might) for ``seconds``."""
+
+    def __init__(self, data_dir, seconds: float) -> None:
+        self.args = [sys.executable, "-c", _HOLD_LOCK, str(database_path(data_dir)), str(seconds)]
+        self.child: subprocess.Popen | None = None
+
+    def take(self) -> None:
+        self.child = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
+        assert self.child.stdout.readline().strip() == "held"
+
+    def wait(self) -> None:
+        self.child.wait(timeout=10)
+
+    def kill(self) -> None:
+        if self.child is not None:
+            self.child.kill()
+            self.child.wait()
+            self.child.stdout.close()
+
+
+@pytest.fixture
+def short_busy_wait(db):
+    # The file waits 10 s for a lock; a test cannot. Only the wait changes, not what follows it.
+    db.execute_sql("PRAGMA busy_timeout = 200")
+
+
+def test_a_locked_data_file_at_the_claim_sends_nothing_and_says_so(sb, data_dir, short_busy_wait):
+    code = ready_codes()[0]
+    locker = _Locker(data_dir, 30)
+    locker.take()
+    try:
+        with pytest.raises(ConfigError, match="数据文件") as caught:
+            push.push([code])
+    finally:
+        locker.kill()
+    assert code in str(caught.value) and "没有发出" in str(caught.value)
+    assert sb.jingcheng.request_count == 0 and statuses() == {}
+    assert push.push([code]).items[0].status == "posted"
+
+
+def _lock_while_sending(locker: _Locker):
+    """A progress callback that takes the lock once a sheet is claimed, before it is sent."""
+
+    def progress(index: int, count: int, code: str, status: str) -> None:
+        if status == "sending" and locker.child is None:
+            locker.take()
+
+    return progress
+
+
+def test_an_outcome_that_meets_a_locked_file_is_stored_once_the_lock_goes(sb, data_dir, short_busy_wait):
+    code = ready_codes()[0]
+    locker = _Locker(data_dir, 0.5)
+    try:
+        result = push.push([code], progress=_lock_while_sending(locker))
+        locker.wait()
+    finally:
+        locker.kill()
+    assert result.items[0].status == "posted"
+    assert statuses() == {code: "posted"} and LedgerEntry.get_by_id(code).sheet_no == sb.jingcheng.sheets[0]["SheetNo"]
+
+
+def test_an_outcome_that_cannot_be_stored_is_named_and_the_sheet_becomes_unknown(sb, data_dir, short_busy_wait):
+    first, second = ready_codes()[:2]
+    locker = _Locker(data_dir, 30)
+    try:
+        with pytest.raises(ConfigError) as caught:
+            push.push([first], progress=_lock_while_sending(locker))
+    finally:
+        locker.kill()
+    sheet_no = sb.jingcheng.sheets[0]["SheetNo"]
+    # What 精诚 said is not lost: the error names it and the mark that records it.
+    assert first in str(caught.value) and sheet_no in str(caught.value) and "mark" in str(caught.value)
+    assert statuses() == {first: "sending"}
+
+    # The same process (the window) pushes on: the orphaned claim is not left "being sent" forever.
+    assert push.push([second]).items[0].status == "posted"
+    assert statuses() == {first: "unknown", second: "posted"}
+    assert push.push([first]).items[0].status == "skipped"
+    assert sb.jingcheng.sheet_ids() == [first, second]
+
+
+def test_a_locked_data_file_while_logging_is_an_error_not_a_traceback(sb, data_dir, short_busy_wait):
+    locker = _Locker(data_dir, 30)
+    locker.take()
+    try:
+        with pytest.raises(ConfigError, match="数据文件"):
+            push.push(["NO-SUCH"])  # blocked: only its sync-log row is written
+    finally:
+        locker.kill()
+    assert sb.jingcheng.request_count == 0
