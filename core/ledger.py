@@ -414,10 +414,16 @@ def review(mapped: MappedReturn, entry: LedgerEntry | None) -> MappedReturn:
 
 
 def status_text(status: str) -> str:
+    """The word for a ledger status, or for a state a push reports to its progress callback."""
     return {
         READY: t("待推送", "ready"),
         SENDING: t("推送中", "sending"),
         POSTED: t("已入账", "posted"),
         FAILED: t("失败", "failed"),
         UNKNOWN: t("状态未知", "unknown"),
+        # core.push's item states, which the window and the terminal show through this function too.
+        "blocked": t("不能推送", "blocked"),
+        "skipped": t("已跳过", "skipped"),
+        "would_send": t("将推送", "would be sent"),
+        "not_sent": t("未发送", "not sent"),
     }.get(status, status)

@@ -321,3 +321,18 @@ def test_a_locked_data_file_while_logging_is_an_error_not_a_traceback(sb, data_d
     finally:
         locker.kill()
     assert sb.jingcheng.request_count == 0
+
+
+def test_every_state_the_progress_reports_has_a_text_in_the_users_language(sb):
+    # The window and the terminal show ledger.status_text(status) for each progress report.
+    seen: list[str] = []
+    cancelled = next(r["code"] for r in sb.guanyi.records if r["cancel"] in (True, 1, "1", "true"))
+    first, second, third = ready_codes()[:3]
+    push.push([first])
+    push.push([cancelled, first, second, "NO-SUCH"], progress=lambda *report: seen.append(report[3]),
+              cancel=lambda: "posted" in seen)
+    push.push([third], dry_run=True, progress=lambda *report: seen.append(report[3]))
+    assert set(seen) == {"blocked", "skipped", "sending", "posted", "not_sent", "would_send"}
+    for status in seen:
+        assert ledger.status_text(status) != status
+    assert ledger.status_text("blocked") == "不能推送"
