@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl
 
+from core.returns import dump_raw, load_raw
 from core.sandbox.drift import apply_drift
 from core.sandbox.faults import GUANYI_FAULTS, FaultPlan
 from core.sandbox.generator import ReturnGenerator
@@ -122,7 +123,13 @@ class GuanyiSimulator:
             if tail is None:
                 raise _Refusal("isv.missing-signature", "sign错误", "缺少sign，或sign不是最后一个参数")
             unsigned = signed_text[: tail.start()] + "}"
-            if tail.group(1) != guanyi_sign_text(self._credentials["secret"], unsigned):
+            # J is the compact text (no spaces, non-ASCII unescaped) in the order sent: one signed in
+            # another form is refused, as by a server that computes J from the object it received.
+            try:
+                compact = dump_raw(load_raw(unsigned)) == unsigned
+            except ValueError:
+                compact = False
+            if not compact or tail.group(1) != guanyi_sign_text(self._credentials["secret"], unsigned):
                 raise _Refusal("isv.invalid-signature", "sign错误", "签名验证失败")
         if params.get("sessionkey") != self._credentials["sessionkey"]:
             raise _Refusal("isv.invalid-sessionkey", "sessionkey错误", "sessionkey无效或已过期")

@@ -226,3 +226,14 @@ def test_request_count_counts_api_calls(shared):
     direct(shared, direct_params(shared, page_size=1))
     direct(shared, direct_params(shared, page_size=1), secret="bad")
     assert shared.guanyi.request_count == before + 2
+
+
+def test_a_body_signed_over_itself_but_not_in_the_compact_form_is_refused(shared):
+    """J of SPEC §2.1 is the compact text, non-ASCII unescaped: a client that signs what it sends, but sends
+    spaces or \\u escapes, would be refused by Guanyi (which computes J) and so is refused here."""
+    params = direct_params(shared, page_no=1, page_size=10, shop_code="店铺A")
+    secret = shared.credentials["guanyi"]["secret"]
+    for text in (json.dumps(params, ensure_ascii=False), json.dumps(params, separators=(",", ":"))):
+        body = text[:-1] + f',"sign":"{signing.guanyi_sign_text(secret, text)}"}}'
+        assert "sign" in _refusal(post_direct_bytes(shared, body.encode("utf-8")))["errorDesc"], text
+    assert direct(shared, params).json()["success"] is True
