@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
+import time
 from datetime import datetime
 from decimal import Decimal
 from urllib.parse import parse_qsl
@@ -11,7 +13,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from core import i18n
-from core.errors import AuthError, BusinessError, NetworkError, ServerError
+from core.errors import AuthError, BusinessError, Cancelled, NetworkError, ServerError
 from core.guanyi import METHOD_RETURNS, DirectTransport, GuanyiClient, QimenTransport, read_returns_page
 from core.redact import scrub
 from core.sandbox import Sandbox
@@ -239,3 +241,15 @@ def test_https_that_fails_its_handshake_says_so_and_is_not_retried(sb):
     assert c.requests == 1
     text = _texts(caught.value)
     assert "HTTPS" in text and "guanyi.url" in text and "dropped" not in text
+
+
+def test_retry_after_of_a_429_is_waited_for_and_a_cancel_ends_the_wait(sb):
+    """The sandbox's 429 asks for one second; the client's own backoff here is a millisecond, so only a
+    client that honours Retry-After is still waiting when the user cancels 0.2 s later."""
+    sb.guanyi.faults.push("http429")
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    started = time.monotonic()
+    with client(sb, backoff_cap=5.0) as c, pytest.raises(Cancelled):
+        c.get_returns({"page_no": 1, "page_size": 10, **RANGE}, cancel=stop)
+    assert c.requests == 1 and time.monotonic() - started < 0.8

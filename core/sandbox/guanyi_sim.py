@@ -188,7 +188,7 @@ class GuanyiSimulator:
         if kind == "http500":
             return Reply(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html")
         if kind == "http429":
-            return Reply(429, b"Too Many Requests", "text/plain")
+            return Reply(429, b"Too Many Requests", "text/plain", {"Retry-After": "1"})
         if kind == "timeout":
             return NoReply(hold_seconds=self.faults.timeout_seconds)
         if kind == "reset":
