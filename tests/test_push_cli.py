@@ -144,3 +144,56 @@ def test_missing_credentials_exit_2_before_anything_is_claimed(child_env, sb_cli
     assert result.code == 2
     assert "credentials set jingcheng" in result.stderr and "Traceback" not in result.stderr
     assert LedgerEntry.select().count() == 0 and sb.jingcheng.request_count == 0
+
+
+# A push that dies at one exact point: the process ends there (os._exit: no handler, no finally runs).
+_DIE_AT = """
+import os
+import sys
+
+point = sys.argv[1]
+from core import jingcheng, ledger
+
+if point == "inside-claim":  # the claim's last statement ran; its commit did not
+    log = ledger.write_log
+
+    def write_log(action, status, *args, **kwargs):
+        log(action, status, *args, **kwargs)
+        if status == "sending":
+            os._exit(9)
+
+    ledger.write_log = write_log
+elif point == "before-send":  # claimed and committed; not one byte sent
+    jingcheng.Client.send = lambda self, body: os._exit(9)
+elif point == "after-reply":  # 精诚 booked it and answered; the outcome was not committed
+    send = jingcheng.Client.send
+    jingcheng.Client.send = lambda self, body: (send(self, body), os._exit(9))
+
+import main
+
+sys.exit(main.main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(("point", "victim_state", "victim_sent"),
+                         [("inside-claim", "posted", 1), ("before-send", "unknown", 0), ("after-reply", "unknown", 1)])
+def test_a_push_that_dies_at_any_point_never_posts_twice(child_env, db, point, victim_state, victim_sent):
+    with Sandbox(returns=12, days=5, seed=24) as sb:
+        ready = _prepare(child_env, sb)
+        died = subprocess.run([sys.executable, "-c", _DIE_AT, point, "push", "--all-ready"], env=child_env, cwd=ROOT,
+                              capture_output=True, text=True, encoding="utf-8", timeout=60)
+        assert died.returncode == 9, died.stderr
+        victim = ready[0]
+
+        again = run_cli(child_env, "push", "--all-ready", "--json")
+        assert again.code == 0, again.stdout + again.stderr
+        assert LedgerEntry.get_by_id(victim).status == victim_state
+        assert sb.jingcheng.sheet_ids().count(victim) == victim_sent
+        assert sorted(set(sb.jingcheng.sheet_ids())) == sorted(ready[1:] + [victim] * victim_sent)
+        assert not sb.jingcheng.duplicates()
+        if victim_state == "unknown":
+            # Said to the user: the sheet's message and its log row tell what to check and how to mark it.
+            recovered = SyncLog.get((SyncLog.code == victim) & (SyncLog.action == "recover"))
+            assert "mark" in recovered.message and LedgerEntry.get_by_id(victim).message == recovered.message
+            assert run_cli(child_env, "push", victim).code == 1
+            assert sb.jingcheng.sheet_ids().count(victim) == victim_sent
