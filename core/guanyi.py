@@ -18,6 +18,7 @@ import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Protocol, TypeVar
 from urllib.parse import urlencode
 
@@ -38,7 +39,7 @@ from core.errors import (
 from core.redact import scrub
 from core.returns import load_raw, to_decimal
 from core.signing import guanyi_signed_body, qimen_sign
-from core.timeutil import format_datetime, now_china
+from core.timeutil import CHINA_TZ, format_datetime, now_china
 
 log = logging.getLogger(__name__)
 
@@ -311,6 +312,17 @@ def _tls_refused(exc: requests.exceptions.SSLError) -> bool:
                                                                 "HTTP_REQUEST", "TLSV1_ALERT_PROTOCOL_VERSION")
 
 
+def _server_time(response: requests.Response) -> datetime | None:
+    """The server's clock from the reply's ``Date`` header, as naive China time; ``None`` without one."""
+    try:
+        moment = parsedate_to_datetime(response.headers.get("Date") or "")
+    except (TypeError, ValueError, IndexError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return moment.astimezone(CHINA_TZ).replace(tzinfo=None)
+
+
 def _int_or_none(value: object) -> int | None:
     """A count in any of the number forms of SPEC §2.5 (``3``, ``3.0``, ``"3"``, ``"3.0000"``); else ``None``."""
     if isinstance(value, bool):
@@ -358,6 +370,7 @@ class GuanyiClient:
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self.session = session or requests.Session()
         self.requests = 0  # HTTP attempts made, retries included
+        self.server_time: datetime | None = None  # Guanyi's clock (Date header) at its latest reply
 
     def __enter__(self) -> GuanyiClient:
         return self
@@ -465,6 +478,7 @@ class GuanyiClient:
         return self._answer(response, url, setting)
 
     def _answer(self, response: requests.Response, url: str, setting: str) -> dict:
+        self.server_time = _server_time(response)
         status = response.status_code
         if status == 429 or status >= 500:
             retry_after = _int_or_none(response.headers.get("Retry-After")) or 0

@@ -230,6 +230,7 @@ class _Pull:
         self.windows = day_windows(start, end, window_days)
         self.result = PullResult(axis=axis, start=start, end=end)
         self.kinds: dict[str, str] = {}  # first classification of each code stored by this pull
+        self.server_start: datetime | None = None  # Guanyi's clock at the first reply of this pull
 
     def run(self) -> PullResult:
         requests_before = self.client.requests
@@ -287,6 +288,8 @@ class _Pull:
         while True:
             business = {"page_no": page, "page_size": self.page_size, **params}
             answer = self.client.get_returns(business, cancel=self.cancel)
+            if self.server_start is None:
+                self.server_start = self.client.server_time
             kinds, warnings = store_page(answer.records, now_china())
             for code, kind in kinds.items():
                 self.kinds.setdefault(code, kind)
@@ -308,6 +311,24 @@ def _stored_so_far(job: _Pull | None, reason: str) -> str:
     """Why a pull stopped, and how many records it had stored (its ``codes`` hold only finished windows)."""
     stored = len(job.kinds) if job else 0
     return reason + t(f"（已保存 {stored} 张）", f" ({stored} stored)")
+
+
+def _held_back(end: datetime, server_start: datetime | None) -> datetime:
+    """``end``, but not past a minute before Guanyi's own clock when the pull began.
+
+    "A minute before now" must be Guanyi's now: with a PC clock running fast, ``end`` lies ahead of
+    what the server had saved, and a watermark there would skip the returns saved in between. A
+    ``Date`` more than a day from the PC clock is taken for a broken header and not used.
+    """
+    if server_start is None:
+        return end
+    skew = now_china() - server_start
+    if abs(skew) > timedelta(days=1):
+        log.warning("Guanyi's Date header is %s away from this PC's clock; not used", skew)
+        return end
+    if skew > timedelta(minutes=1):
+        log.warning("this PC's clock is %s ahead of Guanyi's; the watermark follows Guanyi's", skew)
+    return min(end, server_start - timedelta(minutes=1))
 
 
 def _move_watermark(axis: str, end: datetime) -> datetime:
@@ -402,7 +423,7 @@ def _execute(
         result = job.run()
         if move_watermark:
             if result.complete:
-                result.watermark = _move_watermark(axis, end)
+                result.watermark = _move_watermark(axis, _held_back(end, job.server_start))
             else:
                 result.warnings.append(t(
                     "有窗口未读完整，“从上次拉取”的起点没有前移，下次会重读这段时间。",

@@ -16,7 +16,7 @@ from core.guanyi import GuanyiClient
 from core.returns import load_raw, parse_return
 from core.sandbox import Sandbox
 from core.store import ReturnRecord, SyncLog, Watermark
-from core.timeutil import day_windows, format_datetime
+from core.timeutil import day_windows, format_datetime, now_china
 from tests.support.guanyi import FAST, client, direct_transport
 
 END = datetime(2024, 5, 20, 16, 30, 0)
@@ -318,3 +318,14 @@ def test_ctrl_c_mid_pull_writes_a_cancelled_log_row_and_keeps_the_watermark(db, 
     assert Watermark.get_by_id("receive").value == mark
     log = _last_log()
     assert log.status == "cancelled" and "（已保存 5 张）" in log.message
+
+
+def test_a_pc_clock_ahead_of_guanyi_does_not_push_the_watermark_past_guanyi_time(db):
+    """"A minute before now" is Guanyi's now: a PC clock 30 minutes fast would otherwise put the watermark
+    25 minutes past what the server had, and returns received in between would never be pulled."""
+    real_now = now_china()
+    with Sandbox(returns=20, days=2, seed=9, end=real_now) as sandbox, client(sandbox) as c:
+        result = pull.pull_since_last(c, now=real_now + timedelta(minutes=30), all_statuses=True)
+    assert result.complete and result.end == real_now + timedelta(minutes=29)
+    mark = Watermark.get_by_id("receive").value
+    assert mark == result.watermark and mark <= now_china() - timedelta(seconds=59)
