@@ -231,6 +231,7 @@ class _Pull:
         self.result = PullResult(axis=axis, start=start, end=end)
         self.kinds: dict[str, str] = {}  # first classification of each code stored by this pull
         self.server_start: datetime | None = None  # Guanyi's clock at the first reply of this pull
+        self.clock_skew = timedelta(0)  # how far this PC's clock is ahead of Guanyi's, at that reply
 
     def run(self) -> PullResult:
         requests_before = self.client.requests
@@ -288,8 +289,9 @@ class _Pull:
         while True:
             business = {"page_no": page, "page_size": self.page_size, **params}
             answer = self.client.get_returns(business, cancel=self.cancel)
-            if self.server_start is None:
+            if self.server_start is None and self.client.server_time is not None:
                 self.server_start = self.client.server_time
+                self.clock_skew = now_china() - self.server_start
             kinds, warnings = store_page(answer.records, now_china())
             for code, kind in kinds.items():
                 self.kinds.setdefault(code, kind)
@@ -313,7 +315,7 @@ def _stored_so_far(job: _Pull | None, reason: str) -> str:
     return reason + t(f"（已保存 {stored} 张）", f" ({stored} stored)")
 
 
-def _held_back(end: datetime, server_start: datetime | None) -> datetime:
+def _held_back(end: datetime, server_start: datetime | None, skew: timedelta) -> datetime:
     """``end``, but not past a minute before Guanyi's own clock when the pull began.
 
     "A minute before now" must be Guanyi's now: with a PC clock running fast, ``end`` lies ahead of
@@ -322,7 +324,6 @@ def _held_back(end: datetime, server_start: datetime | None) -> datetime:
     """
     if server_start is None:
         return end
-    skew = now_china() - server_start
     if abs(skew) > timedelta(days=1):
         log.warning("Guanyi's Date header is %s away from this PC's clock; not used", skew)
         return end
@@ -423,7 +424,7 @@ def _execute(
         result = job.run()
         if move_watermark:
             if result.complete:
-                result.watermark = _move_watermark(axis, _held_back(end, job.server_start))
+                result.watermark = _move_watermark(axis, _held_back(end, job.server_start, job.clock_skew))
             else:
                 result.warnings.append(t(
                     "有窗口未读完整，“从上次拉取”的起点没有前移，下次会重读这段时间。",
