@@ -388,7 +388,9 @@ def review(mapped: MappedReturn, entry: LedgerEntry | None) -> MappedReturn:
         number_en = f" as {entry.sheet_no}" if entry.sheet_no else ""
         blocking.append(Problem("already_posted", f"已推送到精诚{number}。",
                                 f"Already posted to Jingcheng{number_en}."))
-        if changed_after_posting(entry, mapped.sheet):
+        # Also when the current data would not make a sheet at all (cancelled, nothing received):
+        # 精诚 then holds a sheet that 管易云 no longer backs.
+        if mapped.sheet is None or mapped.blocking or changed_after_posting(entry, mapped.sheet):
             warnings.append(Problem(
                 "changed_after_posting",
                 "推送后已变化：按当前数据映射出的单据与已推送的不同，请在精诚中核对。",

@@ -213,6 +213,31 @@ def test_changed_after_posting(sb):
     assert push.push(all_ready=True, dry_run=True).counts().get("would_send", 0) == len(ready_codes())
 
 
+def _edit_return(code: str, edit) -> None:
+    raw = json.loads(ReturnRecord.get_by_id(code).raw_json)
+    edit(raw)
+    ReturnRecord.update(raw_json=json.dumps(raw, ensure_ascii=False)).where(ReturnRecord.code == code).execute()
+
+
+@pytest.mark.parametrize("change", ["cancelled", "nothing_received"])
+def test_a_posted_return_that_could_no_longer_be_posted_is_changed_after_posting(sb, change):
+    # 精诚 holds a sheet that 管易云 no longer backs: the accountant must hear of it.
+    code = ready_codes()[0]
+    push.push([code])
+
+    def edit(raw: dict) -> None:
+        if change == "cancelled":
+            raw["cancel"] = True
+        else:
+            for line in raw["details"]:
+                line["real_in"] = "0"
+
+    _edit_return(code, edit)
+    shown = push.preview(code)
+    assert "changed_after_posting" in [p.code for p in shown.mapped.warnings]
+    assert "already_posted" in [p.code for p in shown.mapped.blocking]
+
+
 def test_every_run_writes_a_summary_row(sb):
     push.push(ready_codes()[:2])
     row = SyncLog.select().order_by(SyncLog.id.desc()).get()
