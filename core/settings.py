@@ -99,7 +99,8 @@ KEYS: dict[str, Key] = {
         Key("mapping.gifts", "keep", "赠品行", "Gift lines", ("keep", "drop")),
         Key("mapping.remark_template", "管易退货单 {code} 平台单号 {platform_code} {reason}", "备注模板",
             "Remark template", check=is_template),
-        Key("mapping.remark_length", "200", "备注最大长度", "Remark maximum length", check=_positive_int),
+        Key("mapping.remark_length", "200", "备注最大长度（GBK 字节，汉字计 2）",
+            "Remark maximum length (GBK bytes; a Chinese character counts 2)", check=_positive_int),
     ]
 }
 
