@@ -267,7 +267,7 @@ class _Pull:
         across page sizes, which MySQL does not promise for ties. A second, confirming read of every
         window of several pages is sound but doubles their requests. Until one of these is chosen, the
         only cover is pulling a busy range again later (the overlap of "since last pull" re-reads only
-        its last minutes); smaller ``page_size`` makes it likelier, larger windows of one page rarer.
+        its last minutes). A smaller ``page_size`` makes windows of several pages, and so the gap, likelier.
         """
         since, until = AXES[self.axis]
         params = {
