@@ -6,6 +6,7 @@ Date ranges are inclusive at both ends, to the second, in China time. An empty v
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -135,4 +136,10 @@ def _record_flag(value: object) -> bool:
 def _record_date(value: object) -> datetime | None:
     if not isinstance(value, str) or not value:
         return None
-    return parse_datetime(value)
+    return _parsed_date(value)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parsed_date(text: str) -> datetime:
+    # Every request scans every record; strptime was most of a 10,000-record sandbox's time per page.
+    return parse_datetime(text)
