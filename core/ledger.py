@@ -39,10 +39,9 @@ STATUSES = (READY, SENDING, POSTED, FAILED, UNKNOWN)
 PUSHABLE = (READY, FAILED)
 FORCEABLE = (READY, FAILED, POSTED, UNKNOWN)
 
-# Identifies this process's claims: a pid alone can be reused after a crash.
-PROCESS_TOKEN = uuid.uuid4().hex
 HOST = socket.gethostname()
-# Added to connect + read timeout before a claim counts as abandoned whoever holds it.
+# Added to connect + read timeout before a claim counts as abandoned — only where the claimer cannot
+# be told apart from another process that got its pid (another host, a system without start times).
 CLAIM_MARGIN_SECONDS = 60.0
 _CHUNK = 500  # SQLite limits the number of bound parameters of one statement
 # Tries at storing an outcome while another program holds the file's write lock; each waits the
@@ -286,10 +285,16 @@ def _abandoned(row: LedgerEntry, now: datetime, limit: timedelta) -> bool:
             return row.sheet_id not in _in_flight
     if row.claimed_by is None or row.claimed_at is None:
         return True
-    # Our own pid under another token is an earlier process that happened to have the same pid.
-    same_host = row.claimed_host == HOST and row.claimed_pid is not None
-    if same_host and (row.claimed_pid == os.getpid() or not pid_alive(row.claimed_pid)):
-        return True
+    if row.claimed_host == HOST and row.claimed_pid is not None:
+        # Our own pid under another token is an earlier process that happened to have the same pid.
+        if row.claimed_pid == os.getpid() or not pid_alive(row.claimed_pid):
+            return True
+        # A live process with the claimer's pid is the claimer exactly when it started when the
+        # claimer did: then it may still be waiting for 精诚, however long that takes.
+        claimer_started = row.claimed_by.partition(":")[2]
+        started = process_started(row.claimed_pid)
+        if claimer_started and started is not None:
+            return started != claimer_started
     return now - row.claimed_at > limit
 
 
@@ -311,6 +316,35 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
+def process_started(pid: int) -> str | None:
+    """When process ``pid`` started, as an opaque text that is the same each time it is read for the
+    same process (Linux, Windows), or ``None`` when it cannot be read."""
+    if sys.platform == "win32":
+        return _windows_process_started(pid)
+    with contextlib.suppress(OSError, IndexError):
+        fields = Path(f"/proc/{pid}/stat").read_bytes().rsplit(b")", 1)[1].split()
+        return fields[19].decode("ascii")  # field 22, starttime: ticks after boot
+    return None
+
+
+def _windows_process_started(pid: int) -> str | None:
+    import ctypes
+    from ctypes import wintypes
+
+    kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+    kernel32.OpenProcess.restype = wintypes.HANDLE
+    handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+    if not handle:
+        return None
+    try:
+        times = [wintypes.FILETIME() for _ in range(4)]  # creation, exit, kernel, user
+        if not kernel32.GetProcessTimes(wintypes.HANDLE(handle), *(ctypes.byref(time) for time in times)):
+            return None
+        return str(times[0].dwHighDateTime << 32 | times[0].dwLowDateTime)
+    finally:
+        kernel32.CloseHandle(wintypes.HANDLE(handle))
+
+
 def _windows_pid_alive(pid: int) -> bool:
     # os.kill(pid, 0) on Windows would send CTRL_C_EVENT, so ask the process table instead.
     import ctypes
@@ -326,6 +360,11 @@ def _windows_pid_alive(pid: int) -> bool:
         return code.value == 259  # STILL_ACTIVE
     finally:
         kernel32.CloseHandle(handle)
+
+
+# Identifies this process's claims: a pid alone can be reused after a crash. The start time after the
+# colon lets recovery in another process tell this process from a later one with the same pid.
+PROCESS_TOKEN = f"{uuid.uuid4().hex}:{process_started(os.getpid()) or ''}"
 
 
 def mark(code_or_sheet_id: str, status: str, *, sheet_no: str | None = None) -> LedgerEntry:

@@ -195,3 +195,49 @@ def test_claims_racing_in_threads_take_each_sheet_once(db):
     for thread in threads:
         thread.join()
     assert sorted(won) == [s.sheet_id for s in sheets]
+
+
+# A sender in another process: claims one sheet in the given data file, then waits for its "reply".
+_SENDER = """
+import sys, time
+from pathlib import Path
+from core import ledger, store
+from core.sheet import Sheet, SheetLine
+
+store.open_database(Path(sys.argv[1]))
+line = SheetLine(qua="1", goods_id="G1", price="1.00", amo="1.00", remark="")
+assert ledger.claim(Sheet("SLOW", "2024-01-02", "C1", "客户", "R", "1", "1.00", "", (line,)), "SLOW").ok
+print("claimed", flush=True)
+time.sleep(60)
+"""
+
+
+def test_recovery_never_flips_a_live_senders_claim_however_old(db, data_dir):
+    from tests.conftest import ROOT, store_path
+
+    sender = subprocess.Popen([sys.executable, "-c", _SENDER, str(store_path(data_dir))], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert sender.stdout.readline().strip() == "claimed"
+        # Older than any timeout (a machine that slept, a server trickling its reply): still its own.
+        LedgerEntry.update(claimed_at=now_china() - timedelta(hours=2)).execute()
+        assert ledger.recover(limit_seconds=60) == []
+        assert LedgerEntry.get_by_id("SLOW").status == ledger.SENDING
+    finally:
+        sender.kill()
+        sender.wait()
+        sender.stdout.close()
+    assert ledger.recover(limit_seconds=60) == ["SLOW"]
+
+
+def test_a_claim_whose_pid_now_belongs_to_another_process_is_recovered_at_once(db):
+    ledger.claim(make_sheet(), "RGO1")
+    stranger = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        # The claimer died and its pid went to a process that started later: not a sender.
+        token = f"gone:{ledger.process_started(stranger.pid)}0"
+        LedgerEntry.update(claimed_by=token, claimed_pid=stranger.pid).execute()
+        assert ledger.recover(limit_seconds=600) == ["RGO1"]
+    finally:
+        stranger.kill()
+        stranger.wait()
