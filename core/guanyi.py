@@ -178,8 +178,10 @@ _QIMEN_APP_KEY_CODES = {28, 29}
 _QIMEN_PERMISSION_CODES = {11, 12, 13}
 # Missing / invalid timestamp: the gateway allows 10 minutes of skew, so the PC clock is off.
 _QIMEN_TIMESTAMP_CODES = {30, 31}
-# "App Call Limited" and "Service Currently Unavailable" pass; asking again later is the cure.
-_QIMEN_RETRY_CODES = {7, 10}
+# "App Call Limited", "App Call Exceeds Limited Frequency" and "Service Currently Unavailable" pass;
+# so does any error whose sub_code starts with "isp." (the service behind the gateway failed, e.g.
+# 15 "Remote service error" / isp.remote-service-timeout). Asking again later is the cure.
+_QIMEN_RETRY_CODES = {7, 8, 10}
 
 
 def _qimen_code(value: object) -> int | None:
@@ -258,6 +260,9 @@ class QimenTransport:
         message = scrub(inner.get("message") or inner.get("msg") or "", self.secrets())
         sub = scrub(inner.get("sub_message") or inner.get("sub_msg") or inner.get("sub_code") or "", self.secrets())
         remote = " / ".join(part for part in (str(code) if code is not None else "", message, sub) if part) or "—"
+        if code in _QIMEN_RETRY_CODES or str(inner.get("sub_code") or "").strip().lower().startswith("isp."):
+            raise _Retry(ServerError, f"奇门网关或其后的管易云暂时不可用（{remote}），请稍后再试",
+                         f"The Qimen gateway or Guanyi behind it is unavailable for now ({remote}); try again later")
         lowered = message.lower()
         if code in _QIMEN_SIGN_CODES or "signature" in lowered:
             raise _auth_error(
@@ -284,9 +289,6 @@ class QimenTransport:
                 f"The Qimen gateway refused the request time (the server said: {remote}). Set this PC's clock "
                 "right (China time).",
             )
-        if code in _QIMEN_RETRY_CODES:
-            raise _Retry(ServerError, f"奇门网关暂时不可用（{remote}）",
-                         f"The Qimen gateway is unavailable for now ({remote})")
         raise BusinessError(f"奇门网关返回错误：{remote}", f"The Qimen gateway answered with an error: {remote}")
 
     def secrets(self) -> tuple[str, ...]:

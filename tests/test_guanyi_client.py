@@ -127,7 +127,7 @@ def test_business_error_shows_both_texts_and_is_not_retried(sb, transport):
     assert "in_begin_time" in text  # the sub-description reached the user
 
 
-@pytest.mark.parametrize("kind", ["http500", "http429", "reset", "malformed", "timeout"])
+@pytest.mark.parametrize("kind", ["http500", "http429", "reset", "malformed", "timeout", "gateway"])
 @pytest.mark.parametrize("transport", ["direct", "qimen"])
 def test_one_transient_fault_is_retried_to_success(sb, kind, transport):
     sb.guanyi.faults.push(kind)
@@ -253,3 +253,13 @@ def test_retry_after_of_a_429_is_waited_for_and_a_cancel_ends_the_wait(sb):
     with client(sb, backoff_cap=5.0) as c, pytest.raises(Cancelled):
         c.get_returns({"page_no": 1, "page_size": 10, **RANGE}, cancel=stop)
     assert c.requests == 1 and time.monotonic() - started < 0.8
+
+
+def test_qimen_isp_error_that_persists_is_a_server_error_with_the_gateway_text(sb):
+    """Qimen's "isp." sub-codes mean the service behind failed (SPEC §2.2 gateway errors): retried, then
+    reported as a server problem to try later, not as a business refusal."""
+    sb.guanyi.faults.push("gateway", count=3)
+    with client(sb, "qimen", retries=2) as c, pytest.raises(ServerError) as caught:
+        c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
+    assert c.requests == 3
+    assert "Remote service error" in str(caught.value) and "3" in str(caught.value)

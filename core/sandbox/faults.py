@@ -10,7 +10,7 @@ import random
 import threading
 from collections import deque
 
-GUANYI_FAULTS = ("http500", "http429", "timeout", "reset", "malformed", "drift")
+GUANYI_FAULTS = ("http500", "http429", "timeout", "reset", "malformed", "drift", "gateway")
 JINGCHENG_FAULTS = ("flag0", "http500", "http401", "delay", "timeout", "reset")
 
 

@@ -77,6 +77,10 @@ class GuanyiSimulator:
         with self._lock:
             self.request_count += 1
         fault = self.faults.next()
+        if fault == "gateway" and request.path == QIMEN_PATH:
+            # Guanyi was slow or down behind Qimen: the gateway answers for it, with an "isp." sub-code.
+            return json_reply({"response": self._gateway.error(
+                15, "Remote service error", "调用管易云超时，请稍后重试", sub_code="isp.remote-service-timeout")})
         if fault is not None and fault != "drift":
             return self._fault(fault)
         if request.path == DIRECT_PATH:
@@ -187,6 +191,9 @@ class GuanyiSimulator:
     def _fault(self, kind: str) -> Reply | NoReply:
         if kind == "http500":
             return Reply(500, b"<html><body><h1>500 Internal Server Error</h1></body></html>", "text/html")
+        if kind == "gateway":  # a proxy in front of the direct API that lost its upstream
+            return Reply(502, b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
+                         "text/html")
         if kind == "http429":
             return Reply(429, b"Too Many Requests", "text/plain", {"Retry-After": "1"})
         if kind == "timeout":

@@ -65,17 +65,14 @@ class QimenGateway:
             return self.error(25, "Invalid signature", "签名校验失败，请检查secret和参数排序")
         return None
 
-    def error(self, code: int, message: str, sub_message: str) -> dict:
+    def error(self, code: int, message: str, sub_message: str, sub_code: str | None = None) -> dict:
         with self._lock:
             as_text = self._rng.random() < 0.5
             request_id = "".join(self._rng.choice("0123456789abcdefghijklmnopqrstuvwxyz") for _ in range(13))
-        return {
-            "flag": "failure",
-            "code": str(code) if as_text else code,
-            "message": message,
-            "sub_message": sub_message,
-            "request_id": request_id,
-        }
+        reply = {"flag": "failure", "code": str(code) if as_text else code, "message": message}
+        if sub_code:
+            reply["sub_code"] = sub_code  # "isp." (the service behind failed: try later) or "isv." (the caller)
+        return reply | {"sub_message": sub_message, "request_id": request_id}
 
     def _timestamp_problem(self, text: str | None) -> tuple[int, str, str] | None:
         if not text:
