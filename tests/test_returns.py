@@ -151,3 +151,39 @@ def test_load_and_dump_raw_keep_every_number_exactly():
     assert raw["price"] == Decimal("146.10") and isinstance(raw["amount"], Decimal)
     assert dump_raw(raw) == text
     assert parse_return({"code": "R", **raw}).id == "315677282722"
+
+
+_json_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-10**20, max_value=10**20), st.text(max_size=12),
+    st.decimals(allow_nan=False, allow_infinity=False, places=4, min_value=-10**12, max_value=10**12),
+    st.sampled_from(["2", "2.0", "146.0000", "0", "null", "", "2021-03-09 10:00:12", "0000-00-00 00:00:00", "1"]),
+)
+_json_values = st.recursive(
+    _json_scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=8,
+)
+_FIELDS = ["id", "code", "cancel", "receive", "approve", "create_date", "receive_date", "modify_date", "shop_code",
+           "details", "payments", "sanwu_package"]
+_LINE_FIELDS = ["qty", "real_in", "price", "amount", "amount_after", "is_gift", "sku_code", "item_code", "payments"]
+_records = st.fixed_dictionaries({}, optional={
+    **{name: _json_values for name in _FIELDS},
+    "details": st.one_of(_json_values, st.lists(st.fixed_dictionaries(
+        {}, optional={name: _json_values for name in _LINE_FIELDS}), max_size=3)),
+})
+
+
+@given(_records)
+def test_any_record_sent_as_json_parses_or_is_refused_clearly(raw):
+    """Whatever a tenant sends, read the way the client reads a reply: a typed record, or InvalidRecord."""
+    text = dump_raw(raw)
+    again = load_raw(text)
+    assert dump_raw(again) == text
+    try:
+        order = parse_return(again)
+    except InvalidRecord as exc:
+        assert str(exc)
+        return
+    assert order.code and order.code == order.code.strip()
+    for line in order.lines:
+        for number in (line.qty, line.real_in, line.price, line.amount, line.amount_after):
+            assert number is None or isinstance(number, Decimal)
