@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import base64
+import datetime
+import ipaddress
 import json
 import socket
+import ssl
 
 import pytest
 
@@ -355,3 +358,39 @@ def test_a_token_that_cannot_be_sent_in_a_header_is_a_configuration_error(token)
     with pytest.raises(ConfigError, match="credentials set jingcheng") as caught:
         Client(Profile(base_url="http://127.0.0.1:9"), {"token": token})
     assert token not in str(caught.value)
+
+
+def _self_signed_context(tmp_path) -> ssl.SSLContext:
+    """A server TLS context with a certificate no authority signed, for 127.0.0.1."""
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    return context
+
+
+def test_tls_certificates_are_verified(tmp_path):
+    # An on-premises 精诚 behind a self-signed certificate is refused before the sheet leaves.
+    custom = _Custom(json_reply({"Flag": "1", "SheetNo": "JC-6"}))
+    context = _self_signed_context(tmp_path)
+    with custom as url:
+        custom.server.socket = context.wrap_socket(custom.server.socket, server_side=True)
+        with Client(Profile(base_url=url.replace("http://", "https://"), connect_timeout=2.0),
+                    {"token": "tok-tls-1"}) as client:
+            outcome = client.send(SHEET.body())
+    assert outcome.status == "failed" and outcome.unreachable, outcome.message
+    assert "SSLCertVerificationError" in outcome.message and custom.requests == []
