@@ -66,12 +66,25 @@ class ReturnsPage:
     records: list[dict]
 
 
-class _Retry(Exception):
-    """An attempt failed in a way a later attempt may not: carries the error to report if none succeeds."""
+# What to do when every try failed, for the failures whose own text does not say it already.
+_ADVICE = {
+    NetworkError: ("请检查网络后再试。", "Check the network and try again."),
+    ServerError: ("管易云暂时出了问题，请稍后再试；一直如此请联系管易云。",
+                  "Guanyi has a problem for now: try again later, and contact Guanyi if it persists."),
+}
 
-    def __init__(self, kind: type[RemoteError], zh: str, en: str, retry_after: float = 0.0) -> None:
+
+class _Retry(Exception):
+    """An attempt failed in a way a later attempt may not: carries the error to report if none succeeds.
+
+    ``advised`` says that ``zh``/``en`` already tell the user what to do; otherwise ``_ADVICE`` is added.
+    """
+
+    def __init__(
+        self, kind: type[RemoteError], zh: str, en: str, retry_after: float = 0.0, *, advised: bool = False
+    ) -> None:
         super().__init__(en)
-        self.kind, self.zh, self.en, self.retry_after = kind, zh, en, retry_after
+        self.kind, self.zh, self.en, self.retry_after, self.advised = kind, zh, en, retry_after, advised
 
 
 def _unreadable(zh_detail: str, en_detail: str) -> _Retry:
@@ -262,7 +275,8 @@ class QimenTransport:
         remote = " / ".join(part for part in (str(code) if code is not None else "", message, sub) if part) or "—"
         if code in _QIMEN_RETRY_CODES or str(inner.get("sub_code") or "").strip().lower().startswith("isp."):
             raise _Retry(ServerError, f"奇门网关或其后的管易云暂时不可用（{remote}），请稍后再试",
-                         f"The Qimen gateway or Guanyi behind it is unavailable for now ({remote}); try again later")
+                         f"The Qimen gateway or Guanyi behind it is unavailable for now ({remote}); try again later",
+                         advised=True)
         lowered = message.lower()
         if code in _QIMEN_SIGN_CODES or "signature" in lowered:
             raise _auth_error(
@@ -406,7 +420,11 @@ class GuanyiClient:
                 log.info("%s via %s: attempt %d of %d failed: %s", method, self.transport.name,
                          attempt + 1, attempts, retry.en)
         assert failure is not None
-        raise failure.kind(f"{failure.zh}。已尝试 {attempts} 次。", f"{failure.en}. Tried {attempts} times.")
+        zh_advice, en_advice = ("", "") if failure.advised else _ADVICE.get(failure.kind, ("", ""))
+        raise failure.kind(
+            f"{failure.zh}。已尝试 {attempts} 次。{zh_advice}",
+            f"{failure.en}. Tried {attempts} times. {en_advice}".rstrip(),
+        )
 
     def get_returns(self, params: Mapping[str, object], *, cancel: CancelCheck | CancelSource = None) -> ReturnsPage:
         """One page of 退货单 for ``params`` (SPEC §2.3)."""
@@ -452,6 +470,7 @@ class GuanyiClient:
                 NetworkError,
                 f"连接 {url} 超时（{self.timeouts[0]:g} 秒）。请检查网络和设置 {setting}",
                 f"Connecting to {url} timed out ({self.timeouts[0]:g} s). Check the network and the setting {setting}",
+                advised=True,
             ) from None
         except requests.exceptions.Timeout:
             raise _Retry(
@@ -466,13 +485,14 @@ class GuanyiClient:
             if _tls_refused(exc):
                 # A certificate that does not verify, or no TLS at all, repeats on every try.
                 raise NetworkError(zh + "。", en + ".") from None
-            raise _Retry(NetworkError, zh, en) from None
+            raise _Retry(NetworkError, zh, en, advised=True) from None
         except requests.exceptions.ConnectionError as exc:
             if _cannot_connect(exc):
                 raise _Retry(
                     NetworkError,
                     f"无法连接 {url}。请检查网络，以及设置 {setting} 中的地址是否正确",
                     f"Cannot connect to {url}. Check the network and that the setting {setting} is right",
+                    advised=True,
                 ) from None
             raise _Retry(NetworkError, f"与 {url} 的连接中断", f"The connection to {url} was dropped") from None
         except requests.exceptions.RequestException as exc:

@@ -147,6 +147,9 @@ def test_persistent_fault_fails_after_every_try(sb, kind, error):
         c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
     assert c.requests == 3
     assert "3" in str(caught.value)
+    # What to do, in both languages: a network problem says to check the network, a server one to try later.
+    zh, en = caught.value.zh, caught.value.en
+    assert ("检查网络" in zh and "network" in en) if error is NetworkError else ("稍后" in zh and "later" in en)
 
 
 def test_connection_refused_is_network_error_naming_the_setting():
