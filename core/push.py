@@ -4,7 +4,8 @@ Each sheet costs two small transactions: its claim, committed before any byte le
 outcome, committed as soon as it is known. Each step writes its sync-log row in the same
 transaction, so the ledger stays consistent whenever the run stops:
 cancelled between sheets, killed mid-request (start-up recovery makes that sheet ``unknown``),
-or stopped because 精诚 refused the credentials or could not be reached.
+stopped because 精诚 refused the credentials or could not be reached, or because the data file
+refused a write (a :class:`ConfigError` that names any outcome it could not store).
 """
 
 from __future__ import annotations
