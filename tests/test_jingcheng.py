@@ -118,6 +118,14 @@ def test_connection_refused_is_failed_and_unreachable():
     assert "pw-in-url" not in outcome.message
 
 
+def test_a_name_that_does_not_resolve_is_failed_and_unreachable():
+    profile = Profile(base_url="http://returnsync-test.invalid:8090", connect_timeout=2.0)  # RFC 6761: never resolves
+    with Client(profile, {"token": "tok-dns-1"}) as client:
+        outcome = client.send(SHEET.body())
+    assert outcome.status == "failed" and outcome.unreachable, outcome.message
+    assert "可以重新推送" in outcome.message
+
+
 def test_connect_timeout_is_failed():
     # A listener that never accepts: once its backlog is full, a new handshake cannot complete.
     with socket.socket() as server:
