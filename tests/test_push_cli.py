@@ -3,7 +3,9 @@ two pushes at once, exit codes, and no secret anywhere."""
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import subprocess
 import sys
 import time
@@ -197,3 +199,21 @@ def test_a_push_that_dies_at_any_point_never_posts_twice(child_env, db, point, v
             assert "mark" in recovered.message and LedgerEntry.get_by_id(victim).message == recovered.message
             assert run_cli(child_env, "push", victim).code == 1
             assert sb.jingcheng.sheet_ids().count(victim) == victim_sent
+
+
+@pytest.mark.parametrize("auth", ["token", "basic", "md5-sign"])
+def test_verbose_logging_and_the_data_file_hold_no_secret(child_env, data_dir, db, auth):
+    with Sandbox(returns=8, days=5, seed=25, jingcheng_auth=auth) as sb:
+        ready = _prepare(child_env, sb)
+        result = run_cli(child_env, "-v", "push", ready[0], "--json")
+        assert result.code == 0 and "DEBUG:urllib3" in result.stderr, result.stderr
+        shown = result.stdout + result.stderr
+        files = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.name.startswith(database_path(data_dir).name))
+        secrets = [v for k, v in sb.credentials["jingcheng"].items() if k != "appkey"]
+        if auth == "basic":
+            pair = f"{sb.credentials['jingcheng']['user']}:{sb.credentials['jingcheng']['password']}"
+            secrets.append(base64.b64encode(pair.encode()).decode())
+        for secret in secrets:
+            assert secret not in shown and secret.encode() not in files
+        assert "Authorization" not in shown and "Bearer" not in shown
+        assert re.findall(r"sign=[^&\s\"]*", shown) == (["sign=***"] if auth == "md5-sign" else [])
