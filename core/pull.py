@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
+from urllib.parse import urlencode
 
 import peewee as pw
 
@@ -351,23 +352,33 @@ def _held_back(end: datetime, server_start: datetime | None, skew: timedelta) ->
     return min(end, server_start - timedelta(minutes=1))
 
 
-def _move_watermark(axis: str, end: datetime) -> datetime:
-    """Move the axis' watermark forward to ``end`` (never back: an older range may be re-pulled by hand)."""
+def _watermark_key(axis: str, filters: Mapping[str, object] | None) -> str:
+    """Which watermark a "since last pull" reads and moves: the axis', or, when the pull is narrowed by
+    further filters (one shop, …), one of its own — a pull of one shop says nothing about the others."""
+    given = sorted((k, str(v)) for k, v in (filters or {}).items() if v is not None and v != "")
+    return axis + ("?" + urlencode(given) if given else "")
+
+
+def _move_watermark(key: str, end: datetime) -> datetime:
+    """Move a watermark forward to ``end`` (never back: an older range may be re-pulled by hand)."""
     with db.atomic():
-        current = Watermark.get_or_none(Watermark.axis == axis)
+        current = Watermark.get_or_none(Watermark.axis == key)
         value = max(end, current.value) if current else end
-        Watermark.insert(axis=axis, value=value).on_conflict_replace().execute()
+        Watermark.insert(axis=key, value=value).on_conflict_replace().execute()
     return value
 
 
-def since_last_range(axis: str, now: datetime | None = None) -> tuple[datetime, datetime]:
+def since_last_range(
+    axis: str, now: datetime | None = None, *, filters: Mapping[str, object] | None = None
+) -> tuple[datetime, datetime]:
     """[watermark − overlap, now − 1 min]; without a watermark, from the start of today (China time).
 
     The minute held back lets records saved in the last seconds reach Guanyi's index; the overlap
-    re-reads the edge of the last pull in case one arrived late.
+    re-reads the edge of the last pull in case one arrived late. ``filters`` are the pull's further
+    filters: a narrowed pull has a watermark of its own.
     """
     end = (now or now_china()) - timedelta(minutes=1)
-    mark = Watermark.get_or_none(Watermark.axis == axis)
+    mark = Watermark.get_or_none(Watermark.axis == _watermark_key(axis, filters))
     if mark is None:
         start = end.replace(hour=0, minute=0, second=0)
     else:
@@ -400,7 +411,7 @@ def pull(client: GuanyiClient, start: datetime, end: datetime, **options: Unpack
 
 def pull_since_last(client: GuanyiClient, *, now: datetime | None = None, **options: Unpack[PullOptions]) -> PullResult:
     """Pull :func:`since_last_range`; the watermark moves to its end only when every window settled."""
-    start, end = since_last_range(options.get("axis", "receive"), now)
+    start, end = since_last_range(options.get("axis", "receive"), now, filters=options.get("filters"))
     return _execute(client, start, end, move_watermark=True, **options)
 
 
@@ -443,7 +454,8 @@ def _execute(
         result = job.run()
         if move_watermark:
             if result.complete:
-                result.watermark = _move_watermark(axis, _held_back(end, job.server_start, job.clock_skew))
+                held_back = _held_back(end, job.server_start, job.clock_skew)
+                result.watermark = _move_watermark(_watermark_key(axis, filters), held_back)
             else:
                 result.warnings.append(t(
                     "有窗口未读完整，“从上次拉取”的起点没有前移，下次会重读这段时间。",

@@ -362,3 +362,19 @@ def test_a_pc_clock_ahead_of_guanyi_does_not_push_the_watermark_past_guanyi_time
     assert result.complete and result.end == real_now + timedelta(minutes=29)
     mark = Watermark.get_by_id("receive").value
     assert mark == result.watermark and mark <= now_china() - timedelta(seconds=59)
+
+
+def test_since_last_for_one_shop_does_not_move_the_watermark_of_all_shops(db, sb):
+    """A "since last pull" narrowed to one shop read nothing of the others: their next pull must still
+    start where the last pull of every shop ended, or their returns of that time are never pulled."""
+    shop = sb.guanyi.records[0]["shop_code"]
+    Watermark.create(axis="receive", value=SB_START)
+    with client(sb) as c:
+        narrow = pull.pull_since_last(c, now=END, all_statuses=True, filters={"shop_code": shop})
+        assert narrow.complete and narrow.watermark == END - timedelta(minutes=1)
+        assert Watermark.get_by_id("receive").value == SB_START
+        wide = pull.pull_since_last(c, now=END, all_statuses=True)
+    assert wide.start == SB_START - timedelta(minutes=5)
+    assert set(wide.codes) == _expected(sb, "receive", wide.start, wide.end, {})
+    later = pull.since_last_range("receive", END + timedelta(hours=1), filters={"shop_code": shop})
+    assert later[0] == END - timedelta(minutes=6)
