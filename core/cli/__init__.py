@@ -85,7 +85,10 @@ def run(args: argparse.Namespace) -> int:
         print(str(exc), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print(i18n.t("已中断。", "Interrupted."), file=sys.stderr)
+        message = i18n.t("已中断。已完成的部分已保存。", "Interrupted. What was done so far is kept.")
+        if getattr(args, "json", False):
+            emit(args, {"ok": False, "error": message, "error_type": "Interrupted"}, "")
+        print(message, file=sys.stderr)
         return EXIT_SOME_FAILED
     finally:
         store.close_database()
