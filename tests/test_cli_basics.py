@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
 
 from core.paths import database_path
-from tests.support.cli import run_cli
+from core.sandbox import Sandbox
+from tests.support.cli import ROOT, run_cli
 
 GUANYI = {"appkey": "100001", "sessionkey": "sess-TOPSECRET", "secret": "sec-TOPSECRET"}
 
@@ -50,3 +57,22 @@ def test_no_keyring_backend_is_a_plain_message(child_env):
     result = run_cli(env, "credentials", "set", "guanyi", stdin=json.dumps(GUANYI))
     assert result.code == 2
     assert "钥匙串" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
+def test_ctrl_c_still_prints_one_json_object(child_env):
+    with Sandbox(returns=200, days=20, seed=5, latency_ms=300) as sb:
+        assert run_cli(child_env, "credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])).code == 0
+        assert run_cli(child_env, "config", "set", "guanyi.url", sb.guanyi_url).code == 0
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "main.py"), "pull", "--from", "2000-01-01", "--to", "2000-01-30", "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=child_env, cwd=ROOT,
+        )
+        deadline = time.monotonic() + 20
+        while sb.guanyi.request_count == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 1, err
+    payload = json.loads(out)
+    assert payload["ok"] is False and payload["error_type"] in ("Interrupted", "Cancelled")
