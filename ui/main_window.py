@@ -38,6 +38,7 @@ from core.store import ReturnRecord
 from core.timeutil import now_china
 from ui import pull_job, push_job, worker
 from ui.returns_model import ReturnsModel, load_rows
+from ui.settings_dialog import SettingsDialog
 from ui.sheet_view import SheetView
 
 AXES = (("receive", "入库时间", "Received"), ("modify", "修改时间", "Modified"), ("create", "创建时间", "Created"))
@@ -102,6 +103,10 @@ class MainWindow(QMainWindow):
         self.export_button = QPushButton(t("导出日志…", "Export log…"))
         self.export_button.clicked.connect(self.export_log)
         bar.addWidget(self.export_button)
+        bar.addSeparator()
+        self.settings_button = QPushButton(t("设置…", "Settings…"))
+        self.settings_button.clicked.connect(self.open_settings)
+        bar.addWidget(self.settings_button)
         self._update_push_button()
 
     def _build_body(self, banner: str) -> None:
@@ -159,6 +164,12 @@ class MainWindow(QMainWindow):
         status.addWidget(self.progress_label, 1)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self)
+        dialog.exec()
+        dialog.deleteLater()
+        self.reload()  # mapping rules and value tables decide which rows are ready
 
     # --- the table and the detail pane ----------------------------------------------------------
 

@@ -1,0 +1,146 @@
+"""The credentials of one remote system, as a form that never shows a stored secret.
+
+Secret fields are password-echo edits that start empty: a stored secret is only announced by the
+placeholder, and only what the user types is written. The public fields (an appkey, a user name) are
+shown, because the user needs to see which account is set.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QWidget
+
+from core import credentials
+from core.errors import CredentialsError
+from core.i18n import t
+from ui.settings_fields import ERROR_STYLE
+
+PUBLIC_FIELDS = frozenset({"appkey", "app_key", "user"})
+FIELD_LABELS = {
+    "appkey": ("appkey", "appkey"),
+    "sessionkey": ("sessionkey", "sessionkey"),
+    "secret": ("密钥 secret", "secret"),
+    "app_key": ("奇门 app_key", "Qimen app_key"),
+    "session": ("session", "session"),
+    "token": ("令牌 token", "token"),
+    "user": ("用户名", "User"),
+    "password": ("密码", "Password"),
+}
+
+
+def _fields(kind: str, auth: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    return credentials.FIELDS[f"jingcheng:{auth}"] if kind == "jingcheng" else credentials.FIELDS[kind]
+
+
+class CredentialsBox(QGroupBox):
+    """One keyring entry. :meth:`pending` says what Save must write; nothing when nothing was typed."""
+
+    def __init__(self, kind: str, title: str, auth: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.kind = kind
+        self.auth = auth
+        self.edits: dict[str, QLineEdit] = {}
+        self._shown: dict[str, str] = {}  # the public values as loaded, to tell an edit from no edit
+        self._stored: set[str] = set()  # names of the fields that hold a value, never the values
+        self._optional: set[str] = set()  # required by the keyring kind, but not by the current settings
+        self._form = QFormLayout(self)
+        self._form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.reload()
+
+    def reload(self) -> None:
+        """Read what is stored (after a save, too) and rebuild the fields empty."""
+        problem = ""
+        try:
+            stored = credentials.load(self.kind) or {}
+        except CredentialsError as exc:
+            stored, problem = {}, str(exc)
+        self._stored = {name for name, value in stored.items() if value}
+        self._shown = {name: str(stored[name]) for name in PUBLIC_FIELDS if stored.get(name)}
+        self._build()
+        self.show_error(problem)
+
+    def _build(self) -> None:
+        while self._form.rowCount():
+            self._form.removeRow(0)  # deletes the row's widgets, the error line among them
+        self.edits = {}
+        self.error = QLabel(wordWrap=True, visible=False)
+        self.error.setStyleSheet(ERROR_STYLE)
+        required, optional = _fields(self.kind, self.auth)
+        for name in required + optional:
+            edit = QLineEdit()
+            edit.setObjectName(f"{self.kind}.{name}")
+            if name in PUBLIC_FIELDS:
+                edit.setText(self._shown.get(name, ""))
+            else:
+                edit.setEchoMode(QLineEdit.EchoMode.Password)
+                edit.setPlaceholderText(self._placeholder(name))
+            zh, en = FIELD_LABELS.get(name, (name, name))
+            if name in optional:
+                zh, en = f"{zh}（可不填）", f"{en} (optional)"
+            self.edits[name] = edit
+            self._form.addRow(t(zh, en), edit)
+        if not required:
+            note = QLabel(t("此认证方式不需要凭据。", "This authentication needs no credentials."))
+            self._form.addRow(note)
+        self._form.addRow(self.error)
+
+    def set_auth(self, auth: str) -> None:
+        """精诚's fields follow its authentication mode; what was typed for the old mode is dropped."""
+        if auth != self.auth:
+            self.auth = auth
+            self._build()
+
+    def set_optional(self, names: set[str]) -> None:
+        """Required fields that the current settings do not use, so saving does not insist on them."""
+        self._optional = set(names)
+        for name, edit in self.edits.items():
+            if name not in PUBLIC_FIELDS:
+                edit.setPlaceholderText(self._placeholder(name))
+
+    def _placeholder(self, name: str) -> str:
+        # The one sign of a stored secret: its value never enters the widget.
+        if name in self._stored:
+            return t("已保存，留空则不变", "Stored; leave empty to keep it")
+        if name in self._optional:
+            return t("未保存（现在的设置用不到）", "Not stored (not used by the current settings)")
+        return t("未保存", "Not stored")
+
+    def _typed(self) -> dict[str, str]:
+        typed = {}
+        for name, edit in self.edits.items():
+            value = edit.text().strip()
+            if name in PUBLIC_FIELDS:
+                if value != self._shown.get(name, ""):
+                    typed[name] = value
+            elif value:
+                typed[name] = value
+        return typed
+
+    def pending(self) -> dict[str, str] | None:
+        """The whole object to store, or ``None`` when nothing was typed.
+
+        Raises :class:`CredentialsError` when the result would lack a required field (shown in the box)."""
+        typed = self._typed()
+        if not typed:
+            return None
+        required, optional = _fields(self.kind, self.auth)
+        # The stored secrets are read only now, to merge the untouched ones: they never sit in a widget.
+        stored = credentials.load(self.kind) or {}
+        values = {name: stored[name] for name in required + optional if stored.get(name)}
+        values.update(typed)
+        values = {name: value for name, value in values.items() if value}
+        missing = [name for name in required if name not in values and name not in self._optional]
+        if missing:
+            labels = [FIELD_LABELS.get(name, (name, name)) for name in missing]
+            raise CredentialsError(
+                f"{self.title()}：还需要填写 {'、'.join(zh for zh, _ in labels)}，否则无法保存。",
+                f"{self.title()}: fill in {', '.join(en for _, en in labels)} to save these credentials.",
+            )
+        return values
+
+    def changed_fields(self) -> list[str]:
+        """Names (never values) of the fields the user changed, for the sync log."""
+        return sorted(self._typed())
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))

@@ -1,0 +1,188 @@
+"""The Settings dialog (SPEC §8): connections and credentials, mapping rules, value tables, general.
+
+Save (or Apply) checks every field first and writes nothing while one is refused; the refusal is shown
+under the field. Cancel drops what was not applied. The value tables are the exception: they are data,
+edited in place (see :mod:`ui.value_tables_view`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QGroupBox,
+    QLabel,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core import settings
+from core.errors import CredentialsError
+from core.i18n import t
+from core.remark_template import PLACEHOLDERS
+from ui import settings_save
+from ui.settings_connections import ConnectionsTab
+from ui.settings_fields import ERROR_STYLE, OK_STYLE, SettingField, SettingsForm, check_fields
+from ui.value_tables_view import ValueTablesTab
+
+MAPPING_KEYS = tuple(name for name in settings.KEYS if name.startswith("mapping."))
+PULL_KEYS = (
+    "pull.axis", "pull.window_days", "pull.overlap_minutes", "pull.max_rereads", "guanyi.page_size",
+    "guanyi.connect_timeout", "guanyi.read_timeout", "guanyi.retries",
+)
+
+
+def _mapping_hints() -> dict[str, str]:
+    names = " ".join(f"{{{name}}}" for name in PLACEHOLDERS)
+    return {
+        "mapping.date_format": t("用 yyyy（或 yy）、MM（或 M）、dd（或 d），如 yyyy-MM-dd、yyyy/MM/dd、yyyyMMdd",
+                                 "Use yyyy (or yy), MM (or M), dd (or d): e.g. yyyy-MM-dd, yyyy/MM/dd, yyyyMMdd"),
+        "mapping.red_value": t("精诚里表示红单（退货）的值", "What marks a red (return) sheet in Jingcheng"),
+        "mapping.remark_template": t(f"可用：{names}。为空的占位符连同它前面的文字一起省略。",
+                                     f"May use: {names}. An empty placeholder is dropped with the words before it."),
+    }
+
+
+class FormTab(QScrollArea):
+    """A tab holding groups of settings, scrolling when the window is small."""
+
+    def __init__(
+        self, groups: Iterable[tuple[str, Iterable[str]]], values: dict[str, str], hints: dict[str, str]
+    ) -> None:
+        super().__init__()
+        self.fields: dict[str, SettingField] = {}
+        inner = QWidget()
+        layout = QVBoxLayout(inner)
+        for title, names in groups:
+            form = SettingsForm(names, values, hints)
+            self.fields.update(form.fields)
+            box = QGroupBox(title)
+            box.setLayout(form)
+            layout.addWidget(box)
+        layout.addStretch(1)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.setWidget(inner)
+        self.viewport().setAutoFillBackground(False)
+        inner.setAutoFillBackground(False)
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(t("设置", "Settings"))
+        values = settings.all_settings()
+        self.connections = ConnectionsTab(values)
+        self.mapping = FormTab([(t("退货单如何变成精诚单据", "How a return becomes a Jingcheng sheet"), MAPPING_KEYS)],
+                               values, _mapping_hints())
+        self.tables = ValueTablesTab()
+        self.general = FormTab(
+            [(t("拉取（管易云）", "Pulling from Guanyi"), PULL_KEYS), (t("界面", "Interface"), ("ui.lang",))],
+            values,
+            {"ui.lang": t("重新启动后生效", "Takes effect after a restart")},
+        )
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.connections, t("连接", "Connections"))
+        self.tabs.addTab(self.mapping, t("映射规则", "Mapping"))
+        self.tabs.addTab(self.tables, t("对照表", "Value tables"))
+        self.tabs.addTab(self.general, t("常规", "General"))
+        self.fields: dict[str, SettingField] = {
+            **self.connections.fields, **self.mapping.fields, **self.general.fields
+        }
+
+        self.message = QLabel(wordWrap=True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save
+            | QDialogButtonBox.StandardButton.Apply
+            | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.apply_button = buttons.button(QDialogButtonBox.StandardButton.Apply)
+        self.cancel_button = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        self.save_button.setText(t("保存", "Save"))
+        self.apply_button.setText(t("应用", "Apply"))
+        self.cancel_button.setText(t("取消", "Cancel"))
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        self.apply_button.clicked.connect(self.save)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        # Fits a 1280×760 screen with its title bar and taskbar; the tabs scroll inside.
+        self.resize(1180, 680)
+
+    def accept(self) -> None:
+        if self.save():
+            super().accept()
+
+    def save(self) -> bool:
+        """Check everything, then write everything; False (and nothing written) when a field is refused."""
+        errors = check_fields(self.fields.values())
+        secrets: dict[str, dict[str, str]] = {}
+        refused_boxes = []
+        for box in self.connections.credential_boxes:
+            box.show_error("")
+            try:
+                entry = box.pending()
+            except CredentialsError as exc:
+                box.show_error(str(exc))
+                refused_boxes.append(box)
+                continue
+            if entry is not None:
+                secrets[box.kind] = entry
+        if errors or refused_boxes:
+            names = [settings.KEYS[name].describe() for name in errors] + [box.title() for box in refused_boxes]
+            self._refuse(
+                t(f"有 {len(names)} 处需要修改（见红字）：{'、'.join(names)}。什么都没有保存。",
+                  f"{len(names)} entries need fixing (in red): {', '.join(names)}. Nothing was saved."),
+                [*(self.fields[name] for name in errors), *refused_boxes],
+            )
+            return False
+        try:
+            changed = settings_save.save({name: field.value() for name, field in self.fields.items()}, secrets)
+        except settings_save.SaveRefused as exc:
+            field = self.fields.get(exc.setting or "")
+            if field is not None:
+                field.show_error(str(exc))
+            self._refuse(t(f"没有保存：{exc}", f"Nothing was saved: {exc}"), [field] if field else [])
+            return False
+        for box in self.connections.credential_boxes:
+            box.reload()  # the typed secrets leave the widgets; the placeholders now say "stored"
+        stored = ", ".join(sorted(secrets))
+        self._say(
+            t(f"已保存：{len(changed)} 项设置" + (f"，凭据 {stored}" if stored else "") + "。",
+              f"Saved: settings changed {len(changed)}" + (f", credentials {stored}" if stored else "") + "."),
+            OK_STYLE,
+        )
+        return True
+
+    def _refuse(self, text: str, culprits: list[QWidget]) -> None:
+        """Say why nothing was saved, and bring the refused entries into sight: the first one's tab, and the
+        first one in each scrolling column."""
+        self._say(text, ERROR_STYLE)
+        if not culprits:
+            return
+        self.tabs.setCurrentWidget(next(tab for tab in (self.connections, self.mapping, self.general)
+                                        if tab.isAncestorOf(culprits[0])))
+        areas: dict[int, tuple[QScrollArea, QWidget]] = {}
+        for culprit in culprits:
+            parent = culprit.parentWidget()
+            while parent is not None and not isinstance(parent, QScrollArea):
+                parent = parent.parentWidget()
+            if parent is not None:
+                areas.setdefault(id(parent), (parent, culprit))
+        for area, culprit in areas.values():
+            # After the error lines just shown have been laid out, or the scroll lands short of them.
+            QTimer.singleShot(0, partial(area.ensureWidgetVisible, culprit))
+
+    def _say(self, text: str, style: str) -> None:
+        self.message.setText(text)
+        self.message.setStyleSheet(style)
