@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from core import connection_check
 from core.i18n import t
-from ui import settings_checks, worker
+from ui import worker
 from ui.settings_credentials import CredentialsBox
 from ui.settings_fields import ERROR_STYLE, HINT_STYLE, OK_STYLE, SettingField, SettingsForm
 
@@ -150,8 +151,8 @@ class ConnectionsTab(QWidget):
         assert isinstance(transport, QComboBox)
         transport.currentIndexChanged.connect(lambda _index: self._show_transport(transport.currentData()))
 
-        self.guanyi_test = ConnectionTest(settings_checks.check_guanyi)
-        self.jingcheng_test = ConnectionTest(settings_checks.check_jingcheng)
+        self.guanyi_test = ConnectionTest(connection_check.check_guanyi)
+        self.jingcheng_test = ConnectionTest(connection_check.check_jingcheng)
 
         self._guanyi_form = guanyi
         self._qimen_group = _group(t("奇门网关", "Qimen gateway"), form=qimen)

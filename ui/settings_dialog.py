@@ -22,11 +22,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import settings
+from core import settings, settings_save
 from core.errors import CredentialsError
 from core.i18n import t
 from core.remark_template import PLACEHOLDERS
-from ui import settings_save
 from ui.settings_connections import ConnectionsTab
 from ui.settings_fields import ERROR_STYLE, OK_STYLE, SettingField, SettingsForm, check_fields
 from ui.value_tables_view import ValueTablesTab

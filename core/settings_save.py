@@ -1,4 +1,4 @@
-"""What the Settings dialog's Save does, without Qt: every change or none.
+"""Saving settings and credentials together (the Settings dialog's Save): every change or none.
 
 The settings are written in one transaction, and the rules that look at several settings together
 (the mapping rules, the 精诚 profile) are built inside it: a refusal rolls back every setting. The
