@@ -21,6 +21,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+import requests.auth
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
@@ -325,14 +326,16 @@ class Client:
     def send(self, body: bytes) -> Outcome:
         """POST one sheet body and classify the result per SPEC §5 step 4. Never raises for a network
         problem; a programming error still propagates (the caller then records ``unknown``)."""
-        headers, params, sign = self._auth(body)
-        headers["Content-Type"] = "application/json; charset=utf-8"
+        auth_headers, params, sign = self._auth(body)
         started = time.perf_counter()
         try:
             response = self._session.post(
                 self._url,
                 data=body,
-                headers=headers,
+                headers={"Content-Type": "application/json; charset=utf-8"},
+                # Given as an auth object, never as plain headers: with no auth object, requests would take
+                # a ~/.netrc entry for the host and replace our Authorization header with it.
+                auth=_FixedHeaders(auth_headers),
                 params=params,
                 timeout=(self.profile.connect_timeout, self.profile.read_timeout),
                 allow_redirects=False,
@@ -471,6 +474,17 @@ class Client:
             f"Jingcheng refused the {en_what} (HTTP {status}). Update it with 'credentials set jingcheng' "
             "(or in Settings), then push again. The sheet was not booked.",
         )
+
+
+class _FixedHeaders(requests.auth.AuthBase):
+    """Sets the headers of the profile's auth mode on the request."""
+
+    def __init__(self, headers: Mapping[str, str]) -> None:
+        self.headers = dict(headers)
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers.update(self.headers)
+        return request
 
 
 def _elapsed_ms(started: float) -> int:

@@ -45,6 +45,18 @@ def test_every_auth_mode_is_accepted(auth):
             assert sb.credentials["jingcheng"].get(field, "\0") not in outcome.message + outcome.reply
 
 
+@pytest.mark.parametrize("auth", ["token", "basic"])
+def test_a_netrc_entry_for_the_host_does_not_replace_our_credentials(auth, tmp_path, monkeypatch):
+    with Sandbox(returns=0, seed=5, jingcheng_auth=auth) as sb:
+        netrc = tmp_path / "netrc"
+        netrc.write_text("machine 127.0.0.1 login intruder password not-ours\n", "utf-8")
+        netrc.chmod(0o600)
+        monkeypatch.setenv("NETRC", str(netrc))
+        with client_for(sb) as client:
+            outcome = client.send(SHEET.body())
+    assert outcome.status == "posted", outcome.message
+
+
 @pytest.mark.parametrize("auth", ["token", "basic", "md5-sign"])
 def test_wrong_credentials_fail_with_a_message_about_them(auth):
     with Sandbox(returns=0, seed=5, jingcheng_auth=auth) as sb:
