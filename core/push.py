@@ -10,7 +10,6 @@ refused a write (a :class:`ConfigError` that names any outcome it could not stor
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,7 +21,7 @@ from core.errors import ConfigError
 from core.i18n import t
 from core.jingcheng import FAILED, POSTED, UNKNOWN, Client, Outcome
 from core.mapping import MappedReturn, MappingRules, map_return
-from core.returns import parse_return
+from core.returns import load_raw, parse_return
 from core.store import LedgerEntry, ReturnRecord, write_log
 from core.valuetables import ValueTables
 
@@ -147,7 +146,7 @@ def _map(codes: Sequence[str]) -> dict[str, MappedReturn]:
         chunk = wanted[start : start + _CHUNK]
         query = ReturnRecord.select(ReturnRecord.code, ReturnRecord.raw_json).where(ReturnRecord.code.in_(chunk))
         found.update((row.code, row.raw_json) for row in query)
-    return {code: map_return(parse_return(json.loads(found[code])), rules, tables) for code in wanted if code in found}
+    return {code: map_return(parse_return(load_raw(found[code])), rules, tables) for code in wanted if code in found}
 
 
 def _ready_codes() -> list[str]:
