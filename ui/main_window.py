@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         self._task: worker.Task | None = None
         self._pull_started = now_china()
+        self._close_requested = False
 
         self.model = ReturnsModel(self)
         self.model.checked_changed.connect(self._update_push_button)
@@ -258,6 +259,9 @@ class MainWindow(QMainWindow):
         self._task = None
         self._busy(False)
         self.progress_label.setText(text)
+        if self._close_requested:
+            self.close()
+            return
         self.reload()
 
     def _on_failed(self, title: str, message: str) -> None:
@@ -348,7 +352,14 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         if self._task is not None:
-            self._task.cancel()
+            # Close only once the work has stopped: a sheet on the wire gets its outcome recorded.
+            self._close_requested = True
+            self.cancel()
+            self.progress_label.setText(
+                t("正在停止，当前请求结束后关闭窗口…", "Stopping; the window closes after the current request…")
+            )
+            event.ignore()
+            return
         super().closeEvent(event)
 
 

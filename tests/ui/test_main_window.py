@@ -207,3 +207,14 @@ def test_export_log_writes_a_csv_with_bom(qtbot, window, tmp_path, monkeypatch):
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b",pull," in data
     assert str(target) in window.progress_label.text()
+
+
+@pytest.mark.latency_ms(150)
+def test_closing_during_a_pull_waits_for_the_current_request_then_closes(qtbot, window):
+    window.date_from.setDate(window.date_to.date().addDays(-9))
+    window.pull_button.click()
+    qtbot.waitUntil(lambda: window.progress.value() > 0, timeout=10_000)
+    window.close()
+    assert window.isVisible() and window._task is not None  # still finishing the request on the wire
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    assert window._task is None
