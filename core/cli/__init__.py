@@ -26,7 +26,15 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from core.cli import config_cmd, credentials_cmd
+    from core.cli import (
+        config_cmd,
+        credentials_cmd,
+        log_cmd,
+        maps_cmd,
+        pull_cmd,
+        push_cmd,
+        sandbox_cmd,
+    )
 
     parser = _Parser(prog="main.py", description="ReturnSync 退货单同步助手")
     parser.add_argument("--data-dir", metavar="DIR", help="data folder (default: per-user folder or RETURNSYNC_HOME)")
@@ -34,23 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--demo", action="store_true", help="open the window on the built-in sandbox")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in (config_cmd, credentials_cmd, *_optional_commands()):
+    # Imported by name, not discovered: PyInstaller bundles only what it sees imported.
+    for module in (sandbox_cmd, config_cmd, credentials_cmd, pull_cmd, push_cmd, maps_cmd, log_cmd):
         module.register(sub)
     return parser
-
-
-def _optional_commands() -> list:
-    """Subcommand modules added by later work; each registers itself when present."""
-    import importlib
-
-    modules = []
-    for name in ("sandbox_cmd", "pull_cmd", "push_cmd", "maps_cmd", "log_cmd"):
-        try:
-            modules.append(importlib.import_module(f"core.cli.{name}"))
-        except ModuleNotFoundError as exc:
-            if exc.name != f"core.cli.{name}":
-                raise
-    return modules
 
 
 def open_store(args: argparse.Namespace) -> None:
