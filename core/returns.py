@@ -25,6 +25,9 @@ from core.errors import ReturnSyncError
 _TRUE_TEXT = {"1", "true", "yes", "y", "是", "t"}
 _FALSE_TEXT = {"0", "false", "no", "n", "否", "f", ""}
 _DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S")
+# The form Guanyi nearly always sends, read without strptime (most of a record's parse time); anything
+# else, or a date that does not exist, goes through _DATE_FORMATS as before.
+_PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 
 # A Decimal travels through json.dumps as this marked string, then loses the mark and its quotes.
@@ -96,6 +99,8 @@ def to_bool(value: Any, default: bool = False) -> bool:
 
 def to_text(value: Any) -> str:
     """Text of a code, name or id. Integers stay exact; ``null`` becomes ``""``."""
+    if type(value) is str:  # most fields: skip the checks below
+        return value.strip()
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -115,6 +120,12 @@ def to_datetime(value: Any) -> datetime | None:
     text = str(value).strip()
     if not text:
         return None
+    if _PLAIN_DATE.fullmatch(text):
+        try:
+            return datetime(int(text[:4]), int(text[5:7]), int(text[8:10]),
+                            int(text[11:13]), int(text[14:16]), int(text[17:19]))
+        except ValueError:
+            pass
     text = text.split(".")[0] if "." in text[10:] else text  # drop fractional seconds
     for fmt in _DATE_FORMATS:
         try:
@@ -216,8 +227,8 @@ class ReturnOrder:
     raw: dict
 
 
-def parse_return(raw: dict) -> ReturnOrder:
-    """Type one ``tradeReturns[i]`` object. Raises :class:`InvalidRecord` only when it has no code."""
+def record_code(raw: object) -> str:
+    """The ``code`` of one ``tradeReturns[i]``; raises :class:`InvalidRecord` when there is none to key it by."""
     if not isinstance(raw, dict):
         raise InvalidRecord("收到的退货单不是对象，无法读取。", "A return record is not a JSON object.")
     code = to_text(raw.get("code"))
@@ -226,6 +237,12 @@ def parse_return(raw: dict) -> ReturnOrder:
             f"收到一条没有单据编号（code）的退货单（id {to_text(raw.get('id')) or '空'}），已跳过。",
             f"A return without a code (id {to_text(raw.get('id')) or 'empty'}) was skipped.",
         )
+    return code
+
+
+def parse_return(raw: dict) -> ReturnOrder:
+    """Type one ``tradeReturns[i]`` object. Raises :class:`InvalidRecord` only when it has no code."""
+    code = record_code(raw)
     details = _dict_items(raw.get("details"))
     # The published field list puts payments under details; real tenants send them at the top.
     payments = _dict_items(raw.get("payments")) + [p for d in details for p in _dict_items(d.get("payments"))]

@@ -8,13 +8,15 @@ import threading
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import peewee as pw
 import pytest
 
 from core import pull
 from core.errors import AuthError, Cancelled, ServerError
 from core.guanyi import GuanyiClient
-from core.returns import load_raw, parse_return
+from core.returns import dump_raw, load_raw, parse_return
 from core.sandbox import Sandbox
+from core.sandbox.generator import ReturnGenerator
 from core.store import ReturnRecord, SyncLog, Watermark
 from core.timeutil import day_windows, format_datetime, now_china
 from tests.support.guanyi import FAST, client, direct_transport
@@ -129,6 +131,44 @@ def test_a_changed_record_counts_as_updated(db, sb):
     assert "改过的备注" in ReturnRecord.get_by_id(first.codes[0]).raw_json
 
 
+def test_a_stored_copy_with_its_keys_in_another_order_is_unchanged_and_takes_the_servers_text(db, sb):
+    with client(sb) as c:
+        first = pull.pull(c, SB_START, END, window_days=10)
+        code = first.codes[0]
+        sent = ReturnRecord.get_by_id(code).raw_json
+        reordered = dump_raw(dict(reversed(load_raw(sent).items())))
+        assert reordered != sent
+        ReturnRecord.update(raw_json=reordered).where(ReturnRecord.code == code).execute()
+        again = pull.pull(c, SB_START, END, window_days=10)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, len(first.codes))
+    assert ReturnRecord.get_by_id(code).raw_json == sent
+
+
+def test_store_page_of_more_records_than_sqlite_binds_at_once(db):
+    """A window may hold thousands of returns: the look-up of their stored copies is cut into chunks."""
+    generator = ReturnGenerator(4, END, 30)
+    records = generator.generate(1500)
+    pulled = datetime(2024, 5, 21, 8, 0, 0)
+    kinds, warnings = pull.store_page(records, pulled)
+    assert warnings == [] and list(kinds.values()) == ["new"] * 1500
+    records[7]["note"] = "改过"
+    kinds, _ = pull.store_page(records, pulled + timedelta(hours=1))
+    assert sorted(kinds.values()).count("updated") == 1 and list(kinds.values()).count("unchanged") == 1499
+    assert kinds[records[7]["code"]] == "updated"
+    row = ReturnRecord.get_by_id(records[7]["code"])
+    assert (row.first_pulled_at, row.last_pulled_at) == (pulled, pulled + timedelta(hours=1))
+    assert ReturnRecord.select().count() == 1500
+
+
+def test_the_plain_upsert_refuses_to_run_when_the_model_has_other_columns(db, monkeypatch):
+    """The upsert is written in SQL over a fixed list of columns: a column added to ReturnRecord without
+    it would be left NULL (peewee's defaults apply only to its own inserts), so it fails loudly instead."""
+    monkeypatch.setattr(pull, "_COLUMNS", pull._COLUMNS[:-1])
+    with pytest.raises(RuntimeError, match="_COLUMNS"):
+        pull.store_page([{"code": "R1"}], datetime(2024, 5, 21))
+    assert ReturnRecord.select().count() == 0
+
+
 def _on_first_page(action):
     """A progress callback that runs ``action`` once, after the first page is stored."""
     done = []
@@ -155,6 +195,26 @@ def test_drift_once_is_reread_to_a_complete_result(db, sb):
     assert result.warnings == [] and result.complete
     assert result.requests > 2 * math.ceil(len(after) / 5) - 1  # the window was read twice
     assert ReturnRecord.select().count() == len(after)
+
+
+def test_a_window_read_again_stores_the_latest_copy_of_each_record(db, sb):
+    with client(sb) as c:
+        result = pull.pull(c, SB_START, END, page_size=5, window_days=10,
+                           progress=_on_first_page(lambda: sb.guanyi.faults.push("drift", count=2)))
+    assert result.complete
+    current = {r["code"]: load_raw(dump_raw(r)) for r in sb.guanyi.records}
+    for row in ReturnRecord.select():
+        assert load_raw(row.raw_json) == current[row.code], row.code
+
+
+def test_progress_counts_records_read_and_stored(db, shared):
+    seen: list[pull.PullProgress] = []
+    with client(shared) as c:
+        result = pull.pull(c, START, END, page_size=10, window_days=2, progress=seen.append)
+    assert [p.records for p in seen] == sorted(p.records for p in seen)
+    assert [p.stored for p in seen] == sorted(p.stored for p in seen)
+    assert all(p.stored <= p.records for p in seen)
+    assert seen[-1].records == len(result.codes) and seen[0].stored == 0
 
 
 def test_drift_that_never_settles_is_a_warning_in_result_and_log(db, sb):
@@ -234,7 +294,7 @@ def test_leave_on_a_read_page_and_join_on_a_later_one_misses_nothing(db, sb):
     assert shifted[0] in result.codes
 
 
-def test_cancel_between_pages_keeps_stored_pages_and_watermark(db, sb):
+def test_cancel_mid_window_stores_nothing_of_it_and_keeps_the_watermark(db, sb):
     mark = SB_START + timedelta(minutes=5)
     Watermark.create(axis="receive", value=mark)
     stop = threading.Event()
@@ -245,10 +305,76 @@ def test_cancel_between_pages_keeps_stored_pages_and_watermark(db, sb):
 
     with client(sb) as c, pytest.raises(Cancelled):
         pull.pull_since_last(c, page_size=5, window_days=10, progress=cancel_after_two_pages, cancel=stop, now=END)
-    assert ReturnRecord.select().count() == 10
+    assert ReturnRecord.select().count() == 0  # one window, cut short: none of its pages is kept
     assert Watermark.get_by_id("receive").value == mark
     log = _last_log()
-    assert log.status == "cancelled" and "（已保存 10 张）" in log.message
+    assert log.status == "cancelled" and "（已保存 0 张）" in log.message
+
+
+def _windows_before_a_long_one(sandbox, page_size: int) -> tuple[list[tuple[datetime, datetime]], int, set[str]]:
+    """One-day windows of SB_START..END, the 1-based index of the first window after the first with
+    more than one page, and the codes of the windows before it."""
+    windows = day_windows(SB_START, END, 1)
+    counts = [len(_expected(sandbox, "receive", a, b, DEFAULT)) for a, b in windows]
+    target = next(i for i, n in enumerate(counts, start=1) if i > 1 and n > page_size and sum(counts[: i - 1]))
+    before = set().union(*(_expected(sandbox, "receive", a, b, DEFAULT) for a, b in windows[: target - 1]))
+    return windows, target, before
+
+
+def test_a_failure_mid_window_keeps_exactly_the_complete_windows_before_it(db, sb):
+    """HTTP 500s that outlast the retries after page 1 of a window: the windows before it are stored
+    whole, nothing of it is, the log row counts what was stored and the watermark stays."""
+    mark = SB_START + timedelta(minutes=5)  # the overlap takes "since last pull" back to SB_START
+    Watermark.create(axis="receive", value=mark)
+    windows, target, before = _windows_before_a_long_one(sb, 5)
+
+    def fail_from_page_two(p: pull.PullProgress) -> None:
+        if (p.window, p.page) == (target, 1):
+            sb.guanyi.faults.push("http500", count=FAST["retries"] + 1)
+
+    with client(sb) as c, pytest.raises(ServerError):
+        pull.pull_since_last(c, page_size=5, window_days=1, progress=fail_from_page_two, now=END)
+    assert {r.code for r in ReturnRecord.select(ReturnRecord.code)} == before
+    assert Watermark.get_by_id("receive").value == mark
+    log = _last_log()
+    assert log.status == "failed" and "HTTP 500" in log.message and f"（已保存 {len(before)} 张）" in log.message
+
+
+def test_cancel_after_page_one_of_a_window_keeps_exactly_the_complete_windows_before_it(db, sb):
+    windows, target, before = _windows_before_a_long_one(sb, 5)
+    stop = threading.Event()
+
+    def cancel_on_page_one(p: pull.PullProgress) -> None:
+        if (p.window, p.page) == (target, 1):
+            stop.set()
+
+    with client(sb) as c, pytest.raises(Cancelled):
+        pull.pull(c, SB_START, END, page_size=5, window_days=1, progress=cancel_on_page_one, cancel=stop)
+    assert {r.code for r in ReturnRecord.select(ReturnRecord.code)} == before
+    log = _last_log()
+    assert log.status == "cancelled" and f"（已保存 {len(before)} 张）" in log.message
+
+
+def test_a_store_that_fails_stops_the_pull_with_its_error_and_keeps_the_windows_stored_before(db, sb, monkeypatch):
+    """The windows are written on a thread of their own: its failure still reaches the caller (and the log),
+    the pull stops reading, and the windows committed before stay whole."""
+    windows, target, before = _windows_before_a_long_one(sb, 5)
+    real_store = pull._store_window
+    stored: list[int] = []
+
+    def failing_store(records, *args):
+        if len(stored) == target - 1:
+            raise pw.OperationalError("disk I/O error")
+        stored.append(len(records))
+        return real_store(records, *args)
+
+    monkeypatch.setattr(pull, "_store_window", failing_store)
+    with client(sb) as c, pytest.raises(pw.OperationalError, match="disk I/O error"):
+        pull.pull(c, SB_START, END, page_size=5, window_days=1)
+    assert {r.code for r in ReturnRecord.select(ReturnRecord.code)} == before
+    assert c.requests < sum(max(1, math.ceil(len(_expected(sb, "receive", a, b, DEFAULT)) / 5)) for a, b in windows)
+    log = _last_log()
+    assert log.status == "failed" and "OperationalError" in log.message
 
 
 def test_cancel_by_callable_before_the_first_request(db, sb):
@@ -347,10 +473,10 @@ def test_ctrl_c_mid_pull_writes_a_cancelled_log_row_and_keeps_the_watermark(db, 
 
     with client(sb) as c, pytest.raises(KeyboardInterrupt):
         pull.pull_since_last(c, page_size=5, window_days=10, progress=interrupt, now=END)
-    assert ReturnRecord.select().count() == 5
+    assert ReturnRecord.select().count() == 0
     assert Watermark.get_by_id("receive").value == mark
     log = _last_log()
-    assert log.status == "cancelled" and "（已保存 5 张）" in log.message
+    assert log.status == "cancelled" and "（已保存 0 张）" in log.message
 
 
 def test_a_pc_clock_ahead_of_guanyi_does_not_push_the_watermark_past_guanyi_time(db):

@@ -11,7 +11,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.returns import InvalidRecord, dump_raw, load_raw, parse_return, to_bool, to_datetime, to_decimal, to_text
+from core.returns import (
+    _DATE_FORMATS,
+    InvalidRecord,
+    dump_raw,
+    load_raw,
+    parse_return,
+    record_code,
+    to_bool,
+    to_datetime,
+    to_decimal,
+    to_text,
+)
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "return-get-response.json"  # copy of shared/samples
 
@@ -73,6 +84,38 @@ def test_to_datetime(value, expected):
     assert to_datetime(value) == expected
 
 
+def _by_strptime(text: str) -> datetime | None:
+    """to_datetime as it was before its quick path for the usual form: every format through strptime."""
+    text = text.strip()
+    text = text.split(".")[0] if "." in text[10:] else text
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2021-02-30 10:00:00", "2021-13-01 00:00:00", "2021-03-09 24:00:00", "2021-03-09 10:60:00",
+     "2021-03-09 10:00:60", "0000-01-01 00:00:00", "2021-3-9 10:00:12", "２０２１-03-09 10:00:12"],
+)
+def test_dates_that_do_not_exist_or_are_written_otherwise_read_as_strptime_reads_them(text):
+    assert to_datetime(text) == _by_strptime(text)
+
+
+@given(st.from_regex(r"[0-9０-９]{4}-[0-9]{1,2}-[0-9]{1,2}[ T][0-9]{1,2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,3})?)?",
+                     fullmatch=True))
+def test_the_quick_date_path_agrees_with_strptime(text):
+    assert to_datetime(text) == _by_strptime(text)
+
+
+@pytest.mark.parametrize("raw", [{"code": " R9 "}, {"code": 123456789012, "id": 1}])
+def test_record_code_is_the_text_of_code(raw):
+    assert record_code(raw) == to_text(raw["code"])
+
+
 def test_ids_stay_exact_text():
     assert to_text(315677284382) == "315677284382"
     assert to_text(12345678901234567890) == "12345678901234567890"
@@ -117,6 +160,8 @@ def test_numeric_code_becomes_text():
 def test_record_without_code_is_refused(raw):
     with pytest.raises(InvalidRecord):
         parse_return(raw)
+    with pytest.raises(InvalidRecord):
+        record_code(raw)
 
 
 _number_forms = st.decimals(min_value=-10**9, max_value=10**9, places=4, allow_nan=False).flatmap(
