@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
         )
 
     def _on_pull_progress(self, progress) -> None:
-        # Stored before shown (SPEC §2.4): each page is in the database before this signal.
+        # Stored before shown (SPEC §2.4): rows appear once their window is committed, never half a window.
         self.model.merge(load_rows(since=self._pull_started))
         self._count()
         self._show_progress(*pull_job.describe_progress(progress))

@@ -3,7 +3,7 @@
 Each row carries what the push would decide (mapped and reviewed against the ledger): only a
 ready row can be ticked, and the reasons of a blocked one are its tooltip. Rows pulled while a
 pull runs are merged in as they are stored — appended with ``beginInsertRows`` or changed in
-place — so the table fills page by page without a reset.
+place — so the table fills window by window without a reset.
 """
 
 from __future__ import annotations

@@ -95,7 +95,7 @@ def test_cancel_stops_between_requests_and_keeps_what_came(qtbot, window, sandbo
 
 
 @pytest.mark.latency_ms(150)
-def test_rows_appear_page_by_page_while_the_pull_runs(qtbot, window, sandbox):
+def test_rows_appear_window_by_window_while_the_pull_runs(qtbot, window, sandbox):
     window.date_from.setDate(window.date_to.date().addDays(-9))
     resets = []
     window.model.modelReset.connect(lambda: resets.append(1))
