@@ -40,8 +40,9 @@ def load_raw(text: str | bytes) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
-def dump_raw(value: Any) -> str:
-    """Compact JSON, non-ASCII unescaped, each ``Decimal`` written as the number it is (``146.10``)."""
+def dump_raw(value: Any, indent: int | None = None) -> str:
+    """JSON, non-ASCII unescaped, each ``Decimal`` written as the number it is (``146.10``): compact,
+    or indented for people to read."""
     marked = False
 
     def number(obj: object) -> str:
@@ -51,7 +52,8 @@ def dump_raw(value: Any) -> str:
             return _NUMBER_MARK + str(obj)
         raise TypeError(f"{type(obj).__name__} is not JSON serializable")
 
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=number)
+    separators = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(value, ensure_ascii=False, separators=separators, indent=indent, default=number)
     return _MARKED_NUMBER.sub(r"\1", text) if marked else text
 
 

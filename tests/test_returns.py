@@ -232,3 +232,11 @@ def test_any_record_sent_as_json_parses_or_is_refused_clearly(raw):
     for line in order.lines:
         for number in (line.qty, line.real_in, line.price, line.amount, line.amount_after):
             assert number is None or isinstance(number, Decimal)
+
+
+def test_dump_raw_indented_keeps_numbers_as_sent():
+    from core.returns import dump_raw, load_raw
+
+    text = dump_raw(load_raw('{"price":146.10,"lines":[{"qty":2.0}],"name":"店"}'), indent=2)
+    assert '"price": 146.10' in text and '"qty": 2.0' in text and '"name": "店"' in text
+    assert load_raw(text) == load_raw('{"price":146.10,"lines":[{"qty":2.0}],"name":"店"}')

@@ -4,7 +4,6 @@ progress bar, a count and 取消."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 from core import export, ledger, push, settings
 from core.errors import ReturnSyncError
 from core.i18n import t
+from core.returns import dump_raw, load_raw
 from core.store import ReturnRecord
 from core.timeutil import now_china
 from ui import pull_job, push_job, worker
@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         record = ReturnRecord.get_or_none(ReturnRecord.code == code)
         if record is None:
             return
-        self.raw_view.setPlainText(json.dumps(json.loads(record.raw_json), ensure_ascii=False, indent=2))
+        self.raw_view.setPlainText(dump_raw(load_raw(record.raw_json), indent=2))  # numbers as sent: 146.10
         try:
             found = push.preview(code)
         except ReturnSyncError as exc:  # e.g. a mapping setting that no longer makes sense
