@@ -36,8 +36,28 @@ _MARKED_NUMBER = re.compile(r'"\\u0000\\u001fdecimal:([-+0-9.Ee]+)"')
 
 
 def load_raw(text: str | bytes) -> Any:
-    """JSON text as objects, every non-integral number a ``Decimal`` (never a float)."""
-    return json.loads(text, parse_float=Decimal)
+    """JSON text as objects, every non-integral number a ``Decimal`` (never a float).
+
+    A ``\\uD83D`` escape with no partner (an emoji a platform cut in half) would give a string that
+    UTF-8 — and so SQLite, the log and the 精诚 body — cannot hold; such halves become U+FFFD.
+    """
+    value = json.loads(text, parse_float=Decimal)
+    probe = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
+    return _mend_surrogates(value) if _SURROGATE_ESCAPE.search(probe) else value
+
+
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _mend_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        # Pairs become their character again; a lone half becomes U+FFFD.
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, list):
+        return [_mend_surrogates(item) for item in value]
+    if isinstance(value, dict):
+        return {_mend_surrogates(k): _mend_surrogates(v) for k, v in value.items()}
+    return value
 
 
 def dump_raw(value: Any, indent: int | None = None) -> str:

@@ -240,3 +240,17 @@ def test_dump_raw_indented_keeps_numbers_as_sent():
     text = dump_raw(load_raw('{"price":146.10,"lines":[{"qty":2.0}],"name":"店"}'), indent=2)
     assert '"price": 146.10' in text and '"qty": 2.0' in text and '"name": "店"' in text
     assert load_raw(text) == load_raw('{"price":146.10,"lines":[{"qty":2.0}],"name":"店"}')
+
+
+def test_half_an_emoji_becomes_a_replacement_character_not_a_crash(db):
+    from core.pull import store_page
+    from core.returns import load_raw
+    from core.store import ReturnRecord
+    from core.timeutil import now_china
+
+    text = '{"code":"R-EMOJI","reason":"\\ud83d 破损 \\ud83d\\ude00","details":[{"note":"\\ude00","qty":1}]}'
+    record = load_raw(text)
+    assert record["reason"] == "\ufffd 破损 😀" and record["details"][0]["note"] == "\ufffd"
+    store_page([record], now_china())
+    assert "😀" in ReturnRecord.get_by_id("R-EMOJI").raw_json
+    assert parse_return(load_raw(text.encode("utf-8"))).reason == "\ufffd 破损 😀"
