@@ -24,7 +24,10 @@ from core.errors import ReturnSyncError
 
 _TRUE_TEXT = {"1", "true", "yes", "y", "是", "t"}
 _FALSE_TEXT = {"0", "false", "no", "n", "否", "f", ""}
-_DATE_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S")
+_DATE_FORMATS = (
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
+)
 # The form Guanyi nearly always sends, read without strptime (most of a record's parse time); anything
 # else, or a date that does not exist, goes through _DATE_FORMATS as before.
 _PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}")

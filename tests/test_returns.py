@@ -75,6 +75,8 @@ def test_to_bool_default_for_missing():
         ("2021-03-09T10:00:12", datetime(2021, 3, 9, 10, 0, 12)),
         ("2021-03-09 10:00:12.0", datetime(2021, 3, 9, 10, 0, 12)),
         ("2021-03-09", datetime(2021, 3, 9)),
+        ("2021/3/9 10:00", datetime(2021, 3, 9, 10, 0)),
+        ("2021/03/09", datetime(2021, 3, 9)),
         (None, None),
         ("", None),
         ("yesterday", None),
