@@ -8,7 +8,6 @@ and goes, so a client must parse by key.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 import json
 import random
@@ -23,7 +22,7 @@ from core.sandbox.faults import GUANYI_FAULTS, FaultPlan
 from core.sandbox.generator import ReturnGenerator
 from core.sandbox.httpserver import NoReply, Reply, Request, json_reply
 from core.sandbox.qimen import QimenGateway
-from core.sandbox.query import ParamError, Query, parse_query
+from core.sandbox.query import ParamError, Query, RecordIndex, RecordList, parse_query
 from core.signing import guanyi_sign_text
 
 DIRECT_PATH = "/rest/erp_open"
@@ -33,6 +32,17 @@ METHOD = "gy.erp.trade.return.get"
 
 # The signature is the last member of the object, exactly as the client appended it.
 _SIGN_TAIL = re.compile(r',"sign":"([^"]*)"\}\Z')
+
+# Where the page goes in a success envelope: the envelope is written around it, then the page's records,
+# each written once and kept until it changes, are put in its place.
+_PAGE_TOKEN = "\x00returnsync:page\x00"
+_PAGE_TOKEN_JSON = json.dumps(_PAGE_TOKEN, ensure_ascii=False)
+
+
+class _Envelope(dict):
+    """A success envelope whose ``tradeReturns`` is written as ``page`` (JSON text) when it is a list."""
+
+    __slots__ = ("page",)
 
 
 class _Refusal(Exception):
@@ -45,12 +55,19 @@ class _Refusal(Exception):
         self.sub_desc = sub_desc
 
 
+class _Adopter:
+    """What drift appends to: its new record is one the simulator made, so the index follows it."""
+
+    def __init__(self, records: RecordList) -> None:
+        self.append = records.adopt
+
+
 class GuanyiSimulator:
     def __init__(
         self, records: list[dict], generator: ReturnGenerator, credentials: Mapping[str, str],
         gateway: QimenGateway, seed: int, describe: Callable[[], dict],
     ) -> None:
-        self.records = records
+        self.records = records  # a RecordList, so that changes to the records are seen
         self.faults = FaultPlan(GUANYI_FAULTS, f"guanyi-faults-{seed}")
         self.request_count = 0
         self._generator = generator
@@ -60,6 +77,15 @@ class GuanyiSimulator:
         self._rng = random.Random(f"guanyi-{seed}")
         self._order_keys: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    @property
+    def records(self) -> RecordList:
+        return self._records
+
+    @records.setter
+    def records(self, records: list[dict]) -> None:
+        self._records = records if isinstance(records, RecordList) else RecordList(records)
+        self._index = RecordIndex(self._records, self._order_key)
 
     def matching(self, params: Mapping[str, object]) -> list[dict]:
         """Every record the filters of ``params`` select, in the order served; paging is ignored."""
@@ -84,8 +110,17 @@ class GuanyiSimulator:
         if fault is not None and fault != "drift":
             return self._fault(fault)
         if request.path == DIRECT_PATH:
-            return json_reply(self._direct(request.body, drift=fault == "drift"))
-        return json_reply({"response": self._via_qimen(request, drift=fault == "drift")})
+            envelope = self._direct(request.body, drift=fault == "drift")
+            return self._reply(envelope, envelope)
+        envelope = self._via_qimen(request, drift=fault == "drift")
+        return self._reply({"response": envelope}, envelope)
+
+    @staticmethod
+    def _reply(payload: dict, envelope: dict) -> Reply:
+        if not isinstance(envelope, _Envelope) or envelope.page is None:
+            return json_reply(payload)
+        text = dump_raw(payload).replace(_PAGE_TOKEN_JSON, envelope.page, 1)
+        return Reply(body=text.encode("utf-8"))
 
     def _direct(self, body: bytes, drift: bool) -> dict:
         try:
@@ -146,15 +181,16 @@ class GuanyiSimulator:
         with self._lock:
             served = self._select(query)
             if drift:
-                apply_drift(self.records, query, served, self._order_key, self._generator, self._rng)
+                apply_drift(_Adopter(self._records), query, served, self._order_key, self._generator, self._rng)
                 served = self._select(query)
             start = (query.page_no - 1) * query.page_size
-            # Copied under the lock: a later drift may change a record while this reply is written.
-            page = copy.deepcopy(served[start : start + query.page_size])
+            # Written under the lock: a later drift may change a record while this reply is sent.
+            page = [self._index.text(record) for record in served[start : start + query.page_size]]
             return self._success(page, len(served))
 
     def _select(self, query: Query) -> list[dict]:
-        return sorted((r for r in self.records if query.matches(r)), key=lambda r: self._order_key(r["code"]))
+        """The records ``query`` selects, sorted by ``_order_key(code)`` (ties in list order)."""
+        return self._index.select(query)
 
     def _order_key(self, code: str) -> str:
         """A stable order that is neither by date nor by code, like the real server's."""
@@ -163,10 +199,12 @@ class GuanyiSimulator:
             key = self._order_keys[code] = hashlib.md5(code.encode("utf-8")).hexdigest()
         return key
 
-    def _success(self, page: list[dict], total: int) -> dict:
-        """The envelope in one of the key orders seen from real tenants; the caller holds the lock."""
+    def _success(self, page: list[str], total: int) -> dict:
+        """The envelope in one of the key orders seen from real tenants; the caller holds the lock.
+
+        ``page`` is the JSON text of each record served."""
         status = {"success": True, "errorCode": "", "subErrorCode": "", "errorDesc": "", "subErrorDesc": ""}
-        returns: list[dict] | None = page if page or self._rng.random() < 0.7 else None
+        returns: str | None = _PAGE_TOKEN if page or self._rng.random() < 0.7 else None
         layout = self._rng.randrange(3)
         if layout == 0:
             envelope = {**status, "requestMethod": METHOD, "tradeReturns": returns, "total": total}
@@ -176,7 +214,9 @@ class GuanyiSimulator:
             envelope = {"total": total, "tradeReturns": returns, "requestMethod": METHOD, **status}
         if layout != 1 and self._rng.random() < 0.3:
             envelope["flag"] = None
-        return envelope
+        result = _Envelope(envelope)
+        result.page = None if returns is None else "[" + ",".join(page) + "]"
+        return result
 
     def _failure(self, refusal: _Refusal) -> dict:
         return {

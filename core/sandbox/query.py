@@ -6,12 +6,16 @@ Date ranges are inclusive at both ends, to the second, in China time. An empty v
 
 from __future__ import annotations
 
+import bisect
+import copy
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
+from core.returns import dump_raw
 from core.timeutil import parse_datetime
 
 DEFAULT_PAGE_SIZE = 10
@@ -143,3 +147,371 @@ def _record_date(value: object) -> datetime | None:
 def _parsed_date(text: str) -> datetime:
     # Every request scans every record; strptime was most of a 10,000-record sandbox's time per page.
     return parse_datetime(text)
+
+
+# --- Served records that say when they change, and an index over them --------------------------------------
+#
+# Every request used to scan every record (and copy and write out its page). The simulator now keeps its
+# records in containers that report each change, so it can keep, per time axis, the records sorted by that
+# date (a range is found by bisection, the other filters run on that slice only) and, per record, its JSON
+# text until the record changes. A record the index cannot follow — a plain dict appended from outside, one
+# given a container it does not own, one whose code or dates would raise — is checked in full on every
+# request, as before, so what is served never depends on the index.
+
+_SCALARS = (str, int, float, Decimal, type(None))  # bool is an int
+
+
+class _Tracker:
+    """One per record list: ``dirty`` once anything in it changed since the index was built."""
+
+    __slots__ = ("dirty",)
+
+    def __init__(self) -> None:
+        self.dirty = True
+
+
+class _Cell:
+    """One per record: its cached JSON text, and whether it can still be followed."""
+
+    __slots__ = ("root", "text", "volatile", "tracker")
+
+    def __init__(self, tracker: _Tracker) -> None:
+        self.root: TrackedDict | None = None
+        self.text: str | None = None
+        self.volatile = False
+        self.tracker = tracker
+
+
+def _changed(cell: _Cell, values: Iterable[object] = ()) -> None:
+    cell.text = None
+    cell.tracker.dirty = True
+    if not cell.volatile and not all(isinstance(value, _SCALARS) for value in values):
+        cell.volatile = True  # a container put in from outside may be changed through another reference
+
+
+class TrackedDict(dict):
+    """A dict (a record, or an object inside one) that reports every change to its record's cell."""
+
+    __slots__ = ("_cell",)
+
+    def __setitem__(self, key, value) -> None:
+        dict.__setitem__(self, key, value)
+        _changed(self._cell, (value,))
+
+    def __delitem__(self, key) -> None:
+        dict.__delitem__(self, key)
+        _changed(self._cell)
+
+    def pop(self, *args):
+        try:
+            return dict.pop(self, *args)
+        finally:
+            _changed(self._cell)
+
+    def popitem(self):
+        try:
+            return dict.popitem(self)
+        finally:
+            _changed(self._cell)
+
+    def clear(self) -> None:
+        dict.clear(self)
+        _changed(self._cell)
+
+    def setdefault(self, key, default=None):
+        try:
+            return dict.setdefault(self, key, default)
+        finally:
+            _changed(self._cell, (default,))
+
+    def update(self, *args, **kwargs) -> None:
+        items = dict(*args, **kwargs)
+        dict.update(self, items)
+        _changed(self._cell, items.values())
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def __copy__(self) -> dict:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict) -> dict:
+        result: dict = {}
+        memo[id(self)] = result
+        for key, value in self.items():
+            result[copy.deepcopy(key, memo)] = copy.deepcopy(value, memo)
+        return result
+
+    def __reduce_ex__(self, protocol):
+        return dict, (dict(self),)
+
+
+class TrackedList(list):
+    """A list inside a record that reports every change to its record's cell."""
+
+    __slots__ = ("_cell",)
+
+    def append(self, value) -> None:
+        list.append(self, value)
+        _changed(self._cell, (value,))
+
+    def extend(self, values) -> None:
+        values = list(values)
+        list.extend(self, values)
+        _changed(self._cell, values)
+
+    def insert(self, index, value) -> None:
+        list.insert(self, index, value)
+        _changed(self._cell, (value,))
+
+    def __setitem__(self, index, value) -> None:
+        if isinstance(index, slice):
+            value = list(value)
+            list.__setitem__(self, index, value)
+            _changed(self._cell, value)
+        else:
+            list.__setitem__(self, index, value)
+            _changed(self._cell, (value,))
+
+    def __delitem__(self, index) -> None:
+        list.__delitem__(self, index)
+        _changed(self._cell)
+
+    def pop(self, *args):
+        try:
+            return list.pop(self, *args)
+        finally:
+            _changed(self._cell)
+
+    def remove(self, value) -> None:
+        list.remove(self, value)
+        _changed(self._cell)
+
+    def clear(self) -> None:
+        list.clear(self)
+        _changed(self._cell)
+
+    def sort(self, *args, **kwargs) -> None:
+        list.sort(self, *args, **kwargs)
+        _changed(self._cell)
+
+    def reverse(self) -> None:
+        list.reverse(self)
+        _changed(self._cell)
+
+    def __iadd__(self, values):
+        self.extend(values)
+        return self
+
+    def __imul__(self, count):
+        list.__imul__(self, count)
+        _changed(self._cell)
+        return self
+
+    def __copy__(self) -> list:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict) -> list:
+        result: list = []
+        memo[id(self)] = result
+        result.extend(copy.deepcopy(value, memo) for value in self)
+        return result
+
+    def __reduce_ex__(self, protocol):
+        return list, (list(self),)
+
+
+class RecordList(list):
+    """The simulator's records: adding, removing or reordering them marks the index for rebuilding.
+
+    A plain dict added from outside is kept as it is (the caller may still change it through its own
+    reference) and is therefore checked in full on every request; :meth:`adopt` adds a new record the
+    caller gives up, as one the index follows.
+    """
+
+    __slots__ = ("tracker",)
+
+    def __init__(self, records: Iterable[dict] = ()) -> None:
+        super().__init__()
+        self.tracker = _Tracker()
+        list.extend(self, (self._own(record) for record in records))
+
+    def _own(self, record: dict) -> object:
+        if not isinstance(record, dict) or isinstance(record, TrackedDict):
+            return record
+        cell = _Cell(self.tracker)
+        tracked = _track(record, cell)
+        cell.root = tracked
+        return tracked
+
+    def adopt(self, record: dict) -> None:
+        """Append ``record``, which nobody else keeps, so that its changes are followed."""
+        list.append(self, self._own(record))
+        self.tracker.dirty = True
+
+    def _dirty(self) -> None:
+        self.tracker.dirty = True
+
+    def append(self, value) -> None:
+        list.append(self, value)
+        self._dirty()
+
+    def extend(self, values) -> None:
+        list.extend(self, values)
+        self._dirty()
+
+    def insert(self, index, value) -> None:
+        list.insert(self, index, value)
+        self._dirty()
+
+    def __setitem__(self, index, value) -> None:
+        list.__setitem__(self, index, value)
+        self._dirty()
+
+    def __delitem__(self, index) -> None:
+        list.__delitem__(self, index)
+        self._dirty()
+
+    def pop(self, *args):
+        try:
+            return list.pop(self, *args)
+        finally:
+            self._dirty()
+
+    def remove(self, value) -> None:
+        list.remove(self, value)
+        self._dirty()
+
+    def clear(self) -> None:
+        list.clear(self)
+        self._dirty()
+
+    def sort(self, *args, **kwargs) -> None:
+        list.sort(self, *args, **kwargs)
+        self._dirty()
+
+    def reverse(self) -> None:
+        list.reverse(self)
+        self._dirty()
+
+    def __iadd__(self, values):
+        self.extend(values)
+        return self
+
+    def __imul__(self, count):
+        list.__imul__(self, count)
+        self._dirty()
+        return self
+
+    def __copy__(self) -> list:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict) -> list:
+        result: list = []
+        memo[id(self)] = result
+        result.extend(copy.deepcopy(value, memo) for value in self)
+        return result
+
+    def __reduce_ex__(self, protocol):
+        return list, (list(self),)
+
+
+def _track(value: object, cell: _Cell) -> object:
+    if isinstance(value, dict):
+        tracked = TrackedDict()
+        tracked._cell = cell
+        dict.update(tracked, ((key, _track(item, cell)) for key, item in value.items()))
+        return tracked
+    if isinstance(value, list):
+        tracked_list = TrackedList()
+        tracked_list._cell = cell
+        list.extend(tracked_list, (_track(item, cell) for item in value))
+        return tracked_list
+    if not isinstance(value, _SCALARS):
+        cell.volatile = True
+    return value
+
+
+class RecordIndex:
+    """Which records of a :class:`RecordList` a query selects, in the order served, without a full scan.
+
+    The order is ``order_key(code)``, ties in list order — what a stable sort of the list by that key gives.
+    """
+
+    def __init__(self, records: RecordList, order_key: Callable[[str], str]) -> None:
+        self._records = records
+        self._order_key = order_key
+        self._all: list[tuple[str, int, dict]] = []
+        self._axes: dict[str, tuple[list[datetime], list[tuple[str, int, dict]]]] = {}
+        self._loose: list[tuple[int, dict]] = []
+
+    def select(self, query: Query) -> list[dict]:
+        if self._records.tracker.dirty:
+            self._rebuild()
+        if query.ranges:
+            candidates: list[tuple[str, int, dict]] | None = None
+            for field, (low, high) in query.ranges.items():
+                dates, entries = self._axes[field]
+                first = 0 if low is None else bisect.bisect_left(dates, low)
+                last = len(dates) if high is None else bisect.bisect_right(dates, high)
+                if candidates is None or last - first < len(candidates):
+                    candidates = entries[first:last] if first < last else []
+            assert candidates is not None
+            matched = [entry for entry in candidates if query.matches(entry[2])]
+            matched.sort(key=_entry_order)
+        else:
+            matched = [entry for entry in self._all if query.matches(entry[2])]
+        if self._loose:
+            loose = [(self._order_key(record["code"]), position, record)
+                     for position, record in self._loose if query.matches(record)]
+            if loose:
+                matched.extend(loose)
+                matched.sort(key=_entry_order)
+        return [entry[2] for entry in matched]
+
+    @staticmethod
+    def text(record: dict) -> str:
+        """The record's compact JSON (``dump_raw``), kept until the record changes."""
+        cell = getattr(record, "_cell", None) if type(record) is TrackedDict else None
+        if cell is None or cell.root is not record or cell.volatile:
+            return dump_raw(record)
+        if cell.text is None:
+            cell.text = dump_raw(record)
+        return cell.text
+
+    def _rebuild(self) -> None:
+        tracker = self._records.tracker
+        tracker.dirty = False  # first: a change made while this runs marks it again
+        every: list[tuple[str, int, dict]] = []
+        loose: list[tuple[int, dict]] = []
+        axes: dict[str, list[tuple[datetime, str, int, dict]]] = {field: [] for field in RANGES.values()}
+        for position, record in enumerate(self._records):
+            cell = getattr(record, "_cell", None) if type(record) is TrackedDict else None
+            entry = None
+            if cell is not None and cell.root is record and not cell.volatile and cell.tracker is tracker:
+                code = record.get("code")
+                try:
+                    dates = {field: _record_date(record.get(field)) for field in axes}
+                except ValueError:
+                    dates = None
+                if isinstance(code, str) and dates is not None:
+                    entry = (self._order_key(code), position, record)
+                    for field, value in dates.items():
+                        if value is not None:
+                            axes[field].append((value, *entry))
+            if entry is None:
+                loose.append((position, record))
+            else:
+                every.append(entry)
+        every.sort(key=_entry_order)
+        self._all = every
+        self._loose = loose
+        self._axes = {}
+        for field, dated in axes.items():
+            dated.sort(key=lambda item: (item[0], item[1], item[2]))
+            self._axes[field] = ([item[0] for item in dated], [item[1:] for item in dated])
+
+
+def _entry_order(entry: tuple[str, int, dict]) -> tuple[str, int]:
+    return entry[0], entry[1]
