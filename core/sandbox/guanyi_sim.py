@@ -67,7 +67,6 @@ class GuanyiSimulator:
         self, records: list[dict], generator: ReturnGenerator, credentials: Mapping[str, str],
         gateway: QimenGateway, seed: int, describe: Callable[[], dict],
     ) -> None:
-        self.records = records  # a RecordList, so that changes to the records are seen
         self.faults = FaultPlan(GUANYI_FAULTS, f"guanyi-faults-{seed}")
         self.request_count = 0
         self._generator = generator
@@ -77,6 +76,7 @@ class GuanyiSimulator:
         self._rng = random.Random(f"guanyi-{seed}")
         self._order_keys: dict[str, str] = {}
         self._lock = threading.Lock()
+        self.records = records  # as a RecordList, so that changes to the records are seen
 
     @property
     def records(self) -> RecordList:
@@ -86,6 +86,7 @@ class GuanyiSimulator:
     def records(self, records: list[dict]) -> None:
         self._records = records if isinstance(records, RecordList) else RecordList(records)
         self._index = RecordIndex(self._records, self._order_key)
+        self._index.warm()
 
     def matching(self, params: Mapping[str, object]) -> list[dict]:
         """Every record the filters of ``params`` select, in the order served; paging is ignored."""

@@ -417,7 +417,12 @@ class RecordList(list):
         return list, (list(self),)
 
 
+_SCALAR_TYPES = frozenset((str, int, float, bool, Decimal, type(None)))
+
+
 def _track(value: object, cell: _Cell) -> object:
+    if type(value) in _SCALAR_TYPES:
+        return value
     if isinstance(value, dict):
         tracked = TrackedDict()
         tracked._cell = cell
@@ -469,6 +474,13 @@ class RecordIndex:
                 matched.extend(loose)
                 matched.sort(key=_entry_order)
         return [entry[2] for entry in matched]
+
+    def warm(self) -> None:
+        """Build the index and write every record's text now, not on the first request."""
+        if self._records.tracker.dirty:
+            self._rebuild()
+        for record in self._records:
+            self.text(record)
 
     @staticmethod
     def text(record: dict) -> str:
