@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import random
 import ssl
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -368,12 +367,7 @@ def read_returns_page(envelope: dict) -> ReturnsPage:
 
 
 class GuanyiClient:
-    """Calls Guanyi methods through a transport, over one ``requests.Session``, with retries for reads.
-
-    :meth:`call` may run on a few threads at once (a pull reads page n while page n+1 is on the wire):
-    they share the session, whose urllib3 pool hands each its own connection, and the count of
-    ``requests`` is kept under a lock. ``server_time`` is the latest reply's, whichever thread read it.
-    """
+    """Calls Guanyi methods through a transport, over one ``requests.Session``, with retries for reads."""
 
     def __init__(
         self,
@@ -391,14 +385,8 @@ class GuanyiClient:
         self.retries = retries
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self.session = session or requests.Session()
-        self._requests = 0  # HTTP attempts made, retries included
-        self._requests_lock = threading.Lock()
+        self.requests = 0  # HTTP attempts made, retries included
         self.server_time: datetime | None = None  # Guanyi's clock (Date header) at its latest reply
-
-    @property
-    def requests(self) -> int:
-        """HTTP attempts made, retries included, on every thread."""
-        return self._requests
 
     def __enter__(self) -> GuanyiClient:
         return self
@@ -462,8 +450,7 @@ class GuanyiClient:
     def _attempt(self, method: str, business: Mapping[str, object]) -> dict:
         call = self.transport.prepare(method, business)
         url, setting = self.transport.url, self.transport.url_setting
-        with self._requests_lock:
-            self._requests += 1
+        self.requests += 1
         try:
             response = self.session.post(
                 call.url,

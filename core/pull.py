@@ -12,12 +12,6 @@ finished before it, whole, and nothing of the one it cut short. The store runs o
 (:class:`_Writer`) while the next window is read, so parsing and writing hide behind the network wait;
 the pull returns, or raises, only after every finished window is committed. Every pull, failed ones
 too, writes one sync-log row, which counts what was stored.
-
-Within a window, once page 1 has given ``total``, the next page is on the wire while the current one
-is read (:class:`_Pages`: two threads, so never more than two requests of one pull at once). Pages are
-still taken in order, and a page is only used when the pages before it say it is wanted, so what a read
-sees — codes, totals, progress, warnings — is what reading them one after the other would see; a page
-fetched ahead that turns out not to be wanted (``total`` shrank, a page came back empty) is dropped.
 """
 
 from __future__ import annotations
@@ -27,9 +21,7 @@ import math
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
@@ -40,7 +32,7 @@ import peewee as pw
 from core import settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import Cancelled, ConfigError, ReturnSyncError
-from core.guanyi import GuanyiClient, ReturnsPage
+from core.guanyi import GuanyiClient
 from core.i18n import t
 from core.returns import InvalidRecord, dump_raw, load_raw, parse_return, record_code
 from core.store import ReturnRecord, Watermark, db, write_log
@@ -57,12 +49,6 @@ AXES: dict[str, tuple[str, str]] = {
 
 # Codes looked up per query: below SQLite's oldest limit of 999 bound variables.
 _CODES_PER_SELECT = 500
-
-# Requests of one pull on the wire at most: the page being read and the next one. Gentle to Guanyi.
-_IN_FLIGHT = 2
-
-# How often the reading thread looks at the cancel while it waits for a page.
-_CANCEL_POLL_SECONDS = 0.05
 
 
 def default_filters(axis: str, all_statuses: bool = False) -> dict[str, int]:
@@ -319,45 +305,6 @@ class _Writer:
         self.windows += 1
 
 
-class _Pages:
-    """Fetches pages on ``_IN_FLIGHT`` threads of its own, so the next page is on the wire while one is read.
-
-    Each fetch is a whole ``client.get_returns``: its retries with backoff and the reading of the reply
-    (JSON with exact numbers) run on the fetching thread. Its cancel check is the user's cancel or this
-    pull's own stop, set by :meth:`close`: a fetch that is abandoned (the pull failed, was cancelled or no
-    longer wants the page) makes no further attempt and sleeps no further backoff. :meth:`close` returns
-    once no thread is left: a request already on the wire cannot be cut short, so it waits for that
-    request to end (at worst the read timeout), as a pull reading one page at a time did.
-    """
-
-    def __init__(self, client: GuanyiClient, cancel: CancelCheck) -> None:
-        self.client, self.cancel = client, cancel
-        self._stop = threading.Event()
-        self._check = CancelCheck(lambda: self._stop.is_set() or cancel.is_set())
-        self._executor = ThreadPoolExecutor(max_workers=_IN_FLIGHT, thread_name_prefix="pull-page")
-
-    def fetch(self, business: Mapping[str, object]) -> Future[ReturnsPage]:
-        return self._executor.submit(self.client.get_returns, business, cancel=self._check)
-
-    def wait(self, future: Future[ReturnsPage]) -> ReturnsPage:
-        """The page, or the fetch's error as it was raised; :class:`Cancelled` at once when the user cancels."""
-        while True:
-            try:
-                return future.result(timeout=_CANCEL_POLL_SECONDS)
-            except TimeoutError:
-                self.cancel.raise_if_set()
-
-    @staticmethod
-    def drop(futures: deque[tuple[int, Future[ReturnsPage]]]) -> None:
-        """Forget fetches no longer wanted: those not started never will; a running one ends on its own."""
-        while futures:
-            futures.popleft()[1].cancel()
-
-    def close(self) -> None:
-        self._stop.set()
-        self._executor.shutdown(wait=True, cancel_futures=True)
-
-
 @dataclass
 class _WindowRead:
     codes: dict[str, None] = field(default_factory=dict)  # insertion-ordered set
@@ -399,7 +346,6 @@ class _Pull:
         self.result = PullResult(axis=axis, start=start, end=end)
         self.seen: set[str] = set()  # every code read by this pull, for the progress
         self.writer: _Writer | None = None
-        self.pages: _Pages | None = None
         self.server_start: datetime | None = None  # Guanyi's clock at the first reply of this pull
         self.clock_skew = timedelta(0)  # how far this PC's clock is ahead of Guanyi's, at that reply
 
@@ -412,13 +358,8 @@ class _Pull:
         requests_before = self.client.requests
         self.writer = _Writer()
         try:
-            self.pages = _Pages(self.client, self.cancel)
-            try:
-                for index, (w_start, w_end) in enumerate(self.windows, start=1):
-                    self.writer.put(self._window(index, w_start, w_end))
-            finally:
-                # No fetching thread outlives the pull, and the requests it made are all counted.
-                self.pages.close()
+            for index, (w_start, w_end) in enumerate(self.windows, start=1):
+                self.writer.put(self._window(index, w_start, w_end))
         finally:
             # Cancelled or failed or done, the windows already read are finished: they are committed
             # before the pull returns or raises, so the log row and the watermark follow the file.
@@ -487,60 +428,38 @@ class _Pull:
     def _read(
         self, index: int, w_start: datetime, w_end: datetime, params: Mapping[str, object], records: dict[str, dict]
     ) -> _WindowRead:
-        """Page through the window once, adding each record to ``records`` (a later copy replaces an earlier one).
-
-        Page n+1 is asked for as soon as page n's ``total`` says it exists, and page n+2 too while the reply
-        of n+1 is awaited, so at most two are on the wire; pages are taken strictly in order and each is
-        used only if the page before it wanted it (see the module's docstring).
-        """
-        assert self.writer is not None and self.pages is not None
+        """Page through the window once, adding each record to ``records`` (a later copy replaces an earlier one)."""
+        assert self.writer is not None
         read = _WindowRead()
-        pending: deque[tuple[int, Future[ReturnsPage]]] = deque()
-
-        def fetch(page_no: int) -> None:
-            pending.append((page_no, self.pages.fetch({"page_no": page_no, "page_size": self.page_size, **params})))
-
-        try:
-            fetch(1)
-            while True:
-                page, future = pending.popleft()
-                answer = self.pages.wait(future)
-                if self.server_start is None and self.client.server_time is not None:
-                    # Page 1 of the pull's first window is fetched alone: this is its reply's clock.
-                    self.server_start = self.client.server_time
-                    self.clock_skew = now_china() - self.server_start
-                pages = math.ceil(answer.total / self.page_size)
-                # An empty page ends the read even if total promised more: the re-read decides.
-                last = page >= pages or not answer.records
-                if last:
-                    self.pages.drop(pending)
-                else:
-                    # Ask for what this page says comes next before reading it: the wait overlaps the reading.
-                    following = pending[-1][0] + 1 if pending else page + 1
-                    while len(pending) < _IN_FLIGHT and following <= pages:
-                        fetch(following)
-                        following += 1
-                # Only the code is needed to page and de-duplicate; the typed parse runs on the writer's thread.
-                for raw in answer.records:
-                    try:
-                        code = record_code(raw)
-                    except InvalidRecord as exc:
-                        read.skipped += 1
-                        if str(exc) not in self.result.warnings:
-                            self.result.warnings.append(str(exc))
-                        continue
-                    read.codes[code] = None
-                    records[code] = raw
-                self.seen.update(read.codes)
-                read.totals.append(answer.total)
-                self.writer.check()  # a failed store stops the pull at the next page, not at the end
-                if self.progress:
-                    self.progress(PullProgress(index, len(self.windows), w_start, w_end, page, pages,
-                                               len(self.seen), answer.total, self.stored))
-                if last:
-                    return read
-        finally:
-            self.pages.drop(pending)  # a failure or a cancel abandons the pages fetched ahead
+        page = 1
+        while True:
+            business = {"page_no": page, "page_size": self.page_size, **params}
+            answer = self.client.get_returns(business, cancel=self.cancel)
+            if self.server_start is None and self.client.server_time is not None:
+                self.server_start = self.client.server_time
+                self.clock_skew = now_china() - self.server_start
+            # Only the code is needed to page and de-duplicate; the typed parse runs on the writer's thread.
+            for raw in answer.records:
+                try:
+                    code = record_code(raw)
+                except InvalidRecord as exc:
+                    read.skipped += 1
+                    if str(exc) not in self.result.warnings:
+                        self.result.warnings.append(str(exc))
+                    continue
+                read.codes[code] = None
+                records[code] = raw
+            self.seen.update(read.codes)
+            read.totals.append(answer.total)
+            pages = math.ceil(answer.total / self.page_size)
+            self.writer.check()  # a failed store stops the pull at the next page, not at the end
+            if self.progress:
+                self.progress(PullProgress(index, len(self.windows), w_start, w_end, page, pages,
+                                           len(self.seen), answer.total, self.stored))
+            # An empty page ends the read even if total promised more: the re-read decides.
+            if page >= pages or not answer.records:
+                return read
+            page += 1
 
 
 def _stored_so_far(job: _Pull | None, reason: str) -> str:
