@@ -13,6 +13,7 @@ import selectors
 import socket
 import struct
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
@@ -162,9 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(Reply(status=400, body=b"bad Content-Length", content_type="text/plain"))
             return
         body = self.rfile.read(length) if length > 0 else b""
-        if self.server.latency_seconds and self.server.stopping.wait(self.server.latency_seconds):
-            self.close_connection = True
-            return
+        arrived = time.monotonic()
         path, _, query = self.path.partition("?")
         request = Request(self.command, path, query, self.headers, body)
         try:
@@ -172,6 +171,12 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception:
             log.exception("sandbox failed on %s %s", self.command, self.path)
             reply = Reply(status=500, body=b"sandbox internal error", content_type="text/plain")
+        # The latency is the time from request to answer, the simulator's own work included, as a remote
+        # server's would be: a client measured against requests × latency then meets a reachable floor.
+        remaining = self.server.latency_seconds - (time.monotonic() - arrived)
+        if remaining > 0 and self.server.stopping.wait(remaining):
+            self.close_connection = True
+            return
         if isinstance(reply, NoReply):
             if reply.hold_seconds:
                 self.server.stopping.wait(reply.hold_seconds)
