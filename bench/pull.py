@@ -17,12 +17,11 @@ a code and gives the indexed columns), its compact raw JSON, the comparison with
 stops when ``pull`` returns, which is after the last window is committed.
 
 The target (issue 2) is wall / (requests × latency) <= 1.3. Two more figures say where the time goes:
-the same requests sent bare to the same sandbox (the latency plus the sandbox's own work per request,
-which no client avoids), and, with ``--replay``, the pull again against a server that sends the
-sandbox's recorded replies after only the latency — with the same requests bare, and bare but each
-reply read as JSON: the least a client can do that reads each reply before it sends the next request.
-At 10,000 returns the sandbox's own work per request (it scans every record, then copies and writes out
-the page) is longer than the latency, so the first ratio is mostly the sandbox's.
+the same requests sent bare to the same sandbox (the sandbox answers each request ``latency`` after it
+arrived, its own work included, so bare requests come close to the floor), and, with ``--replay``, the
+pull again against a server that sends the sandbox's recorded replies after only the latency — with the
+same requests bare, and bare but each reply read as JSON: the least a client can do that reads each
+reply before it sends the next request.
 """
 
 from __future__ import annotations
