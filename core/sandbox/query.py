@@ -247,7 +247,28 @@ class TrackedDict(dict):
         return dict, (dict(self),)
 
 
-class TrackedList(list):
+class _PlainList(list):
+    """A list that notes its changes through its mutators, but copies and pickles as a plain list, and
+    whose ``+=`` goes through ``extend`` so the change is noted."""
+
+    def __iadd__(self, values):
+        self.extend(values)
+        return self
+
+    def __copy__(self) -> list:
+        return list(self)
+
+    def __deepcopy__(self, memo: dict) -> list:
+        result: list = []
+        memo[id(self)] = result
+        result.extend(copy.deepcopy(value, memo) for value in self)
+        return result
+
+    def __reduce_ex__(self, protocol):
+        return list, (list(self),)
+
+
+class TrackedList(_PlainList):
     """A list inside a record that reports every change to its record's cell."""
 
     __slots__ = ("_cell",)
@@ -300,29 +321,13 @@ class TrackedList(list):
         list.reverse(self)
         _changed(self._cell)
 
-    def __iadd__(self, values):
-        self.extend(values)
-        return self
-
     def __imul__(self, count):
         list.__imul__(self, count)
         _changed(self._cell)
         return self
 
-    def __copy__(self) -> list:
-        return list(self)
 
-    def __deepcopy__(self, memo: dict) -> list:
-        result: list = []
-        memo[id(self)] = result
-        result.extend(copy.deepcopy(value, memo) for value in self)
-        return result
-
-    def __reduce_ex__(self, protocol):
-        return list, (list(self),)
-
-
-class RecordList(list):
+class RecordList(_PlainList):
     """The simulator's records: adding, removing or reordering them marks the index for rebuilding.
 
     A plain dict added from outside is kept as it is (the caller may still change it through its own
@@ -395,26 +400,10 @@ class RecordList(list):
         list.reverse(self)
         self._dirty()
 
-    def __iadd__(self, values):
-        self.extend(values)
-        return self
-
     def __imul__(self, count):
         list.__imul__(self, count)
         self._dirty()
         return self
-
-    def __copy__(self) -> list:
-        return list(self)
-
-    def __deepcopy__(self, memo: dict) -> list:
-        result: list = []
-        memo[id(self)] = result
-        result.extend(copy.deepcopy(value, memo) for value in self)
-        return result
-
-    def __reduce_ex__(self, protocol):
-        return list, (list(self),)
 
 
 _SCALAR_TYPES = frozenset((str, int, float, bool, Decimal, type(None)))
