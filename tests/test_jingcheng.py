@@ -168,14 +168,18 @@ def test_connect_timeout_is_failed():
 class _Custom:
     """A 精诚 installation with another reply envelope, to test the profile's reply paths."""
 
-    def __init__(self, reply: Reply) -> None:
+    def __init__(self, reply: Reply, tls: ssl.SSLContext | None = None) -> None:
         self.reply = reply
+        self.tls = tls
         self.requests: list[Request] = []
 
     def __enter__(self) -> str:
         self.server = SandboxServer("127.0.0.1", 0, self._app)
+        if self.tls is not None:
+            # Before start(): the serving loop watches the socket it was started with.
+            self.server.socket = self.tls.wrap_socket(self.server.socket, server_side=True)
         self.server.start()
-        return f"http://127.0.0.1:{self.server.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.server.port}"
 
     def __exit__(self, *exc: object) -> None:
         self.server.stop()
@@ -405,12 +409,9 @@ def _self_signed_context(tmp_path) -> ssl.SSLContext:
 
 def test_tls_certificates_are_verified(tmp_path):
     # An on-premises 精诚 behind a self-signed certificate is refused before the sheet leaves.
-    custom = _Custom(json_reply({"Flag": "1", "SheetNo": "JC-6"}))
-    context = _self_signed_context(tmp_path)
-    with custom as url:
-        custom.server.socket = context.wrap_socket(custom.server.socket, server_side=True)
-        with Client(Profile(base_url=url.replace("http://", "https://"), connect_timeout=2.0),
-                    {"token": "tok-tls-1"}) as client:
-            outcome = client.send(SHEET.body())
+    custom = _Custom(json_reply({"Flag": "1", "SheetNo": "JC-6"}), tls=_self_signed_context(tmp_path))
+    with custom as url, Client(Profile(base_url=url, connect_timeout=2.0),
+                {"token": "tok-tls-1"}) as client:
+        outcome = client.send(SHEET.body())
     assert outcome.status == "failed" and outcome.unreachable, outcome.message
     assert "SSLCertVerificationError" in outcome.message and custom.requests == []
