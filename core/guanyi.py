@@ -512,7 +512,7 @@ class GuanyiClient:
             )
         try:
             # Decimals, not floats: money and the raw JSON kept in the file stay exactly as sent.
-            payload = load_raw(response.content.decode("utf-8-sig"))
+            payload = load_raw(response.content)  # bytes: no decoded copy of a 300 KB page
         except (UnicodeDecodeError, ValueError):
             raise _unreadable("不是 JSON", "not JSON") from None
         return self.transport.unwrap(payload)

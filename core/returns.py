@@ -13,6 +13,7 @@ digits than a float holds arrives whole.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
@@ -44,12 +45,17 @@ def load_raw(text: str | bytes) -> Any:
     A ``\\uD83D`` escape with no partner (an emoji a platform cut in half) would give a string that
     UTF-8 — and so SQLite, the log and the 精诚 body — cannot hold; such halves become U+FFFD.
     """
+    if isinstance(text, bytes):
+        text = text.removeprefix(codecs.BOM_UTF8)  # json.loads refuses bytes that start with a BOM
+        escaped = _SURROGATE_ESCAPE_BYTES.search(text)
+    else:
+        escaped = _SURROGATE_ESCAPE.search(text)
     value = json.loads(text, parse_float=Decimal)
-    probe = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-    return _mend_surrogates(value) if _SURROGATE_ESCAPE.search(probe) else value
+    return _mend_surrogates(value) if escaped else value
 
 
-_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _mend_surrogates(value: Any) -> Any:

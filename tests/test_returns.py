@@ -256,3 +256,9 @@ def test_half_an_emoji_becomes_a_replacement_character_not_a_crash(db):
     store_page([record], now_china())
     assert "😀" in ReturnRecord.get_by_id("R-EMOJI").raw_json
     assert parse_return(load_raw(text.encode("utf-8"))).reason == "\ufffd 破损 😀"
+
+
+def test_load_raw_takes_bytes_with_a_bom_and_mends_surrogates_there_too():
+    from core.returns import load_raw
+
+    assert load_raw(b'\xef\xbb\xbf{"price":146.10,"r":"\\ud83d x"}') == {"price": Decimal("146.10"), "r": "\ufffd x"}
