@@ -76,10 +76,9 @@ class PushResult:
 
     def summary(self) -> str:
         counts = self.counts()
-        labels = [(POSTED, "已入账", "posted"), (WOULD_SEND, "将推送", "would be sent"), (FAILED, "失败", "failed"),
-                  (UNKNOWN, "状态未知", "unknown"), (BLOCKED, "不能推送", "blocked"),
-                  (SKIPPED, "已跳过", "skipped"), (NOT_SENT, "未发送", "not sent")]
-        parts = [t(f"{zh} {counts[key]}", f"{counts[key]} {en}") for key, zh, en in labels if counts.get(key)]
+        order = (POSTED, WOULD_SEND, FAILED, UNKNOWN, BLOCKED, SKIPPED, NOT_SENT)
+        parts = [t(f"{ledger.status_text(key)} {counts[key]}", f"{counts[key]} {ledger.status_text(key)}")
+                 for key in order if counts.get(key)]
         if self.not_ready:
             parts.append(t(f"未就绪 {self.not_ready}（原因见 preview 单号）",
                            f"{self.not_ready} not ready (preview CODE says why)"))
