@@ -37,7 +37,7 @@ from core.returns import dump_raw, load_raw
 from core.store import ReturnRecord
 from core.timeutil import now_china
 from ui import pull_job, push_job, worker
-from ui.returns_model import ReturnsModel, load_rows
+from ui.returns_model import ReturnsModel, load_rows, pulled_codes
 from ui.settings_dialog import SettingsDialog
 from ui.sheet_view import SheetView
 
@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 760)
         self._task: worker.Task | None = None
         self._pull_started = now_china()
+        self._merged: set[str] = set()  # codes of this pull already merged into the table
         self._close_requested = False
 
         self.model = ReturnsModel(self)
@@ -283,7 +284,7 @@ class MainWindow(QMainWindow):
             axis=self.axis.currentData(),
             all_statuses=self.all_statuses.isChecked(),
         )
-        self._pull_started = now_china()
+        self._pull_started, self._merged = now_china(), set()
         self._run(
             lambda progress, cancel: pull_job.pull_job(request, progress, cancel),
             self._on_pull_progress,
@@ -295,8 +296,13 @@ class MainWindow(QMainWindow):
 
     def _on_pull_progress(self, progress) -> None:
         # Stored before shown (SPEC §2.4): rows appear once their window is committed, never half a window.
-        self.model.merge(load_rows(since=self._pull_started))
-        self._count()
+        # Only the rows not merged yet: mapping every row so far on each page would grow with the pull and
+        # freeze the window on a long one.
+        if progress.stored > len(self._merged):
+            fresh = [code for code in pulled_codes(since=self._pull_started) if code not in self._merged]
+            self.model.merge(load_rows(codes=fresh))
+            self._merged.update(fresh)
+            self._count()
         self._show_progress(*pull_job.describe_progress(progress))
 
     # push

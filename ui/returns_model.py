@@ -66,9 +66,15 @@ def _reasons(preview: push.Preview | None) -> str:
     return "\n".join(blocking + [t("⚠ ", "⚠ ") + str(p) for p in preview.mapped.warnings])
 
 
-def load_rows(since: datetime | None = None, codes: list[str] | None = None) -> list[Row]:
-    """Every pulled return (or those pulled at or after ``since``, or those of ``codes``), newest
-    receipt first, each with what the push would decide for it."""
+def pulled_codes(since: datetime) -> list[str]:
+    """Codes stored at or after ``since``: cheap, no mapping."""
+    return [code for (code,) in ReturnRecord.select(ReturnRecord.code).where(ReturnRecord.last_pulled_at >= since)
+            .tuples()]
+
+
+def load_rows(codes: list[str] | None = None) -> list[Row]:
+    """Every pulled return (or those of ``codes``), newest receipt first, each with what the push would
+    decide for it."""
     query = ReturnRecord.select(
         ReturnRecord.code,
         ReturnRecord.shop_name,
@@ -78,8 +84,6 @@ def load_rows(since: datetime | None = None, codes: list[str] | None = None) -> 
         ReturnRecord.cancel,
         ReturnRecord.receive,
     ).order_by(ReturnRecord.receive_date.desc(nulls="LAST"), ReturnRecord.code)
-    if since is not None:
-        query = query.where(ReturnRecord.last_pulled_at >= since)
     if codes is not None:
         query = query.where(ReturnRecord.code.in_(codes))
     records = list(query)
