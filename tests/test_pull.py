@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -169,6 +170,20 @@ def test_the_plain_upsert_refuses_to_run_when_the_model_has_other_columns(db, mo
     assert ReturnRecord.select().count() == 0
 
 
+def _join_one(sb, params: dict, served: list[str], lands: Callable[[int], bool], where: str) -> None:
+    """Receive one return not served yet, chosen so that it lands where ``lands(position)`` says."""
+    for record in sb.guanyi.records:
+        if record["code"] in served:
+            continue
+        saved = dict(record)
+        record.update(cancel=False, receive=1, receive_date=format_datetime(END - timedelta(hours=1)))
+        if lands([r["code"] for r in sb.guanyi.matching(params)].index(record["code"])):
+            return
+        record.clear()
+        record.update(saved)
+    raise AssertionError(f"no record of the seed joins {where}")
+
+
 def _on_first_page(action):
     """A progress callback that runs ``action`` once, after the first page is stored."""
     done = []
@@ -241,16 +256,7 @@ def test_fewer_codes_than_total_is_reread(db, sb):
         served = [r["code"] for r in sb.guanyi.matching(params)]
         records = {r["code"]: r for r in sb.guanyi.records}
         records[served[-1]]["cancel"] = True
-        for code, record in records.items():
-            if code in served:
-                continue
-            saved = dict(record)
-            record.update(cancel=False, receive=1, receive_date=format_datetime(END - timedelta(hours=1)))
-            if [r["code"] for r in sb.guanyi.matching(params)].index(code) < 5:
-                return
-            record.clear()
-            record.update(saved)
-        raise AssertionError("no record of the seed joins on the first page")
+        _join_one(sb, params, served, lambda position: position < 5, "on the first page")
 
     before = len(sb.guanyi.matching(params))
     with client(sb) as c:
@@ -275,16 +281,7 @@ def test_leave_on_a_read_page_and_join_on_a_later_one_misses_nothing(db, sb):
         records = {r["code"]: r for r in sb.guanyi.records}
         records[served[0]]["cancel"] = True
         shifted.append(served[5])
-        for code, record in records.items():
-            if code in served:
-                continue
-            saved = dict(record)
-            record.update(cancel=False, receive=1, receive_date=format_datetime(END - timedelta(hours=1)))
-            if [r["code"] for r in sb.guanyi.matching(params)].index(code) >= 10:
-                return
-            record.clear()
-            record.update(saved)
-        raise AssertionError("no record of the seed joins after the second page")
+        _join_one(sb, params, served, lambda position: position >= 10, "after the second page")
 
     before = len(sb.guanyi.matching(params))
     with client(sb) as c:
