@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from core.errors import ConfigError
 
@@ -60,7 +60,3 @@ def day_windows(start: datetime, end: datetime, days: int = 1) -> list[tuple[dat
         windows.append((cursor, window_end))
         cursor = window_end + timedelta(seconds=1)
     return windows
-
-
-def as_date(value: datetime | date) -> date:
-    return value.date() if isinstance(value, datetime) else value
