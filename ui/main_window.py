@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import export, ledger, push, settings
+from core.cancel import CancelCheck, CancelSource
 from core.errors import ReturnSyncError
 from core.i18n import t
 from core.returns import dump_raw, load_raw
@@ -369,9 +370,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
 
-def _export(path: str, progress: Callable[[object], None], cancel) -> int:
-    from core.cancel import CancelCheck
-
+def _export(path: str, progress: Callable[[object], None], cancel: CancelSource) -> int:
     check = CancelCheck(cancel)
 
     def report(done: int, total: int) -> None:
