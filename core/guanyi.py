@@ -15,8 +15,9 @@ from __future__ import annotations
 import logging
 import random
 import ssl
+import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Protocol, TypeVar
@@ -36,8 +37,9 @@ from core.errors import (
     RemoteError,
     ServerError,
 )
+from core.json_texts import KeptTexts, load_keeping_texts
 from core.redact import scrub
-from core.returns import load_raw, to_decimal
+from core.returns import to_decimal
 from core.signing import guanyi_signed_body, qimen_sign
 from core.timeutil import CHINA_TZ, format_datetime, now_china
 
@@ -64,6 +66,10 @@ class ReturnsPage:
 
     total: int
     records: list[dict]
+    texts: list[str | None] = field(default_factory=list)  # each record's JSON as sent; None where not kept
+
+    def text_of(self, index: int) -> str | None:
+        return self.texts[index] if index < len(self.texts) else None
 
 
 # What to do when every try failed, for the failures whose own text does not say it already.
@@ -124,9 +130,9 @@ def _is_true(value: object) -> bool | None:
 
 def _guanyi_auth_field(error_desc: str) -> str | None:
     text = error_desc.lower()
-    for needle, field in (("sessionkey", "sessionkey"), ("appkey", "appkey"), ("sign", "secret"), ("签名", "secret")):
+    for needle, name in (("sessionkey", "sessionkey"), ("appkey", "appkey"), ("sign", "secret"), ("签名", "secret")):
         if needle in text:
-            return field
+            return name
     return None
 
 
@@ -351,9 +357,13 @@ def _int_or_none(value: object) -> int | None:
     return int(number)
 
 
-def read_returns_page(envelope: dict) -> ReturnsPage:
+# The array of records in a reply of gy.erp.trade.return.get; the text of each is kept as it was sent.
+RECORDS_KEY = "tradeReturns"
+
+
+def read_returns_page(envelope: dict, texts: KeptTexts | None = None) -> ReturnsPage:
     """``tradeReturns`` and ``total`` of an envelope; an inconsistent one is unreadable (and retried)."""
-    records = envelope.get("tradeReturns")
+    records = envelope.get(RECORDS_KEY)
     if records is None:
         records = []
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -363,7 +373,8 @@ def read_returns_page(envelope: dict) -> ReturnsPage:
         if records:
             raise _unreadable("缺少 total", "no usable 'total'")
         total = 0
-    return ReturnsPage(total=total, records=records)
+    kept = [texts.text_of(r) for r in records] if texts else []
+    return ReturnsPage(total=total, records=records, texts=kept)
 
 
 class GuanyiClient:
@@ -385,7 +396,8 @@ class GuanyiClient:
         self.retries = retries
         self.backoff_base, self.backoff_cap = backoff_base, backoff_cap
         self.session = session or requests.Session()
-        self.requests = 0  # HTTP attempts made, retries included
+        self.requests = 0  # HTTP attempts made, retries included (a pull's readers share the client)
+        self._requests_lock = threading.Lock()
         self.server_time: datetime | None = None  # Guanyi's clock (Date header) at its latest reply
 
     def __enter__(self) -> GuanyiClient:
@@ -403,9 +415,10 @@ class GuanyiClient:
         business: Mapping[str, object],
         *,
         cancel: CancelCheck | CancelSource = None,
-        read: Callable[[dict], T] = lambda envelope: envelope,
+        read: Callable[[dict, KeptTexts], T] = lambda envelope, texts: envelope,
     ) -> T:
-        """Call ``method`` and return ``read(envelope)``; an unreadable answer counts as a failed attempt."""
+        """Call ``method`` and return ``read(envelope, texts)`` (``texts``: the records' JSON as sent, where
+        kept); an unreadable answer counts as a failed attempt."""
         check = cancel if isinstance(cancel, CancelCheck) else CancelCheck(cancel)
         attempts = self.retries + 1
         failure: _Retry | None = None
@@ -414,7 +427,7 @@ class GuanyiClient:
                 check.sleep(self._delay(attempt, failure.retry_after))
             check.raise_if_set()
             try:
-                return read(self._attempt(method, business))
+                return read(*self._attempt(method, business))
             except _Retry as retry:
                 failure = retry
                 log.info("%s via %s: attempt %d of %d failed: %s", method, self.transport.name,
@@ -447,10 +460,11 @@ class GuanyiClient:
         delay = delay / 2 + random.uniform(0, delay / 2)
         return max(delay, min(retry_after, self.backoff_cap))
 
-    def _attempt(self, method: str, business: Mapping[str, object]) -> dict:
+    def _attempt(self, method: str, business: Mapping[str, object]) -> tuple[dict, KeptTexts]:
         call = self.transport.prepare(method, business)
         url, setting = self.transport.url, self.transport.url_setting
-        self.requests += 1
+        with self._requests_lock:
+            self.requests += 1
         try:
             response = self.session.post(
                 call.url,
@@ -499,7 +513,7 @@ class GuanyiClient:
             raise _unreadable(type(exc).__name__, type(exc).__name__) from None
         return self._answer(response, url, setting)
 
-    def _answer(self, response: requests.Response, url: str, setting: str) -> dict:
+    def _answer(self, response: requests.Response, url: str, setting: str) -> tuple[dict, KeptTexts]:
         self.server_time = _server_time(response)
         status = response.status_code
         if status == 429 or status >= 500:
@@ -511,11 +525,12 @@ class GuanyiClient:
                 f"{url} answered HTTP {status}. Check the address in the setting {setting}.",
             )
         try:
-            # Decimals, not floats: money and the raw JSON kept in the file stay exactly as sent.
-            payload = load_raw(response.content)  # bytes: no decoded copy of a 300 KB page
+            # Decimals, not floats: money and the raw JSON kept in the file stay exactly as sent; and each
+            # record's own text, so that a pull stores it without writing every record out again.
+            payload, texts = load_keeping_texts(response.content, RECORDS_KEY)
         except (UnicodeDecodeError, ValueError):
             raise _unreadable("不是 JSON", "not JSON") from None
-        return self.transport.unwrap(payload)
+        return self.transport.unwrap(payload), texts
 
 
 def transport_from_settings() -> Transport:

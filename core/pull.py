@@ -34,6 +34,7 @@ from core.cancel import CancelCheck, CancelSource
 from core.errors import Cancelled, ConfigError, ReturnSyncError
 from core.guanyi import GuanyiClient
 from core.i18n import t
+from core.ordered_pool import OrderedPool
 from core.returns import InvalidRecord, dump_raw, load_raw, parse_return, record_code
 from core.store import ReturnRecord, Watermark, db, write_log
 from core.timeutil import day_windows, format_datetime, now_china
@@ -86,6 +87,8 @@ class PullProgress:
     records: int  # distinct codes read by this pull so far
     window_total: int  # the server's latest ``total`` for this window
     stored: int = 0  # of those, how many are in the file: a window is committed whole, once it settled
+    windows_read: int = 0  # windows read to the end and handed to the store, in order
+    percent: int = 0  # of the whole pull, from the pages read of each window; never goes back
 
 
 @dataclass
@@ -166,13 +169,14 @@ def _upsert_sql() -> str:
     )
 
 
-def _row(raw: dict, pulled_at: object) -> tuple:
-    """The values of ``_COLUMNS`` for one record. The full typed parse runs here, as the indexed columns
-    come from it and it is where a record the parser cannot take would fail the pull."""
+def _row(raw: dict, pulled_at: object, text: str | None = None) -> tuple:
+    """The values of ``_COLUMNS`` for one record; ``text`` is its JSON as Guanyi sent it, when kept (else it
+    is written out). The full typed parse runs here, as the indexed columns come from it and it is where
+    a record the parser cannot take would fail the pull."""
     order = parse_return(raw)
     return (order.code, order.id or None, order.shop_code, order.shop_name, order.platform_code,
             _date_text(order.create_date), _date_text(order.receive_date), _date_text(order.modify_date),
-            order.cancel, order.receive, dump_raw(raw), pulled_at, pulled_at)
+            order.cancel, order.receive, text or dump_raw(raw), pulled_at, pulled_at)
 
 
 def _stored_texts(codes: list[str]) -> dict[str, str]:
@@ -188,15 +192,20 @@ def _stored_texts(codes: list[str]) -> dict[str, str]:
 
 
 def _store_window(
-    records: Mapping[str, dict], pulled_at: datetime, pause: Callable[[], None] | None = None
+    records: Mapping[str, dict],
+    pulled_at: datetime,
+    pause: Callable[[], None] | None = None,
+    texts: Mapping[str, str | None] | None = None,
 ) -> dict[str, str]:
     """Upsert ``{code: record}`` in one transaction; ``{code: "new" | "updated" | "unchanged"}`` as the
     file stood before. Every row is written, unchanged ones too: ``last_pulled_at`` moves. ``pause`` is
-    called after each row is built, before the transaction (see ``_let_the_reader_run``)."""
+    called after each row is built, before the transaction (see ``_let_the_reader_run``); ``texts`` are
+    the records' JSON as sent, where kept."""
     moment = ReturnRecord.last_pulled_at.db_value(pulled_at)
     rows = []
-    for raw in records.values():
-        rows.append(_row(raw, moment))
+    texts = texts or {}
+    for code, raw in records.items():
+        rows.append(_row(raw, moment, texts.get(code)))
         if pause is not None:
             pause()
     kinds: dict[str, str] = {}
@@ -249,7 +258,10 @@ class _Settled:
     """A window read to the end: every record it brought (latest copy) and the codes the pull reports."""
 
     records: dict[str, dict]
+    texts: dict[str, str | None]  # each record's JSON as Guanyi sent it, where kept
     codes: dict[str, None]
+    warnings: list[str] = field(default_factory=list)
+    complete: bool = True  # False when the window never settled: codes may be missing
 
 
 class _Writer:
@@ -266,6 +278,7 @@ class _Writer:
         self.kinds: dict[str, str] = {}  # first classification of each code this pull stored
         self.codes: dict[str, None] = {}  # reported codes of the committed windows, in order
         self.windows = 0  # committed
+        self.handed = 0  # handed over to be committed
         self.error: BaseException | None = None
         self._queue: queue.Queue[_Settled | None] = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._run, name="pull-writer", daemon=True)
@@ -274,6 +287,7 @@ class _Writer:
     def put(self, window: _Settled) -> None:
         self.check()
         self._queue.put(window)
+        self.handed += 1
 
     def check(self) -> None:
         if self.error is not None:
@@ -298,7 +312,7 @@ class _Writer:
             db.close()
 
     def _commit(self, window: _Settled) -> None:
-        kinds = _store_window(window.records, now_china(), _let_the_reader_run)
+        kinds = _store_window(window.records, now_china(), _let_the_reader_run, window.texts)
         for code, kind in kinds.items():
             self.kinds.setdefault(code, kind)
         self.codes.update(window.codes)
@@ -317,6 +331,16 @@ class _WindowRead:
         return len(set(self.totals)) <= 1 and len(self.codes) + self.skipped >= total
 
 
+@dataclass(frozen=True)
+class _PageRead:
+    """A reader's note to the calling thread after each page."""
+
+    page: int
+    pages: int
+    total: int
+    codes: list[str]
+
+
 class _Pull:
     def __init__(
         self,
@@ -329,6 +353,7 @@ class _Pull:
         page_size: int,
         window_days: int,
         max_rereads: int,
+        concurrency: int,
         progress: Callable[[PullProgress], None] | None,
         cancel: CancelCheck,
     ) -> None:
@@ -340,11 +365,19 @@ class _Pull:
         if not 1 <= page_size <= 100:
             raise ConfigError("每页条数须在 1 到 100 之间。", "The page size must be between 1 and 100.")
         self.client, self.axis, self.filters = client, axis, dict(filters)
-        self.page_size, self.max_rereads = page_size, max_rereads
+        if not 1 <= concurrency <= settings.PULL_MAX_CONCURRENCY:
+            raise ConfigError(
+                f"同时读取的窗口数须在 1 到 {settings.PULL_MAX_CONCURRENCY} 之间。",
+                f"The number of windows read at once must be between 1 and {settings.PULL_MAX_CONCURRENCY}.",
+            )
+        self.page_size, self.max_rereads, self.concurrency = page_size, max_rereads, concurrency
         self.progress, self.cancel = progress, cancel
         self.windows = day_windows(start, end, window_days)
         self.result = PullResult(axis=axis, start=start, end=end)
-        self.seen: set[str] = set()  # every code read by this pull, for the progress
+        # The progress, kept on the calling thread: every code read, and how far each window is read (0..1).
+        self.seen: set[str] = set()
+        self.read_part = [0.0] * len(self.windows)
+        self.percent = 0
         self.writer: _Writer | None = None
         self.server_start: datetime | None = None  # Guanyi's clock at the first reply of this pull
         self.clock_skew = timedelta(0)  # how far this PC's clock is ahead of Guanyi's, at that reply
@@ -357,9 +390,12 @@ class _Pull:
     def run(self) -> PullResult:
         requests_before = self.client.requests
         self.writer = _Writer()
+        pool = OrderedPool(self.windows, self._window, workers=self.concurrency, ahead=2 * self.concurrency,
+                           name="pull-reader")
+        # A reader stops at its next request when the user cancels, or when the pool stops after a failure.
+        self.reader_cancel = CancelCheck(lambda: self.cancel.is_set() or pool.stop.is_set())
         try:
-            for index, (w_start, w_end) in enumerate(self.windows, start=1):
-                self.writer.put(self._window(index, w_start, w_end))
+            pool.run(self._on_page, self._on_window)
         finally:
             # Cancelled or failed or done, the windows already read are finished: they are committed
             # before the pull returns or raises, so the log row and the watermark follow the file.
@@ -369,6 +405,27 @@ class _Pull:
         self.writer.check()
         return self.result
 
+    def _on_page(self, index: int, page: _PageRead) -> None:
+        """A page was read (calling thread): the progress, and a failed store stops the pull here."""
+        assert self.writer is not None
+        self.writer.check()
+        self.seen.update(page.codes)
+        self.read_part[index] = max(self.read_part[index], page.page / max(page.pages, 1))
+        self.percent = max(self.percent, int(100 * sum(self.read_part) / len(self.windows)))
+        if self.progress:
+            w_start, w_end = self.windows[index]
+            self.progress(PullProgress(index + 1, len(self.windows), w_start, w_end, page.page, page.pages,
+                                       len(self.seen), page.total, self.stored, self.writer.handed, self.percent))
+
+    def _on_window(self, index: int, window: _Settled) -> None:
+        """The windows before this one are handed over already (calling thread): this one goes to the store."""
+        assert self.writer is not None
+        for warning in window.warnings:
+            if warning not in self.result.warnings:
+                self.result.warnings.append(warning)
+        self.result.complete = self.result.complete and window.complete
+        self.writer.put(window)
+
     def _count(self) -> None:
         assert self.writer is not None
         self.result.codes, self.result.windows = list(self.writer.codes), self.writer.windows
@@ -376,7 +433,7 @@ class _Pull:
         self.result.new, self.result.updated = kinds.count("new"), kinds.count("updated")
         self.result.unchanged = kinds.count("unchanged")
 
-    def _window(self, index: int, w_start: datetime, w_end: datetime) -> _Settled:
+    def _window(self, index: int, span: tuple[datetime, datetime], note: Callable[[_PageRead], None]) -> _Settled:
         """Read one window until a read settles (see ``_WindowRead.settled``), at most ``max_rereads`` more times.
 
         Known gap, left open on purpose. A read of several pages is not a snapshot. If, between two
@@ -396,6 +453,7 @@ class _Pull:
         only cover is pulling a busy range again later (the overlap of "since last pull" re-reads only
         its last minutes). A smaller ``page_size`` makes windows of several pages, and so the gap, likelier.
         """
+        w_start, w_end = span
         since, until = AXES[self.axis]
         params = {
             since: format_datetime(w_start),
@@ -403,59 +461,62 @@ class _Pull:
             **self.filters,
         }
         records: dict[str, dict] = {}  # every record of every read of this window, its latest copy
+        texts: dict[str, str | None] = {}  # and that copy's text
         union: dict[str, None] = {}
         reads: list[_WindowRead] = []
+        warnings: list[str] = []
         for _ in range(self.max_rereads + 1):
-            read = self._read(index, w_start, w_end, params, records)
+            read = self._read(params, records, texts, warnings, note)
             reads.append(read)
             union.update(read.codes)
             if read.settled:
                 # A read whose total held still and whose codes add up is a consistent snapshot.
-                return _Settled(records, read.codes)
+                return _Settled(records, texts, read.codes, warnings)
             log.info("window %s..%s not settled (totals %s, %d codes); reading it again",
                      w_start, w_end, read.totals, len(read.codes))
-        self.result.complete = False
         totals = ", ".join(str(n) for n in dict.fromkeys(n for r in reads for n in r.totals))
-        span = f"{format_datetime(w_start)} – {format_datetime(w_end)}"
-        self.result.warnings.append(t(
-            f"窗口 {span}：读了 {len(reads)} 遍，总数仍在变化或对不上（总数 {totals}，读到 {len(union)} 个单号）。"
+        text = f"{format_datetime(w_start)} – {format_datetime(w_end)}"
+        warnings.append(t(
+            f"窗口 {text}：读了 {len(reads)} 遍，总数仍在变化或对不上（总数 {totals}，读到 {len(union)} 个单号）。"
             "已读到的都已保存；请稍后重新拉取这段时间。",
-            f"Window {span}: read {len(reads)} times, the total kept changing or did not add up (totals "
+            f"Window {text}: read {len(reads)} times, the total kept changing or did not add up (totals "
             f"{totals}; {len(union)} codes read). Everything read is stored; pull this range again later.",
         ))
-        return _Settled(records, union)
+        return _Settled(records, texts, union, warnings, complete=False)
 
     def _read(
-        self, index: int, w_start: datetime, w_end: datetime, params: Mapping[str, object], records: dict[str, dict]
+        self,
+        params: Mapping[str, object],
+        records: dict[str, dict],
+        texts: dict[str, str | None],
+        warnings: list[str],
+        note: Callable[[_PageRead], None],
     ) -> _WindowRead:
         """Page through the window once, adding each record to ``records`` (a later copy replaces an earlier one)."""
-        assert self.writer is not None
         read = _WindowRead()
         page = 1
         while True:
             business = {"page_no": page, "page_size": self.page_size, **params}
-            answer = self.client.get_returns(business, cancel=self.cancel)
+            answer = self.client.get_returns(business, cancel=self.reader_cancel)
             if self.server_start is None and self.client.server_time is not None:
                 self.server_start = self.client.server_time
                 self.clock_skew = now_china() - self.server_start
             # Only the code is needed to page and de-duplicate; the typed parse runs on the writer's thread.
-            for raw in answer.records:
+            codes = []
+            for number, raw in enumerate(answer.records):
                 try:
                     code = record_code(raw)
                 except InvalidRecord as exc:
                     read.skipped += 1
-                    if str(exc) not in self.result.warnings:
-                        self.result.warnings.append(str(exc))
+                    if str(exc) not in warnings:
+                        warnings.append(str(exc))
                     continue
-                read.codes[code] = None
-                records[code] = raw
-            self.seen.update(read.codes)
+                codes.append(code)
+                records[code], texts[code] = raw, answer.text_of(number)
+            read.codes.update(dict.fromkeys(codes))
             read.totals.append(answer.total)
             pages = math.ceil(answer.total / self.page_size)
-            self.writer.check()  # a failed store stops the pull at the next page, not at the end
-            if self.progress:
-                self.progress(PullProgress(index, len(self.windows), w_start, w_end, page, pages,
-                                           len(self.seen), answer.total, self.stored))
+            note(_PageRead(page, pages, answer.total, codes))
             # An empty page ends the read even if total promised more: the re-read decides.
             if page >= pages or not answer.records:
                 return read
@@ -528,6 +589,7 @@ class PullOptions(TypedDict, total=False):
     page_size: int | None
     window_days: int | None
     max_rereads: int | None
+    concurrency: int | None
     progress: Callable[[PullProgress], None] | None
     cancel: CancelSource
 
@@ -561,6 +623,7 @@ def _execute(
     page_size: int | None = None,
     window_days: int | None = None,
     max_rereads: int | None = None,
+    concurrency: int | None = None,
     progress: Callable[[PullProgress], None] | None = None,
     cancel: CancelSource = None,
 ) -> PullResult:
@@ -582,6 +645,7 @@ def _execute(
             page_size=page_size or settings.get_int("guanyi.page_size"),
             window_days=window_days or settings.get_int("pull.window_days"),
             max_rereads=settings.get_int("pull.max_rereads") if max_rereads is None else max_rereads,
+            concurrency=concurrency or settings.get_int("pull.concurrency"),
             progress=progress,
             cancel=CancelCheck(cancel),
         )

@@ -47,7 +47,7 @@ def load_raw(text: str | bytes) -> Any:
     """
     if isinstance(text, bytes):
         text = text.removeprefix(codecs.BOM_UTF8)  # json.loads refuses bytes that start with a BOM
-        escaped = _SURROGATE_ESCAPE_BYTES.search(text)
+        escaped = SURROGATE_ESCAPE_BYTES.search(text)
     else:
         escaped = _SURROGATE_ESCAPE.search(text)
     value = json.loads(text, parse_float=Decimal)
@@ -55,7 +55,7 @@ def load_raw(text: str | bytes) -> Any:
 
 
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-_SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+SURROGATE_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _mend_surrogates(value: Any) -> Any:

@@ -37,6 +37,14 @@ def _page_size(text: str) -> bool:
     return _positive_int(text) and int(text) <= 100
 
 
+# Windows a pull reads at once, at most: each is a request on the wire, and 管易云 throttles a busy appkey.
+PULL_MAX_CONCURRENCY = 4
+
+
+def _concurrency(text: str) -> bool:
+    return _positive_int(text) and int(text) <= PULL_MAX_CONCURRENCY
+
+
 def _non_negative_int(text: str) -> bool:
     return text.isdigit()
 
@@ -74,6 +82,7 @@ KEYS: dict[str, Key] = {
             check=_non_negative_int),
         Key("pull.max_rereads", "3", "总数变化时重读窗口的次数", "Re-reads of a window whose total drifts",
             check=_non_negative_int),
+        Key("pull.concurrency", "2", "同时读取的窗口数（1–4）", "Windows read at once (1-4)", check=_concurrency),
         Key("jingcheng.url", "http://127.0.0.1:8090", "精诚接口基础地址", "Jingcheng base URL", check=_url),
         Key("jingcheng.url_template", "{base_url}/{method}", "精诚地址模板", "Jingcheng URL template"),
         Key("jingcheng.method", "ExtApi_RecvExSheet", "精诚接口名", "Jingcheng interface name"),

@@ -100,9 +100,13 @@ def test_small_pages_read_ceil_total_over_size_pages_per_window(db, shared):
         result = pull.pull(c, START, END, page_size=7, window_days=5, progress=seen.append)
     assert result.requests == pages == len(seen)
     assert set(result.codes) == _expected(shared, "receive", START, END, filters)
-    last = seen[-1]
-    assert (last.window, last.windows, last.page, last.pages) == (len(windows), len(windows), last.pages, last.pages)
-    assert last.records == len(result.codes)
+    # Windows are read two at once: the last page read may be of the window before the last.
+    for window in range(1, len(windows) + 1):
+        pages_read = [p.page for p in seen if p.window == window]
+        assert pages_read == list(range(1, len(pages_read) + 1))
+        last = next(p for p in reversed(seen) if p.window == window)
+        assert (last.windows, last.page) == (len(windows), last.pages)
+    assert seen[-1].records == len(result.codes) and seen[-1].percent == 100
     assert all(p.window_total >= 0 and p.window_start <= p.window_end for p in seen)
 
 
@@ -230,6 +234,10 @@ def test_progress_counts_records_read_and_stored(db, shared):
     assert [p.stored for p in seen] == sorted(p.stored for p in seen)
     assert all(p.stored <= p.records for p in seen)
     assert seen[-1].records == len(result.codes) and seen[0].stored == 0
+    for field in ("percent", "windows_read"):
+        values = [getattr(p, field) for p in seen]
+        assert values == sorted(values) and values[0] >= 0 and values[-1] <= (100 if field == "percent" else 10)
+    assert seen[-1].percent == 100 and seen[0].percent < 100
 
 
 def test_drift_that_never_settles_is_a_warning_in_result_and_log(db, sb):
@@ -318,26 +326,45 @@ def _windows_before_a_long_one(sandbox, page_size: int) -> tuple[list[tuple[date
     return windows, target, before
 
 
-def test_a_failure_mid_window_keeps_exactly_the_complete_windows_before_it(db, sb):
+def _kept_windows(sandbox, windows: list[tuple[datetime, datetime]], concurrency: int, before: set[str]) -> set[str]:
+    """What a pull cut short at a window stored: read one at a time, exactly the windows ``before`` it; read
+    several at once, the windows before the oldest one still being read (the one cut short, or one beside
+    it) — in either case whole windows from the first on, nothing of any other. Returns the stored codes."""
+    stored = {r.code for r in ReturnRecord.select(ReturnRecord.code)}
+    if concurrency == 1:
+        assert stored == before
+    else:
+        assert stored <= before
+        prefixes = [set().union(*(_expected(sandbox, "receive", a, b, DEFAULT) for a, b in windows[:k]))
+                    for k in range(len(windows) + 1)]
+        assert stored in prefixes
+    return stored
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_a_failure_mid_window_keeps_exactly_the_complete_windows_before_it(db, sb, concurrency):
     """HTTP 500s that outlast the retries after page 1 of a window: the windows before it are stored
-    whole, nothing of it is, the log row counts what was stored and the watermark stays."""
+    whole, nothing of it is, the log row counts what was stored and the watermark stays. Read two at
+    once, the 500s are shared by both readers: twice as many make one of them give up."""
     mark = SB_START + timedelta(minutes=5)  # the overlap takes "since last pull" back to SB_START
     Watermark.create(axis="receive", value=mark)
     windows, target, before = _windows_before_a_long_one(sb, 5)
 
     def fail_from_page_two(p: pull.PullProgress) -> None:
         if (p.window, p.page) == (target, 1):
-            sb.guanyi.faults.push("http500", count=FAST["retries"] + 1)
+            sb.guanyi.faults.push("http500", count=concurrency * (FAST["retries"] + 1))
 
     with client(sb) as c, pytest.raises(ServerError):
-        pull.pull_since_last(c, page_size=5, window_days=1, progress=fail_from_page_two, now=END)
-    assert {r.code for r in ReturnRecord.select(ReturnRecord.code)} == before
+        pull.pull_since_last(c, page_size=5, window_days=1, progress=fail_from_page_two, now=END,
+                             concurrency=concurrency)
+    stored = _kept_windows(sb, windows, concurrency, before)
     assert Watermark.get_by_id("receive").value == mark
     log = _last_log()
-    assert log.status == "failed" and "HTTP 500" in log.message and f"（已保存 {len(before)} 张）" in log.message
+    assert log.status == "failed" and "HTTP 500" in log.message and f"（已保存 {len(stored)} 张）" in log.message
 
 
-def test_cancel_after_page_one_of_a_window_keeps_exactly_the_complete_windows_before_it(db, sb):
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_cancel_after_page_one_of_a_window_keeps_exactly_the_complete_windows_before_it(db, sb, concurrency):
     windows, target, before = _windows_before_a_long_one(sb, 5)
     stop = threading.Event()
 
@@ -346,13 +373,17 @@ def test_cancel_after_page_one_of_a_window_keeps_exactly_the_complete_windows_be
             stop.set()
 
     with client(sb) as c, pytest.raises(Cancelled):
-        pull.pull(c, SB_START, END, page_size=5, window_days=1, progress=cancel_on_page_one, cancel=stop)
-    assert {r.code for r in ReturnRecord.select(ReturnRecord.code)} == before
+        pull.pull(c, SB_START, END, page_size=5, window_days=1, progress=cancel_on_page_one, cancel=stop,
+                  concurrency=concurrency)
+    stored = _kept_windows(sb, windows, concurrency, before)
     log = _last_log()
-    assert log.status == "cancelled" and f"（已保存 {len(before)} 张）" in log.message
+    assert log.status == "cancelled" and f"（已保存 {len(stored)} 张）" in log.message
 
 
-def test_a_store_that_fails_stops_the_pull_with_its_error_and_keeps_the_windows_stored_before(db, sb, monkeypatch):
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_a_store_that_fails_stops_the_pull_with_its_error_and_keeps_the_windows_stored_before(
+    db, sb, monkeypatch, concurrency
+):
     """The windows are written on a thread of their own: its failure still reaches the caller (and the log),
     the pull stops reading, and the windows committed before stay whole."""
     windows, target, before = _windows_before_a_long_one(sb, 5)
@@ -367,9 +398,11 @@ def test_a_store_that_fails_stops_the_pull_with_its_error_and_keeps_the_windows_
 
     monkeypatch.setattr(pull, "_store_window", failing_store)
     with client(sb) as c, pytest.raises(pw.OperationalError, match="disk I/O error"):
-        pull.pull(c, SB_START, END, page_size=5, window_days=1)
-    assert {r.code for r in ReturnRecord.select(ReturnRecord.code)} == before
-    assert c.requests < sum(max(1, math.ceil(len(_expected(sb, "receive", a, b, DEFAULT)) / 5)) for a, b in windows)
+        pull.pull(c, SB_START, END, page_size=5, window_days=1, concurrency=concurrency)
+    assert {r.code for r in ReturnRecord.select(ReturnRecord.code)} == before  # the store failed, not the reading
+    if concurrency == 1:  # read several at once, the few windows of this sandbox may all be read by then
+        assert c.requests < sum(max(1, math.ceil(len(_expected(sb, "receive", a, b, DEFAULT)) / 5))
+                                for a, b in windows)
     log = _last_log()
     assert log.status == "failed" and "OperationalError" in log.message
 
