@@ -6,12 +6,19 @@ codes are de-duplicated, and a window whose ``total`` moves between pages — or
 distinct codes than ``total`` — is read again (a bounded number of times) and then reported as a
 warning, never silently.
 
+Windows are read ``pull.concurrency`` at once (two by default) on an :class:`~core.ordered_pool.OrderedPool`:
+while one reader waits for 管易云, another reads. Each window is still paged by one reader, and the
+progress, the order of storing and the error a caller sees stay on the calling thread.
+
 A window is stored in one transaction once it has settled — all its pages and re-reads, the latest
-copy of each record — so the file never holds half a window: a cancel or a failure keeps the windows
-finished before it, whole, and nothing of the one it cut short. The store runs on a thread of its own
-(:class:`_Writer`) while the next window is read, so parsing and writing hide behind the network wait;
-the pull returns, or raises, only after every finished window is committed. Every pull, failed ones
-too, writes one sync-log row, which counts what was stored.
+copy of each record — and windows are stored in their order, so the file never holds half a window:
+a cancel or a failure keeps whole windows from the first on, up to the oldest one still being read
+(read one at a time: exactly the windows before the one cut short), and nothing of any other. The
+store runs on a thread of its own (:class:`_Writer`) while later windows are read, so parsing and
+writing hide behind the network wait; the pull returns, or raises, only after every window handed
+to it is committed. Each record is stored as the JSON text Guanyi sent it in, where the reply could
+be read that way (:mod:`core.json_texts`). Every pull, failed ones too, writes one sync-log row,
+which counts what was stored.
 """
 
 from __future__ import annotations
@@ -194,20 +201,14 @@ def _stored_texts(codes: list[str]) -> dict[str, str]:
 def _store_window(
     records: Mapping[str, dict],
     pulled_at: datetime,
-    pause: Callable[[], None] | None = None,
     texts: Mapping[str, str | None] | None = None,
 ) -> dict[str, str]:
     """Upsert ``{code: record}`` in one transaction; ``{code: "new" | "updated" | "unchanged"}`` as the
-    file stood before. Every row is written, unchanged ones too: ``last_pulled_at`` moves. ``pause`` is
-    called after each row is built, before the transaction (see ``_let_the_reader_run``); ``texts`` are
-    the records' JSON as sent, where kept."""
+    file stood before. Every row is written, unchanged ones too: ``last_pulled_at`` moves.
+    ``texts`` are the records' JSON as Guanyi sent them, where kept."""
     moment = ReturnRecord.last_pulled_at.db_value(pulled_at)
-    rows = []
     texts = texts or {}
-    for code, raw in records.items():
-        rows.append(_row(raw, moment, texts.get(code)))
-        if pause is not None:
-            pause()
+    rows = [_row(raw, moment, texts.get(code)) for code, raw in records.items()]
     kinds: dict[str, str] = {}
     with db.atomic():
         stored = _stored_texts(list(records))
@@ -242,17 +243,6 @@ def store_page(records: list[dict], pulled_at: datetime) -> tuple[dict[str, str]
     return _store_window(keep, pulled_at), warnings
 
 
-def _let_the_reader_run() -> None:
-    """Release the GIL for a moment, between two rows the writer builds.
-
-    Reading a reply takes the GIL dozens of times (a socket read per 10 KB, then the JSON). A thread that
-    parses without a break gives it back only when the switch interval (5 ms) runs out, each time: in
-    ``bench/pull.py --replay`` that made the pull ~15% slower. ``sleep(0)`` gives a waiting reader its turn
-    at once and costs one system call per row.
-    """
-    time.sleep(0)
-
-
 @dataclass
 class _Settled:
     """A window read to the end: every record it brought (latest copy) and the codes the pull reports."""
@@ -265,13 +255,13 @@ class _Settled:
 
 
 class _Writer:
-    """Commits settled windows, in order, on a thread of its own while the next window is read.
+    """Commits settled windows, in order, on a thread of its own while later windows are read.
 
     peewee keeps one connection per thread, so this thread has its own, closed when it ends; SQLite's
     WAL lets it write while other connections read. At most one window waits behind the one being
     written, so a slow disk holds the reading back instead of filling memory. After a failure it stores
     nothing more (the windows after a failed one are not "finished before" anything) and keeps only the
-    error, which :meth:`check` and :meth:`close` raise on the reading thread.
+    error, which :meth:`check` and :meth:`close` raise on the calling thread.
     """
 
     def __init__(self) -> None:
@@ -312,7 +302,7 @@ class _Writer:
             db.close()
 
     def _commit(self, window: _Settled) -> None:
-        kinds = _store_window(window.records, now_china(), _let_the_reader_run, window.texts)
+        kinds = _store_window(window.records, now_china(), window.texts)
         for code, kind in kinds.items():
             self.kinds.setdefault(code, kind)
         self.codes.update(window.codes)
@@ -645,7 +635,7 @@ def _execute(
             page_size=page_size or settings.get_int("guanyi.page_size"),
             window_days=window_days or settings.get_int("pull.window_days"),
             max_rereads=settings.get_int("pull.max_rereads") if max_rereads is None else max_rereads,
-            concurrency=concurrency or settings.get_int("pull.concurrency"),
+            concurrency=settings.get_int("pull.concurrency") if concurrency is None else concurrency,
             progress=progress,
             cancel=CancelCheck(cancel),
         )

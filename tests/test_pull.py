@@ -11,9 +11,10 @@ from decimal import Decimal
 
 import peewee as pw
 import pytest
+import requests
 
 from core import pull
-from core.errors import AuthError, Cancelled, ServerError
+from core.errors import AuthError, Cancelled, ConfigError, ServerError
 from core.guanyi import GuanyiClient
 from core.returns import dump_raw, load_raw, parse_return
 from core.sandbox import Sandbox
@@ -405,6 +406,49 @@ def test_a_store_that_fails_stops_the_pull_with_its_error_and_keeps_the_windows_
                                 for a, b in windows)
     log = _last_log()
     assert log.status == "failed" and "OperationalError" in log.message
+
+
+class _CountingSession(requests.Session):
+    """A real session that notes how many of its POSTs were on the wire at once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock, self.now, self.most = threading.Lock(), 0, 0
+
+    def post(self, *args, **kwargs):  # requests' own signature
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            return super().post(*args, **kwargs)
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+@pytest.mark.parametrize("concurrency", [1, 2, 3])
+def test_windows_are_read_concurrency_at_once_and_stored_in_order(db, concurrency):
+    """With a latency, the readers' requests overlap: as many on the wire as windows read at once, never more;
+    the codes come back window by window, as read one at a time."""
+    with Sandbox(returns=40, days=6, seed=5, latency_ms=40, end=END) as sandbox:
+        session = _CountingSession()
+        one_by_one = GuanyiClient(direct_transport(sandbox), session=session, **FAST)
+        with one_by_one as c:
+            result = pull.pull(c, SB_START, END, window_days=1, page_size=100, all_statuses=True,
+                               concurrency=concurrency)
+        assert session.most == concurrency
+        window_of = {code: n for n, (a, b) in enumerate(day_windows(SB_START, END, 1))
+                     for code in _expected(sandbox, "receive", a, b, {})}
+    assert sorted(result.codes) == sorted(window_of)
+    assert [window_of[code] for code in result.codes] == sorted(window_of[code] for code in result.codes)
+    assert result.complete and ReturnRecord.select().count() == len(result.codes)
+
+
+@pytest.mark.parametrize("concurrency", [0, 5])
+def test_a_concurrency_outside_one_to_four_is_refused(db, sb, concurrency):
+    with client(sb) as c, pytest.raises(ConfigError, match="1 to 4|1 到 4"):
+        pull.pull(c, SB_START, END, concurrency=concurrency)
+    assert c.requests == 0
 
 
 def test_cancel_by_callable_before_the_first_request(db, sb):

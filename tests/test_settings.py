@@ -22,7 +22,7 @@ def test_set_and_read_back(db):
 @pytest.mark.parametrize(
     ("key", "value"),
     [("guanyi.transport", "ftp"), ("guanyi.page_size", "101"), ("guanyi.page_size", "0"), ("guanyi.url", "v2.api"),
-     ("qimen.sign_method", "sha1"), ("nope.key", "1")],
+     ("qimen.sign_method", "sha1"), ("pull.concurrency", "5"), ("pull.concurrency", "0"), ("nope.key", "1")],
 )
 def test_bad_values_are_refused(db, key, value):
     with pytest.raises(ConfigError):

@@ -30,14 +30,15 @@ def pull_job(request: PullRequest, progress: Callable[[object], None], cancel: t
 
 
 def describe_progress(p: pull.PullProgress) -> tuple[int, int, str]:
-    """(done, of, text) for the progress bar: windows done, and the page of the current one."""
-    day = p.window_start.strftime("%Y-%m-%d")
+    """(done, of, text) for the progress bar: the pull's percent, the windows read, and the latest page.
+
+    Windows are read a few at once, so the page named is that of whichever window answered last."""
+    day, page = p.window_start.strftime("%Y-%m-%d"), f"{p.page}/{max(p.pages, 1)}"
     text = t(
-        f"第 {p.window}/{p.windows} 个窗口（{day}），第 {p.page}/{max(p.pages, 1)} 页，已拉取 {p.records} 张",
-        f"Window {p.window}/{p.windows} ({day}), page {p.page}/{max(p.pages, 1)}, {p.records} returns so far",
+        f"已读完 {p.windows_read}/{p.windows} 个窗口（{day} 第 {page} 页），已拉取 {p.records} 张",
+        f"{p.windows_read}/{p.windows} windows read ({day} page {page}), {p.records} returns so far",
     )
-    done = (p.window - 1) * 100 + (100 * p.page // max(p.pages, 1))
-    return done, p.windows * 100, text
+    return p.percent, 100, text
 
 
 def describe_result(result: pull.PullResult) -> str:

@@ -32,7 +32,7 @@ from ui.value_tables_view import ValueTablesTab
 
 MAPPING_KEYS = tuple(name for name in settings.KEYS if name.startswith("mapping."))
 PULL_KEYS = (
-    "pull.axis", "pull.window_days", "pull.overlap_minutes", "pull.max_rereads", "guanyi.page_size",
+    "pull.axis", "pull.window_days", "pull.overlap_minutes", "pull.max_rereads", "pull.concurrency", "guanyi.page_size",
     "guanyi.connect_timeout", "guanyi.read_timeout", "guanyi.retries",
 )
 
@@ -84,7 +84,11 @@ class SettingsDialog(QDialog):
         self.general = FormTab(
             [(t("拉取（管易云）", "Pulling from Guanyi"), PULL_KEYS), (t("界面", "Interface"), ("ui.lang",))],
             values,
-            {"ui.lang": t("重新启动后生效", "Takes effect after a restart")},
+            {
+                "ui.lang": t("重新启动后生效", "Takes effect after a restart"),
+                "pull.concurrency": t("越大拉取越快；管易云常回复“请求过于频繁”（HTTP 429）时改为 1",
+                                      "More is faster; set 1 if Guanyi often answers 'too many requests' (HTTP 429)"),
+            },
         )
         self.tabs = QTabWidget()
         self.tabs.addTab(self.connections, t("连接", "Connections"))

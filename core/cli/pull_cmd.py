@@ -43,8 +43,8 @@ def _progress_printer() -> Callable[[pull.PullProgress], None] | None:
 
     def show(p: pull.PullProgress) -> None:
         print(
-            t(f"\r窗口 {p.window}/{p.windows}  第 {p.page}/{p.pages} 页  已读 {p.records} 张，已存 {p.stored} 张",
-              f"\rwindow {p.window}/{p.windows}  page {p.page}/{p.pages}  {p.records} read, {p.stored} stored"),
+            t(f"\r{p.percent:3d}%  已读完 {p.windows_read}/{p.windows} 个窗口  已读 {p.records} 张，已存 {p.stored} 张",
+              f"\r{p.percent:3d}%  {p.windows_read}/{p.windows} windows read  {p.records} read, {p.stored} stored"),
             end="", file=sys.stderr, flush=True,
         )
 
