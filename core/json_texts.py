@@ -94,13 +94,9 @@ def _object(s: str, i: int, key: str, depth: int, kept: KeptTexts) -> tuple[dict
             out[name], i = _array(s, i, kept)
         else:
             out[name], i = _value(s, i, key, depth - 1, kept, top=False)
-        i = _skip(s, i)
-        if s.startswith(",", i):
-            i = _skip(s, i + 1)
-        elif s.startswith("}", i):
-            return out, i + 1
-        else:
-            raise ValueError("',' or '}' was expected")
+        i, closed = _next(s, i, "}")
+        if closed:
+            return out, i
 
 
 def _array(s: str, i: int, kept: KeptTexts) -> tuple[list, int]:
@@ -113,10 +109,16 @@ def _array(s: str, i: int, kept: KeptTexts) -> tuple[list, int]:
         out.append(item)
         if isinstance(item, dict):
             kept.add(item, s[i:end])
-        i = _skip(s, end)
-        if s.startswith(",", i):
-            i = _skip(s, i + 1)
-        elif s.startswith("]", i):
-            return out, i + 1
-        else:
-            raise ValueError("',' or ']' was expected")
+        i, closed = _next(s, end, "]")
+        if closed:
+            return out, i
+
+
+def _next(s: str, i: int, close: str) -> tuple[int, bool]:
+    """After a member or an element: where the next one starts (False), or past ``close`` (True)."""
+    i = _skip(s, i)
+    if s.startswith(",", i):
+        return _skip(s, i + 1), False
+    if s.startswith(close, i):
+        return i + 1, True
+    raise ValueError(f"',' or '{close}' was expected")
