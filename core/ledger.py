@@ -226,6 +226,15 @@ def _store_outcome(claimed: Claim, outcome: Outcome, stamp: str) -> bool:
     changes: dict[str, str | None] = {"status": outcome.status, "message": outcome.message, "updated_at": stamp}
     if outcome.status == POSTED:
         changes.update(sheet_no=outcome.sheet_no, posted_at=stamp)
+    elif outcome.status == FAILED and claimed.forced:
+        # 精诚 refused a forced re-push of a posted (or unknown) sheet: what it already held is unchanged,
+        # so the sheet keeps that status — as "failed" a later --all-ready would send it again, unforced.
+        changes["status"] = claimed.previous
+        changes["message"] = t(
+            f"强制重推被精诚拒绝：{outcome.message} 状态仍为“{status_text(claimed.previous)}”。",
+            f"A forced re-push was refused by Jingcheng: {outcome.message} The status stays "
+            f"'{status_text(claimed.previous)}'.",
+        )
     # Still ours: claimed by this process and not marked by a person meanwhile ("unknown" is
     # what recovery by age leaves, and a late real outcome is better than that).
     stored = db.execute_sql(

@@ -81,6 +81,31 @@ def test_posted_is_not_sent_again_without_force_and_force_is_logged(sb):
     assert LedgerEntry.get_by_id(code).attempts == 2
 
 
+@pytest.mark.parametrize(("first_fault", "before"), [(None, "posted"), ("http500", "unknown")])
+def test_a_forced_re_push_that_jingcheng_refuses_keeps_the_status_so_all_ready_does_not_send_it(
+    sb, first_fault, before
+):
+    code = ready_codes()[0]
+    if first_fault:
+        sb.jingcheng.faults.push(first_fault)
+    push.push([code])
+    row = LedgerEntry.get_by_id(code)
+    assert row.status == before
+    sheet_no, sent = row.sheet_no, len(sb.jingcheng.sheets)
+
+    sb.jingcheng.faults.push("flag0")
+    refused = push.push([code], force=True).items[0]
+    assert refused.status == "failed"  # what this attempt came to
+    row = LedgerEntry.get_by_id(code)
+    assert (row.status, row.sheet_no, row.attempts) == (before, sheet_no, 2)
+    assert "强制重推被精诚拒绝" in row.message and refused.message in row.message
+    assert logged(code)[-1] == ("push", "failed")
+
+    again = push.push(all_ready=True)
+    assert code not in [i.code for i in again.items if i.status in ("posted", "failed", "unknown")]
+    assert code not in [s["SheetID"] for s in sb.jingcheng.sheets[sent:]]  # nothing accepted since the first
+
+
 def test_all_ready_refuses_force(sb):
     with pytest.raises(ConfigError, match="--force"):
         push.push(all_ready=True, force=True)
