@@ -354,14 +354,15 @@ class _Pull:
             )
         if not 1 <= page_size <= 100:
             raise ConfigError("每页条数须在 1 到 100 之间。", "The page size must be between 1 and 100.")
-        self.client, self.axis, self.filters = client, axis, dict(filters)
         if not 1 <= concurrency <= settings.PULL_MAX_CONCURRENCY:
             raise ConfigError(
                 f"同时读取的窗口数须在 1 到 {settings.PULL_MAX_CONCURRENCY} 之间。",
                 f"The number of windows read at once must be between 1 and {settings.PULL_MAX_CONCURRENCY}.",
             )
+        self.client, self.axis, self.filters = client, axis, dict(filters)
         self.page_size, self.max_rereads, self.concurrency = page_size, max_rereads, concurrency
         self.progress, self.cancel = progress, cancel
+        self.reader_cancel = cancel  # what the readers check: the user's cancel, and in run() the pool's stop too
         self.windows = day_windows(start, end, window_days)
         self.result = PullResult(axis=axis, start=start, end=end)
         # The progress, kept on the calling thread: every code read, and how far each window is read (0..1).
