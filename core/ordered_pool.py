@@ -22,10 +22,13 @@ Rules:
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable, Sequence
 from typing import Generic, TypeVar
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -128,7 +131,8 @@ class OrderedPool(Generic[T, R]):
                 on_result(handed, done.pop(handed))
                 handed += 1
         except BaseException as exc:  # a second failure while keeping what was done: the first stays the cause
-            failure.__context__ = exc
+            log.warning("after %s: handing back item %d failed too: %s: %s",
+                        type(failure).__name__, handed, type(exc).__name__, exc)
         return handed
 
     def _next_event(self) -> tuple[str, int, object, threading.Event | None]:
