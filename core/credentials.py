@@ -94,9 +94,26 @@ def parse_input(kind: str, text: str, auth: str | None = None) -> dict[str, str]
     return {k: str(v).strip() for k, v in data.items() if v is not None and str(v).strip()}
 
 
+def _not_kept() -> CredentialsError:
+    backend = type(keyring.get_keyring())
+    name = f"{backend.__module__}.{backend.__qualname__}"
+    return CredentialsError(
+        f"系统钥匙串没有保存这些凭据（后端 {name} 不保存任何内容；`keyring --disable` 会选它）。"
+        "请启用可用的钥匙串（撤销 `keyring --disable`，或用环境变量 PYTHON_KEYRING_BACKEND 指定后端）后重试。",
+        f"The system keyring did not keep these credentials (the backend {name} keeps nothing; "
+        "`keyring --disable` selects it). Enable a working keyring (undo `keyring --disable`, or choose a "
+        "backend with PYTHON_KEYRING_BACKEND) and try again.",
+    )
+
+
 def store(kind: str, values: Mapping[str, str]) -> None:
+    """Keep ``values`` in the keyring, and read them back: a backend that drops what it is given (the null
+    one) must not leave the user thinking they are stored."""
     _fields(kind, None)
-    _call(keyring.set_password, SERVICE, kind, json.dumps(dict(values), ensure_ascii=False))
+    text = json.dumps(dict(values), ensure_ascii=False)
+    _call(keyring.set_password, SERVICE, kind, text)
+    if _call(keyring.get_password, SERVICE, kind) != text:
+        raise _not_kept()
 
 
 def load(kind: str) -> dict[str, str] | None:

@@ -7,6 +7,7 @@ import json
 import keyring
 import pytest
 from keyring.backend import KeyringBackend
+from keyring.backends.null import Keyring as NullKeyring
 from keyring.errors import KeyringLocked, NoKeyringError
 
 from core import credentials
@@ -68,6 +69,14 @@ def test_no_backend_is_a_plain_message():
     with pytest.raises(CredentialsError) as info:
         credentials.store("guanyi", {"appkey": "1", "sessionkey": "2", "secret": "3"})
     assert "钥匙串" in str(info.value) and "PYTHON_KEYRING_BACKEND" in str(info.value)
+
+
+def test_a_keyring_that_keeps_nothing_is_told_not_taken_for_stored():
+    """The null backend (what `keyring --disable` selects) accepts every write and keeps nothing."""
+    keyring.set_keyring(NullKeyring())
+    with pytest.raises(CredentialsError) as info:
+        credentials.store("guanyi", {"appkey": "1", "sessionkey": "2", "secret": "3"})
+    assert "没有保存" in str(info.value) and "keyring.backends.null.Keyring" in str(info.value)
 
 
 def test_locked_keyring_is_a_plain_message():
