@@ -466,11 +466,11 @@ class _Pull:
             log.info("window %s..%s not settled (totals %s, %d codes); reading it again",
                      w_start, w_end, read.totals, len(read.codes))
         totals = ", ".join(str(n) for n in dict.fromkeys(n for r in reads for n in r.totals))
-        text = f"{format_datetime(w_start)} – {format_datetime(w_end)}"
+        when = f"{format_datetime(w_start)} – {format_datetime(w_end)}"
         warnings.append(t(
-            f"窗口 {text}：读了 {len(reads)} 遍，总数仍在变化或对不上（总数 {totals}，读到 {len(union)} 个单号）。"
+            f"窗口 {when}：读了 {len(reads)} 遍，总数仍在变化或对不上（总数 {totals}，读到 {len(union)} 个单号）。"
             "已读到的都已保存；请稍后重新拉取这段时间。",
-            f"Window {text}: read {len(reads)} times, the total kept changing or did not add up (totals "
+            f"Window {when}: read {len(reads)} times, the total kept changing or did not add up (totals "
             f"{totals}; {len(union)} codes read). Everything read is stored; pull this range again later.",
         ))
         return _Settled(records, texts, union, warnings, complete=False)
