@@ -271,10 +271,19 @@ def record_code(raw: object) -> str:
     return code
 
 
+def _details(raw: dict) -> list[dict]:
+    return _dict_items(raw.get("details"))
+
+
+def line_count(raw: object) -> int:
+    """How many lines :func:`parse_return` would give, without typing them; 0 for what is not a record."""
+    return len(_details(raw)) if isinstance(raw, dict) else 0
+
+
 def parse_return(raw: dict) -> ReturnOrder:
     """Type one ``tradeReturns[i]`` object. Raises :class:`InvalidRecord` only when it has no code."""
     code = record_code(raw)
-    details = _dict_items(raw.get("details"))
+    details = _details(raw)
     # The published field list puts payments under details; real tenants send them at the top.
     payments = _dict_items(raw.get("payments")) + [p for d in details for p in _dict_items(d.get("payments"))]
     return ReturnOrder(

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 
 from core import pull, settings
 from core.cli import EXIT_OK, EXIT_SOME_FAILED, emit
-from core.errors import ConfigError, ReturnSyncError
+from core.errors import ConfigError
 from core.guanyi import client_from_settings
 from core.i18n import t
 from core.ledger import STATUSES
-from core.returns import parse_return
+from core.returns import line_count, load_raw
 from core.store import LedgerEntry, ReturnRecord
 from core.timeutil import parse_bound
 
@@ -84,8 +83,8 @@ def _ledger_statuses() -> dict[str, str]:
 
 def _line_count(raw_json: str) -> int:
     try:
-        return len(parse_return(json.loads(raw_json)).lines)
-    except (ValueError, ReturnSyncError):
+        return line_count(load_raw(raw_json))
+    except ValueError:
         return 0
 
 
