@@ -135,7 +135,7 @@ class PullResult:
             "windows": self.windows,
             "requests": self.requests,
             "complete": self.complete,
-            "watermark": format_datetime(self.watermark) if self.watermark else None,
+            "watermark": _date_text(self.watermark),
         }
 
     def summary(self) -> str:
@@ -381,8 +381,7 @@ class _Pull:
     def run(self) -> PullResult:
         requests_before = self.client.requests
         self.writer = _Writer()
-        pool = OrderedPool(self.windows, self._window, workers=self.concurrency, ahead=2 * self.concurrency,
-                           name="pull-reader")
+        pool = OrderedPool(self.windows, self._window, workers=self.concurrency, name="pull-reader")
         # A reader stops at its next request when the user cancels, or when the pool stops after a failure.
         self.reader_cancel = CancelCheck(lambda: self.cancel.is_set() or pool.stop.is_set())
         try:
