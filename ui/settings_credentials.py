@@ -137,10 +137,6 @@ class CredentialsBox(QGroupBox):
             )
         return values
 
-    def changed_fields(self) -> list[str]:
-        """Names (never values) of the fields the user changed, for the sync log."""
-        return sorted(self._typed())
-
     def show_error(self, message: str) -> None:
         self.error.setText(message)
         self.error.setVisible(bool(message))
