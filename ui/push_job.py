@@ -17,7 +17,7 @@ def push_job(codes: list[str], progress: Callable[[object], None], cancel: threa
 
 def describe_progress(progress: tuple[int, int, str, str]) -> tuple[int, int, str]:
     index, count, code, status = progress
-    if status == "sending":
+    if status == ledger.SENDING:
         return index - 1, count, t(f"正在推送第 {index}/{count} 张：{code}", f"Sending {index}/{count}: {code}")
     text = ledger.status_text(status)
     return index, count, t(f"第 {index}/{count} 张 {code}：{text}", f"{index}/{count} {code}: {text}")
@@ -25,7 +25,8 @@ def describe_progress(progress: tuple[int, int, str, str]) -> tuple[int, int, st
 
 def problems(result: push.PushResult) -> str:
     """The sheets that did not go through, one line each, for the dialog after a push."""
-    lines = [f"{item.code}：{item.message}" for item in result.items if item.status not in ("posted", "would_send")]
+    went_through = (ledger.POSTED, push.WOULD_SEND)
+    lines = [f"{item.code}：{item.message}" for item in result.items if item.status not in went_through]
     if result.stopped:
         lines.insert(0, t(f"推送已停止：{result.stopped}", f"The push stopped: {result.stopped}"))
     return "\n".join(lines)
