@@ -247,12 +247,68 @@ class TrackedDict(dict):
         return dict, (dict(self),)
 
 
-class _PlainList(list):
-    """A list that notes its changes through its mutators, but copies and pickles as a plain list, and
-    whose ``+=`` goes through ``extend`` so the change is noted."""
+class _NotingList(list):
+    """A list that notes each change through :meth:`_note` (given the values put in, if any), but copies and
+    pickles as a plain list, and whose ``+=`` goes through ``extend`` so the change is noted."""
+
+    def _note(self, values: Iterable[object] = ()) -> None:
+        raise NotImplementedError
+
+    def append(self, value) -> None:
+        list.append(self, value)
+        self._note((value,))
+
+    def extend(self, values) -> None:
+        values = list(values)
+        list.extend(self, values)
+        self._note(values)
+
+    def insert(self, index, value) -> None:
+        list.insert(self, index, value)
+        self._note((value,))
+
+    def __setitem__(self, index, value) -> None:
+        if isinstance(index, slice):
+            value = list(value)
+            list.__setitem__(self, index, value)
+            self._note(value)
+        else:
+            list.__setitem__(self, index, value)
+            self._note((value,))
+
+    def __delitem__(self, index) -> None:
+        list.__delitem__(self, index)
+        self._note()
+
+    def pop(self, *args):
+        try:
+            return list.pop(self, *args)
+        finally:
+            self._note()
+
+    def remove(self, value) -> None:
+        list.remove(self, value)
+        self._note()
+
+    def clear(self) -> None:
+        list.clear(self)
+        self._note()
+
+    def sort(self, *args, **kwargs) -> None:
+        list.sort(self, *args, **kwargs)
+        self._note()
+
+    def reverse(self) -> None:
+        list.reverse(self)
+        self._note()
 
     def __iadd__(self, values):
         self.extend(values)
+        return self
+
+    def __imul__(self, count):
+        list.__imul__(self, count)
+        self._note()
         return self
 
     def __copy__(self) -> list:
@@ -268,66 +324,16 @@ class _PlainList(list):
         return list, (list(self),)
 
 
-class TrackedList(_PlainList):
+class TrackedList(_NotingList):
     """A list inside a record that reports every change to its record's cell."""
 
     __slots__ = ("_cell",)
 
-    def append(self, value) -> None:
-        list.append(self, value)
-        _changed(self._cell, (value,))
-
-    def extend(self, values) -> None:
-        values = list(values)
-        list.extend(self, values)
+    def _note(self, values: Iterable[object] = ()) -> None:
         _changed(self._cell, values)
 
-    def insert(self, index, value) -> None:
-        list.insert(self, index, value)
-        _changed(self._cell, (value,))
 
-    def __setitem__(self, index, value) -> None:
-        if isinstance(index, slice):
-            value = list(value)
-            list.__setitem__(self, index, value)
-            _changed(self._cell, value)
-        else:
-            list.__setitem__(self, index, value)
-            _changed(self._cell, (value,))
-
-    def __delitem__(self, index) -> None:
-        list.__delitem__(self, index)
-        _changed(self._cell)
-
-    def pop(self, *args):
-        try:
-            return list.pop(self, *args)
-        finally:
-            _changed(self._cell)
-
-    def remove(self, value) -> None:
-        list.remove(self, value)
-        _changed(self._cell)
-
-    def clear(self) -> None:
-        list.clear(self)
-        _changed(self._cell)
-
-    def sort(self, *args, **kwargs) -> None:
-        list.sort(self, *args, **kwargs)
-        _changed(self._cell)
-
-    def reverse(self) -> None:
-        list.reverse(self)
-        _changed(self._cell)
-
-    def __imul__(self, count):
-        list.__imul__(self, count)
-        _changed(self._cell)
-        return self
-
-
-class RecordList(_PlainList):
+class RecordList(_NotingList):
     """The simulator's records: adding, removing or reordering them marks the index for rebuilding.
 
     A plain dict added from outside is kept as it is (the caller may still change it through its own
@@ -353,57 +359,10 @@ class RecordList(_PlainList):
     def adopt(self, record: dict) -> None:
         """Append ``record``, which nobody else keeps, so that its changes are followed."""
         list.append(self, self._own(record))
+        self._note()
+
+    def _note(self, values: Iterable[object] = ()) -> None:
         self.tracker.dirty = True
-
-    def _dirty(self) -> None:
-        self.tracker.dirty = True
-
-    def append(self, value) -> None:
-        list.append(self, value)
-        self._dirty()
-
-    def extend(self, values) -> None:
-        list.extend(self, values)
-        self._dirty()
-
-    def insert(self, index, value) -> None:
-        list.insert(self, index, value)
-        self._dirty()
-
-    def __setitem__(self, index, value) -> None:
-        list.__setitem__(self, index, value)
-        self._dirty()
-
-    def __delitem__(self, index) -> None:
-        list.__delitem__(self, index)
-        self._dirty()
-
-    def pop(self, *args):
-        try:
-            return list.pop(self, *args)
-        finally:
-            self._dirty()
-
-    def remove(self, value) -> None:
-        list.remove(self, value)
-        self._dirty()
-
-    def clear(self) -> None:
-        list.clear(self)
-        self._dirty()
-
-    def sort(self, *args, **kwargs) -> None:
-        list.sort(self, *args, **kwargs)
-        self._dirty()
-
-    def reverse(self) -> None:
-        list.reverse(self)
-        self._dirty()
-
-    def __imul__(self, count):
-        list.__imul__(self, count)
-        self._dirty()
-        return self
 
 
 _SCALAR_TYPES = frozenset((str, int, float, bool, Decimal, type(None)))
