@@ -17,10 +17,11 @@ from core.timeutil import format_datetime, parse_datetime
 
 
 def apply_drift(
-    records: list[dict], query: Query, served: list[dict], order_key: Callable[[str], str],
+    add: Callable[[dict], None], query: Query, served: list[dict], order_key: Callable[[str], str],
     generator: ReturnGenerator, rng: random.Random,
 ) -> None:
-    """Change ``records`` in place; ``served`` is what the query selects, in the order served."""
+    """Give ``add`` the new record and change one of ``served`` in place; ``served`` is what the query
+    selects, in the order served."""
     offset = (query.page_no - 1) * query.page_size
     if 0 < offset <= len(served):
         # Sorting before the last record already served puts the new one inside the pages read.
@@ -34,7 +35,7 @@ def apply_drift(
 
     record = generator.extra(already_read, tries=2000)
     if _fit(record, query, generator, rng):
-        records.append(record)
+        add(record)
     if served:
         _touch(rng.choice(served), query, rng)
 

@@ -55,13 +55,6 @@ class _Refusal(Exception):
         self.sub_desc = sub_desc
 
 
-class _Adopter:
-    """What drift appends to: its new record is one the simulator made, so the index follows it."""
-
-    def __init__(self, records: RecordList) -> None:
-        self.append = records.adopt
-
-
 class GuanyiSimulator:
     def __init__(
         self, records: list[dict], generator: ReturnGenerator, credentials: Mapping[str, str],
@@ -181,8 +174,8 @@ class GuanyiSimulator:
             raise _Refusal("isv.invalid-parameter", "PARAM ERR", str(problem)) from None
         with self._lock:
             served = self._select(query)
-            if drift:
-                apply_drift(_Adopter(self._records), query, served, self._order_key, self._generator, self._rng)
+            if drift:  # the new record is the simulator's own, so it is adopted: the index follows it
+                apply_drift(self._records.adopt, query, served, self._order_key, self._generator, self._rng)
                 served = self._select(query)
             start = (query.page_no - 1) * query.page_size
             # Written under the lock: a later drift may change a record while this reply is sent.
