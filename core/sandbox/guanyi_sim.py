@@ -69,17 +69,13 @@ class GuanyiSimulator:
         self._rng = random.Random(f"guanyi-{seed}")
         self._order_keys: dict[str, str] = {}
         self._lock = threading.Lock()
-        self.records = records  # as a RecordList, so that changes to the records are seen
+        self._records = RecordList(records)  # so that changes to the records are seen
+        self._index = RecordIndex(self._records, self._order_key)
+        self._index.warm()
 
     @property
     def records(self) -> RecordList:
         return self._records
-
-    @records.setter
-    def records(self, records: list[dict]) -> None:
-        self._records = records if isinstance(records, RecordList) else RecordList(records)
-        self._index = RecordIndex(self._records, self._order_key)
-        self._index.warm()
 
     def matching(self, params: Mapping[str, object]) -> list[dict]:
         """Every record the filters of ``params`` select, in the order served; paging is ignored."""
