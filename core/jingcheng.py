@@ -28,7 +28,7 @@ from requests.adapters import HTTPAdapter
 from core import credentials, settings
 from core.errors import ConfigError
 from core.i18n import t
-from core.redact import MASK, MIN_SECRET_LENGTH, scrub
+from core.redact import mask_secrets, scrub
 from core.timeutil import format_datetime, now_china
 
 POSTED, FAILED, UNKNOWN = "posted", "failed", "unknown"
@@ -444,10 +444,7 @@ class Client:
 
     def _masked(self, text: str, sign: str) -> str:
         """``text`` with the known secret values masked, but not every hex run: a SheetNo may be a GUID."""
-        for secret in sorted({sign, *self._scrub_values}, key=len, reverse=True):
-            if len(secret) >= MIN_SECRET_LENGTH:
-                text = text.replace(secret, MASK)
-        return text
+        return mask_secrets(text, (sign, *self._scrub_values))
 
     def _shown(self, url: str, sign: str) -> str:
         """A URL for a message: no user:password@, no query (it may carry a sign), secrets masked."""

@@ -18,14 +18,19 @@ MIN_SECRET_LENGTH = 4
 _SIGN_LIKE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9A-Fa-f]{64}|[0-9A-Fa-f]{32})(?![0-9A-Za-z])")
 
 
-def scrub(text: object, secrets: Iterable[str] = ()) -> str:
-    """``text`` with every known secret value and every signature-like token replaced by ``***``."""
-    result = "" if text is None else str(text)
+def mask_secrets(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with every known secret value (of at least :data:`MIN_SECRET_LENGTH` characters) replaced
+    by ``***``, and nothing else: a hex run that is no known secret stays."""
     # Longest first, so a secret that contains another is removed whole.
     for secret in sorted(set(secrets), key=len, reverse=True):
-        if secret and len(secret) >= MIN_SECRET_LENGTH:
-            result = result.replace(secret, MASK)
-    return _SIGN_LIKE.sub(MASK, result)
+        if len(secret) >= MIN_SECRET_LENGTH:
+            text = text.replace(secret, MASK)
+    return text
+
+
+def scrub(text: object, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret value and every signature-like token replaced by ``***``."""
+    return _SIGN_LIKE.sub(MASK, mask_secrets("" if text is None else str(text), secrets))
 
 
 class _RedactQuery(logging.Filter):
