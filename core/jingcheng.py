@@ -9,7 +9,6 @@ booked; a person must check 精诚).
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
 import ssl
@@ -29,6 +28,7 @@ from core import credentials, settings
 from core.errors import ConfigError
 from core.i18n import t
 from core.redact import mask_secrets, scrub
+from core.signing import md5_sign
 from core.timeutil import format_datetime, now_china
 
 POSTED, FAILED, UNKNOWN = "posted", "failed", "unknown"
@@ -317,8 +317,7 @@ class Client:
             pair = f"{secrets['user']}:{secrets['password']}".encode()
             return {"Authorization": "Basic " + base64.b64encode(pair).decode("ascii")}, {}, ""
         if mode == "md5-sign":
-            secret = secrets["secret"].encode("utf-8")
-            sign = hashlib.md5(secret + body + secret).hexdigest().upper()
+            sign = md5_sign(secrets["secret"].encode("utf-8"), body)
             params = {"appkey": secrets["appkey"], "timestamp": format_datetime(now_china()), "sign": sign}
             return {}, params, sign
         return {}, {}, ""
