@@ -6,13 +6,12 @@ Both test the settings and credentials as saved, which is what a pull or a push 
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
-
 import requests
 
 from core import guanyi, jingcheng
 from core.errors import NetworkError, ServerError
 from core.i18n import t
+from core.redact import shown_url
 
 
 def check_guanyi() -> str:
@@ -36,8 +35,7 @@ def check_jingcheng() -> str:
     without them: 精诚's interface takes POST, so any HTTP answer proves the address and the network."""
     with jingcheng.Client.from_settings() as client:  # profile checks, credentials present and well-formed
         profile = client.profile
-    parts = urlsplit(profile.url)
-    shown = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment=""))
+    shown = shown_url(profile.url)
     try:
         with requests.Session() as session:
             response = session.get(

@@ -17,7 +17,6 @@ import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 import requests.auth
@@ -27,7 +26,7 @@ from requests.adapters import HTTPAdapter
 from core import credentials, settings
 from core.errors import ConfigError
 from core.i18n import t
-from core.redact import mask_secrets, scrub
+from core.redact import mask_secrets, scrub, shown_url
 from core.signing import md5_sign
 from core.timeutil import format_datetime, now_china
 
@@ -257,8 +256,7 @@ class Client:
         self.profile = profile
         self._url = profile.url
         # A user:password@ written into the URL must not reach a message.
-        parts = urlsplit(self._url)
-        self._shown_url = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+        self._shown_url = shown_url(self._url, keep_query=True)
         self._secrets = dict(secrets)
         self._session = session or requests.Session()
         # Zero retries, said out loud: a second POST of a sheet must be a person's decision.
@@ -447,9 +445,7 @@ class Client:
 
     def _shown(self, url: str, sign: str) -> str:
         """A URL for a message: no user:password@, no query (it may carry a sign), secrets masked."""
-        parts = urlsplit(url)
-        return self.scrub(urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2], query="", fragment="")),
-                          (sign,))
+        return self.scrub(shown_url(url), (sign,))
 
     def _auth_message(self, status: int) -> str:
         zh_what, en_what = {

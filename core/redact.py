@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit, urlunsplit
 
 MASK = "***"
 # Shorter values would blank out ordinary words and numbers; real keys are far longer.
@@ -31,6 +32,16 @@ def mask_secrets(text: str, secrets: Iterable[str]) -> str:
 def scrub(text: object, secrets: Iterable[str] = ()) -> str:
     """``text`` with every known secret value and every signature-like token replaced by ``***``."""
     return _SIGN_LIKE.sub(MASK, mask_secrets("" if text is None else str(text), secrets))
+
+
+def shown_url(url: str, *, keep_query: bool = False) -> str:
+    """``url`` for a message: without a ``user:password@``, and without its query and fragment (a query may
+    carry a sign) unless ``keep_query``."""
+    parts = urlsplit(url)
+    parts = parts._replace(netloc=parts.netloc.rpartition("@")[2])
+    if not keep_query:
+        parts = parts._replace(query="", fragment="")
+    return urlunsplit(parts)
 
 
 class _RedactQuery(logging.Filter):
