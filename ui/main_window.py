@@ -38,7 +38,7 @@ from core.returns import dump_raw, load_raw
 from core.store import ReturnRecord
 from core.timeutil import now_china
 from ui import pull_job, push_job, worker
-from ui.returns_model import ReturnsModel, load_rows, pulled_codes
+from ui.returns_model import ReturnsModel, Row, load_rows, pulled_codes
 from ui.settings_dialog import SettingsDialog
 from ui.settings_fields import CHOICE_LABELS
 from ui.sheet_view import SheetView
@@ -53,6 +53,8 @@ class MainWindow(QMainWindow):
         self._pull_started = now_china()
         self._merged: set[str] = set()  # codes of this pull already merged into the table
         self._close_requested = False
+        self._load: worker.Task | None = None  # the row load whose rows will be shown
+        self._loads: set[worker.Task] = set()  # row loads still running, shown or dropped: close waits for them
 
         self.model = ReturnsModel(self)
         self.model.checked_changed.connect(self._update_push_button)
@@ -64,7 +66,7 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_body(banner)
         self._build_status()
-        self.reload()
+        self.reload()  # on a worker: the window shows at once and fills when the rows are mapped
 
     # --- building -------------------------------------------------------------------------------
 
@@ -176,7 +178,43 @@ class MainWindow(QMainWindow):
     # --- the table and the detail pane ----------------------------------------------------------
 
     def reload(self) -> None:
-        self.model.reload()
+        """Reload the table on a worker while the window stays usable. A job running now reloads when it
+        ends; a job's reload in progress starts over, so it sees what changed (e.g. the mapping rules)."""
+        if self._task is None:
+            self._start_load()
+        elif self._task is self._load:
+            self._task = self._start_load()
+
+    def _start_load(self) -> worker.Task:
+        """Map every pulled return on a worker (seconds for tens of thousands); any earlier load is dropped."""
+        if self._load is not None:
+            self._load.cancel()
+        task = worker.Task(lambda _progress, cancel: load_rows(cancel=cancel))
+        task.signals.finished.connect(lambda rows: self._on_loaded(task, rows))
+        task.signals.failed.connect(lambda message: self._on_loaded(task, None, message))
+        task.signals.cancelled.connect(lambda: self._on_loaded(task, None))
+        self._load = task
+        self._loads.add(task)
+        worker.start(task)
+        return task
+
+    def _on_loaded(self, task: worker.Task, rows: list[Row] | None, failure: str = "") -> None:
+        self._loads.discard(task)
+        shown = task is self._load
+        if shown:
+            self._load = None
+            if rows is not None:
+                self._show_rows(rows)
+        if task is self._task:  # a job's reload: the job is over only now
+            self._task = None
+            self._busy(False)
+        if self._close_requested:
+            self.close()
+        elif shown and failure:
+            QMessageBox.critical(self, self.windowTitle(), failure)
+
+    def _show_rows(self, rows: list[Row]) -> None:
+        self.model.set_rows(rows)
         self._count()
         if self.proxy.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
@@ -224,12 +262,17 @@ class MainWindow(QMainWindow):
         failed_title: str,
         cancelled_text: str,
         starting_text: str,
+        reload: bool = True,
     ) -> None:
+        """Run ``job`` on a worker with the window busy; when it ends, the table is reloaded (``reload``)."""
+        if self._load is not None:  # a reload started before this job: the job's own reload replaces it
+            self._load.cancel()
+            self._load = None
         self._task = worker.Task(job)
         self._task.signals.progress.connect(on_progress)
         self._task.signals.finished.connect(on_finished)
-        self._task.signals.failed.connect(lambda message: self._on_failed(failed_title, message))
-        self._task.signals.cancelled.connect(lambda: self._finish(cancelled_text))
+        self._task.signals.failed.connect(lambda message: self._on_failed(failed_title, message, reload))
+        self._task.signals.cancelled.connect(lambda: self._finish(cancelled_text, reload))
         self._busy(True)
         self.progress_label.setText(starting_text)
         worker.start(self._task)
@@ -256,17 +299,21 @@ class MainWindow(QMainWindow):
             self.cancel_button.setEnabled(False)
             self.progress_label.setText(t("正在取消…（当前请求结束后停止）", "Cancelling… (after the current request)"))
 
-    def _finish(self, text: str) -> None:
+    def _finish(self, text: str, reload: bool = True) -> None:
+        """The job ended. With ``reload`` the window stays busy until the table is reloaded on a worker."""
+        self.progress_label.setText(text)
+        if reload and not self._close_requested:
+            self.cancel_button.setVisible(False)  # nothing left to cancel: only the table is being refreshed
+            self.progress.setRange(0, 0)
+            self._task = self._start_load()
+            return
         self._task = None
         self._busy(False)
-        self.progress_label.setText(text)
         if self._close_requested:
             self.close()
-            return
-        self.reload()
 
-    def _on_failed(self, title: str, message: str) -> None:
-        self._finish(title)
+    def _on_failed(self, title: str, message: str, reload: bool = True) -> None:
+        self._finish(title, reload)
         QMessageBox.critical(self, title, message)
 
     # pull
@@ -350,17 +397,23 @@ class MainWindow(QMainWindow):
         self._run(
             lambda progress, cancel: _export(path, progress, cancel),
             lambda progress: self._show_progress(*progress, t("正在导出日志…", "Exporting the log…")),
-            lambda count: self._finish(t(f"已导出 {count} 行日志到 {path}", f"Exported {count} log rows to {path}")),
+            lambda count: self._finish(
+                t(f"已导出 {count} 行日志到 {path}", f"Exported {count} log rows to {path}"), reload=False
+            ),
             t("导出失败", "Export failed"),
             t("已取消导出，没有写入文件。", "Export cancelled; no file was written."),
             t("正在导出日志…", "Exporting the log…"),
+            reload=False,  # the log changes no return
         )
 
     def closeEvent(self, event) -> None:
-        if self._task is not None:
-            # Close only once the work has stopped: a sheet on the wire gets its outcome recorded.
+        if self._task is not None or self._loads:
+            # Close only once the work has stopped: a sheet on the wire gets its outcome recorded, and no
+            # row load still reads the database when the app closes it.
             self._close_requested = True
             self.cancel()
+            for task in self._loads:
+                task.cancel()
             self.progress_label.setText(
                 t("正在停止，当前请求结束后关闭窗口…", "Stopping; the window closes after the current request…")
             )

@@ -3,7 +3,9 @@
 Each row carries what the push would decide (mapped and reviewed against the ledger): only a
 ready row can be ticked, and the reasons of a blocked one are its tooltip. Rows pulled while a
 pull runs are merged in as they are stored — appended with ``beginInsertRows`` or changed in
-place — so the table fills window by window without a reset.
+place — so the table fills window by window without a reset. Loading every row maps every return,
+seconds on a large store, so the window runs :func:`load_rows` on a worker and hands the rows to
+:meth:`ReturnsModel.set_rows` on the GUI thread.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from core import ledger, push
+from core.cancel import CancelCheck, CancelSource
 from core.i18n import t
 from core.store import ReturnRecord
 
@@ -37,6 +40,7 @@ class Row:
 
 
 _COLUMNS = 7
+_BATCH = 500  # returns mapped between two looks at the cancel flag: a fraction of a second
 _STATUS_COLOURS = {
     ledger.POSTED: "#1b7f3b",
     ledger.FAILED: "#b3261e",
@@ -72,9 +76,12 @@ def pulled_codes(since: datetime) -> list[str]:
             .tuples()]
 
 
-def load_rows(codes: list[str] | None = None) -> list[Row]:
+def load_rows(codes: list[str] | None = None, cancel: CancelSource = None) -> list[Row]:
     """Every pulled return (or those of ``codes``), newest receipt first, each with what the push would
-    decide for it."""
+    decide for it.
+
+    Mapping every return takes seconds on a large store, so the window runs this on a worker; ``cancel``
+    is checked between batches of returns (:class:`Cancelled`)."""
     query = ReturnRecord.select(
         ReturnRecord.code,
         ReturnRecord.shop_name,
@@ -87,7 +94,11 @@ def load_rows(codes: list[str] | None = None) -> list[Row]:
     if codes is not None:
         query = query.where(ReturnRecord.code.in_(codes))
     records = list(query)
-    previews = {p.code: p for p in push.previews([r.code for r in records])}
+    check = CancelCheck(cancel)
+    previews: dict[str, push.Preview] = {}
+    for start in range(0, len(records), _BATCH):
+        check.raise_if_set()
+        previews.update((p.code, p) for p in push.previews([r.code for r in records[start : start + _BATCH]]))
     rows = []
     for r in records:
         found = previews.get(r.code)
@@ -131,8 +142,12 @@ class ReturnsModel(QAbstractTableModel):
         ]
 
     def reload(self) -> None:
+        self.set_rows(load_rows())
+
+    def set_rows(self, rows: list[Row]) -> None:
+        """Show exactly ``rows`` (e.g. from :func:`load_rows` run on a worker); ticks stay on ready rows."""
         self.beginResetModel()
-        self._rows = load_rows()
+        self._rows = list(rows)
         self._index = {row.code: i for i, row in enumerate(self._rows)}
         self.endResetModel()
         self._drop_unready_ticks()

@@ -30,7 +30,7 @@ class TaskSignals(QObject):
 class Task(QRunnable):
     def __init__(self, job: Job) -> None:
         super().__init__()
-        self.setAutoDelete(False)  # the window keeps a reference until the signals are handled
+        self.setAutoDelete(False)  # Python owns it: see _running
         self.job = job
         self.cancel_event = threading.Event()
         self.signals = TaskSignals()
@@ -54,6 +54,14 @@ class Task(QRunnable):
             self.signals.finished.emit(result)
 
 
+# Every started task until its end is handled on the GUI thread, so that a task never goes with the
+# window that started it (e.g. a window deleted while a load it no longer waits for still runs).
+_running: set[Task] = set()
+
+
 def start(task: Task) -> Task:
+    _running.add(task)
+    for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
+        signal.connect(lambda *_args: _running.discard(task))
     QThreadPool.globalInstance().start(task)
     return task
