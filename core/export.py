@@ -22,7 +22,7 @@ import peewee as pw
 from core.errors import Cancelled, ConfigError, ReturnSyncError
 from core.i18n import t
 from core.store import SyncLog, db, write_log
-from core.timeutil import format_datetime
+from core.timeutil import elapsed_ms, format_datetime
 
 # Excel runs a cell starting with one of these as a formula (CSV injection); SPEC §10.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -113,7 +113,7 @@ def export_log(
     Rows go out in the order they were logged, streamed from one SQLite cursor. The export
     itself is logged afterwards (ok, failed or cancelled), so it is not among the rows it wrote.
     """
-    started = time.monotonic()
+    started = time.perf_counter()
     conditions = []
     if start is not None:
         conditions.append(SyncLog.time >= start)
@@ -147,12 +147,12 @@ def export_log(
             header = [t(zh, en) for zh, en in LOG_HEADER]
             rows = write_csv(path, header, rows_query.tuples().iterator(), total=total, progress=progress)
     except Cancelled:
-        write_log("export", "cancelled", what, duration_ms=_ms_since(started))
+        write_log("export", "cancelled", what, duration_ms=elapsed_ms(started))
         raise
     except ReturnSyncError as exc:
-        write_log("export", "failed", f"{what}: {exc}", duration_ms=_ms_since(started))
+        write_log("export", "failed", f"{what}: {exc}", duration_ms=elapsed_ms(started))
         raise
-    write_log("export", "ok", t(f"{what}：{rows} 行", f"{what}: {rows} rows"), duration_ms=_ms_since(started))
+    write_log("export", "ok", t(f"{what}：{rows} 行", f"{what}: {rows} rows"), duration_ms=elapsed_ms(started))
     return rows
 
 
@@ -165,7 +165,3 @@ def _describe(path: str | os.PathLike, start: datetime | None, end: datetime | N
     if status:
         parts.append(t(f"状态 {status}", f"status {status}"))
     return t("，", ", ").join(parts)
-
-
-def _ms_since(started: float) -> int:
-    return round((time.monotonic() - started) * 1000)

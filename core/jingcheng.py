@@ -28,7 +28,7 @@ from core.errors import ConfigError
 from core.i18n import t
 from core.redact import mask_secrets, scrub, shown_url
 from core.signing import md5_sign
-from core.timeutil import format_datetime, now_china
+from core.timeutil import elapsed_ms, format_datetime, now_china
 
 POSTED, FAILED, UNKNOWN = "posted", "failed", "unknown"
 AUTH_MODES = ("token", "none", "basic", "md5-sign")
@@ -338,9 +338,9 @@ class Client:
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
-            return self._failure(exc, _elapsed_ms(started))
+            return self._failure(exc, elapsed_ms(started))
         text = _decode(response.content, response.headers.get("Content-Type", ""))
-        return self._classify(response, text, sign, _elapsed_ms(started))
+        return self._classify(response, text, sign, elapsed_ms(started))
 
     def _failure(self, exc: requests.RequestException, duration_ms: int) -> Outcome:
         reason = self.scrub(_root_reason(exc))
@@ -477,7 +477,3 @@ class _FixedHeaders(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         request.headers.update(self.headers)
         return request
-
-
-def _elapsed_ms(started: float) -> int:
-    return int((time.perf_counter() - started) * 1000)

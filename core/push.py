@@ -23,6 +23,7 @@ from core.jingcheng import FAILED, POSTED, UNKNOWN, Client, Outcome
 from core.mapping import MappedReturn, MappingRules, map_return
 from core.returns import load_raw, parse_return
 from core.store import LedgerEntry, ReturnRecord, write_log
+from core.timeutil import elapsed_ms
 from core.valuetables import ValueTables
 
 # Item states besides the outcomes posted / failed / unknown.
@@ -309,7 +310,7 @@ def push(
                        cancel=CancelCheck(cancel))
             run.run(run.prepare(_ready_codes() if all_ready else codes, all_ready))
             result = run.result
-            result.duration_ms = int((time.perf_counter() - started) * 1000)
+            result.duration_ms = elapsed_ms(started)
             write_log("push", _run_status(result), result.summary(), duration_ms=result.duration_ms)
     finally:
         if own_client and client is not None:

@@ -35,6 +35,7 @@ from core.errors import ConfigError
 from core.export import FORMULA_STARTS, write_csv
 from core.i18n import t
 from core.store import write_log
+from core.timeutil import elapsed_ms
 from core.valuetables import Changes, Table, apply_rows, check_row, list_rows
 
 # How many problems an error lists before "and N more": enough to fix a file in one pass.
@@ -78,7 +79,7 @@ def import_csv(table: Table, path: str | os.PathLike, *, replace: bool = False) 
     Raises :class:`BadRows` (a :class:`ConfigError`) naming the bad lines, or :class:`ConfigError`
     for a file that cannot be read; in both cases the table is unchanged and the failure is logged.
     """
-    started = time.monotonic()
+    started = time.perf_counter()
     source = Path(path)
     mode = t("替换", "replace") if replace else t("合并", "merge")
     try:
@@ -90,7 +91,7 @@ def import_csv(table: Table, path: str | os.PathLike, *, replace: bool = False) 
             "import",
             "failed",
             t(f"{table.zh}（{mode}）：{exc}", f"{table.en} ({mode}): {exc}"),
-            duration_ms=_ms_since(started),
+            duration_ms=elapsed_ms(started),
         )
         raise
     write_log(
@@ -102,14 +103,14 @@ def import_csv(table: Table, path: str | os.PathLike, *, replace: bool = False) 
             f"{table.en} <- {source} ({mode}, {encoding}): {len(rows)} rows, {changes.added} added, "
             f"{changes.changed} changed, {changes.unchanged} unchanged, {changes.removed} removed",
         ),
-        duration_ms=_ms_since(started),
+        duration_ms=elapsed_ms(started),
     )
     return ImportResult(rows=len(rows), encoding=encoding, changes=changes)
 
 
 def export_csv(table: Table, path: str | os.PathLike) -> int:
     """Write every row of ``table`` to ``path`` in the import format; return the number of rows."""
-    started = time.monotonic()
+    started = time.perf_counter()
     header = [t(column.zh, column.name) for column in table.columns]
     names = [column.name for column in table.columns]
     try:
@@ -119,14 +120,14 @@ def export_csv(table: Table, path: str | os.PathLike) -> int:
             "export",
             "failed",
             t(f"{table.zh} → {path}：{exc}", f"{table.en} -> {path}: {exc}"),
-            duration_ms=_ms_since(started),
+            duration_ms=elapsed_ms(started),
         )
         raise
     write_log(
         "export",
         "ok",
         t(f"{table.zh} → {path}：{count} 行", f"{table.en} -> {path}: {count} rows"),
-        duration_ms=_ms_since(started),
+        duration_ms=elapsed_ms(started),
     )
     return count
 
@@ -313,7 +314,3 @@ def _header(table: Table, path: Path, line: int, cells: list[str]) -> dict[str, 
         problems.append(Problem(line, f"表头应为：{expected}", f"the header should be: {expected}"))
         raise BadRows(table, path, problems)
     return positions
-
-
-def _ms_since(started: float) -> int:
-    return round((time.monotonic() - started) * 1000)

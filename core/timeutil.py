@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
+from time import perf_counter
 
 from core.errors import ConfigError
 
@@ -18,6 +19,11 @@ def now_china() -> datetime:
 
 def format_datetime(value: datetime) -> str:
     return value.strftime(DATETIME_FORMAT)
+
+
+def elapsed_ms(started: float) -> int:
+    """Whole milliseconds (truncated) since ``started``, a reading of :func:`time.perf_counter`."""
+    return int((perf_counter() - started) * 1000)
 
 
 def parse_datetime(text: str) -> datetime:
