@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from core.errors import ConfigError
 
@@ -24,9 +25,11 @@ _FIELDS = {
 }
 
 
-def _parts(pattern: str) -> list[str]:
-    """The pattern split into field letters and literal text; raises :class:`ConfigError` if it is unusable."""
-    parts = [match.group(0) for match in _TOKEN.finditer(pattern)]
+@lru_cache(maxsize=16)  # one pattern is in use at a time; every return of a push formats a date with it
+def _parts(pattern: str) -> tuple[str, ...]:
+    """The pattern split into field letters and literal text; raises :class:`ConfigError` if it is unusable
+    (an error is not cached: it is raised on every call)."""
+    parts = tuple(match.group(0) for match in _TOKEN.finditer(pattern))
     letters = [part for part in parts if part[0].isascii() and part[0].isalpha()]
     unknown = [part for part in letters if part not in _FIELDS]
     if unknown:

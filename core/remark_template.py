@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from core.errors import ConfigError
 
@@ -33,8 +34,10 @@ _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _CLOSING = ")）]】」』>》"
 
 
-def _segments(template: str) -> list[tuple[str, str | None]]:
-    """``(literal, placeholder)`` pairs; the last pair's placeholder is ``None`` (the trailing text)."""
+@lru_cache(maxsize=16)  # one template is in use at a time; every return of a push renders it
+def _segments(template: str) -> tuple[tuple[str, str | None], ...]:
+    """``(literal, placeholder)`` pairs; the last pair's placeholder is ``None`` (the trailing text). An error
+    is not cached: it is raised on every call."""
     segments: list[tuple[str, str | None]] = []
     literal, position = "", 0
     for match in _TOKEN.finditer(template):
@@ -58,7 +61,7 @@ def _segments(template: str) -> list[tuple[str, str | None]]:
             segments.append((literal, match.group(1).strip()))
             literal = ""
     segments.append((literal + template[position:], None))
-    return segments
+    return tuple(segments)
 
 
 def check_template(template: str) -> None:
