@@ -20,7 +20,7 @@ from core.sandbox import Sandbox
 from core.sandbox.guanyi_sim import DIRECT_PATH, METHOD
 from core.sandbox.httpserver import Request
 from core.sandbox.query import FLAGS, RANGES, TEXTS, parse_query
-from core.signing import guanyi_sign_text
+from core.signing import guanyi_signed_body
 from core.timeutil import format_datetime
 from tests.sandbox.wire import END
 
@@ -52,10 +52,9 @@ def _random_params(rng: random.Random, records: list[dict]) -> dict:
 
 def _call(sandbox: Sandbox, params: dict) -> bytes:
     credentials = sandbox.credentials["guanyi"]
-    text = dump_raw({"appkey": credentials["appkey"], "sessionkey": credentials["sessionkey"], "method": METHOD,
-                     **params})
-    signed = text[:-1] + ',"sign":"' + guanyi_sign_text(credentials["secret"], text) + '"}'
-    return sandbox.guanyi(Request("POST", DIRECT_PATH, "", {}, signed.encode("utf-8"))).body
+    body = guanyi_signed_body({"appkey": credentials["appkey"], "sessionkey": credentials["sessionkey"],
+                               "method": METHOD, **params}, credentials["secret"])
+    return sandbox.guanyi(Request("POST", DIRECT_PATH, "", {}, body)).body
 
 
 def _check(sandbox: Sandbox, rng: random.Random, params: dict) -> None:
