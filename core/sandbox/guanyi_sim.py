@@ -36,7 +36,7 @@ _SIGN_TAIL = re.compile(r',"sign":"([^"]*)"\}\Z')
 # Where the page goes in a success envelope: the envelope is written around it, then the page's records,
 # each written once and kept until it changes, are put in its place.
 _PAGE_TOKEN = "\x00returnsync:page\x00"
-_PAGE_TOKEN_JSON = json.dumps(_PAGE_TOKEN, ensure_ascii=False)
+_PAGE_TOKEN_JSON = dump_raw(_PAGE_TOKEN)  # as the envelope around it is written
 
 
 class _Envelope(dict):
