@@ -56,17 +56,18 @@ class Profile:
 
     @classmethod
     def from_settings(cls) -> Profile:
+        stored = settings.all_settings()  # one query for all the keys
         profile = cls(
-            base_url=settings.get("jingcheng.url"),
-            url_template=settings.get("jingcheng.url_template"),
-            method=settings.get("jingcheng.method"),
-            auth=settings.get("jingcheng.auth"),
-            flag_path=settings.get("jingcheng.reply.flag_path"),
-            message_path=settings.get("jingcheng.reply.message_path"),
-            sheet_no_path=settings.get("jingcheng.reply.sheet_no_path"),
-            success_values=parse_success_values(settings.get("jingcheng.reply.success_values")),
-            connect_timeout=settings.get_float("jingcheng.connect_timeout"),
-            read_timeout=settings.get_float("jingcheng.read_timeout"),
+            base_url=stored["jingcheng.url"],
+            url_template=stored["jingcheng.url_template"],
+            method=stored["jingcheng.method"],
+            auth=stored["jingcheng.auth"],
+            flag_path=stored["jingcheng.reply.flag_path"],
+            message_path=stored["jingcheng.reply.message_path"],
+            sheet_no_path=stored["jingcheng.reply.sheet_no_path"],
+            success_values=parse_success_values(stored["jingcheng.reply.success_values"]),
+            connect_timeout=float(stored["jingcheng.connect_timeout"]),
+            read_timeout=float(stored["jingcheng.read_timeout"]),
         )
         profile.check()
         return profile

@@ -108,8 +108,9 @@ class MappingRules:
     @classmethod
     def from_settings(cls) -> MappingRules:
         """The rules as currently set (needs a bound database)."""
-        values: dict[str, object] = {rule.name: settings.get(f"mapping.{rule.name}") for rule in fields(cls)}
-        values["remark_length"] = settings.get_int("mapping.remark_length")
+        stored = settings.all_settings()  # one query for all the keys
+        values: dict[str, object] = {rule.name: stored[f"mapping.{rule.name}"] for rule in fields(cls)}
+        values["remark_length"] = int(stored["mapping.remark_length"])
         return cls(**values)  # type: ignore[arg-type]
 
 
