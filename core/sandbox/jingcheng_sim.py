@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import json
 import random
 import threading
@@ -60,8 +59,8 @@ class JingchengSimulator:
 
     def __call__(self, request: Request) -> Reply | NoReply:
         if request.method == "GET" and request.path == SHEETS_PATH:
-            with self._lock:
-                return json_reply(copy.deepcopy(self.sheets))
+            with self._lock:  # written out here, so a sheet arriving meanwhile cannot change it
+                return json_reply(self.sheets)
         if request.path != SHEET_PATH:
             return json_reply({"Flag": "0", "Message": f"接口不存在: {request.path}"}, status=404)
         if request.method != "POST":
