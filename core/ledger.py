@@ -29,7 +29,7 @@ from core.i18n import t
 from core.jingcheng import Outcome
 from core.mapping import MappedReturn, Problem
 from core.sheet import Sheet
-from core.store import LedgerEntry, db, write_log
+from core.store import CODES_PER_QUERY, LedgerEntry, db, write_log
 from core.timeutil import format_datetime, now_china
 
 READY, SENDING, POSTED, FAILED, UNKNOWN = "ready", "sending", "posted", "failed", "unknown"
@@ -43,7 +43,6 @@ HOST = socket.gethostname()
 # Added to connect + read timeout before a claim counts as abandoned — only where the claimer cannot
 # be told apart from another process that got its pid (another host, a system without start times).
 CLAIM_MARGIN_SECONDS = 60.0
-_CHUNK = 500  # SQLite limits the number of bound parameters of one statement
 # Tries at storing an outcome while another program holds the file's write lock; each waits the
 # database's busy timeout (10 s), so an outcome is given up only after a minute.
 RECORD_ATTEMPTS = 6
@@ -71,8 +70,7 @@ def entries(sheet_ids: Iterable[str]) -> dict[str, LedgerEntry]:
     """The ledger rows of these SheetIDs (absent ones are ``ready``)."""
     ids = list(dict.fromkeys(sheet_ids))
     found: dict[str, LedgerEntry] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in pw.chunked(ids, CODES_PER_QUERY):
         found.update((e.sheet_id, e) for e in LedgerEntry.select().where(LedgerEntry.sheet_id.in_(chunk)))
     return found
 

@@ -22,7 +22,7 @@ from core.i18n import t
 from core.jingcheng import FAILED, POSTED, UNKNOWN, Client, Outcome
 from core.mapping import MappedReturn, MappingRules, map_return
 from core.returns import load_raw, parse_return
-from core.store import LedgerEntry, ReturnRecord, write_log
+from core.store import LedgerEntry, ReturnRecord, raw_json_of, write_log
 from core.timeutil import elapsed_ms
 from core.valuetables import ValueTables
 
@@ -35,7 +35,6 @@ NOT_SENT = "not_sent"  # the run stopped (cancelled, credentials refused, 精诚
 # This many unknown outcomes in a row stop the run: 精诚 is in trouble, and every further sheet
 # would be one more that the accountant has to check by hand.
 UNKNOWN_STREAK_LIMIT = 3
-_CHUNK = 500
 
 Progress = Callable[[int, int, str, str], None]
 
@@ -141,11 +140,7 @@ def _map(codes: Sequence[str]) -> dict[str, MappedReturn]:
     """The mapped sheets of the pulled returns among ``codes``, in the order asked."""
     rules, tables = MappingRules.from_settings(), ValueTables.load()
     wanted = list(dict.fromkeys(codes))
-    found: dict[str, str] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        query = ReturnRecord.select(ReturnRecord.code, ReturnRecord.raw_json).where(ReturnRecord.code.in_(chunk))
-        found.update((row.code, row.raw_json) for row in query)
+    found = raw_json_of(wanted)
     return {code: map_return(parse_return(load_raw(found[code])), rules, tables) for code in wanted if code in found}
 
 

@@ -25,6 +25,8 @@ db = pw.DatabaseProxy()
 
 # Bumped with every entry appended to MIGRATIONS.
 SCHEMA_VERSION = 1
+# Codes bound in one ``IN (…)``: SQLite before 3.32 takes at most 999 parameters a statement.
+CODES_PER_QUERY = 500
 
 
 class BaseModel(pw.Model):
@@ -178,6 +180,16 @@ def open_database(path: Path) -> pw.SqliteDatabase:
             f"Cannot open the data file {path}: {exc}",
         ) from exc
     return database
+
+
+def raw_json_of(codes: list[str]) -> dict[str, str]:
+    """code -> raw_json of the stored returns among ``codes`` (unknown codes left out), read on the calling
+    thread's connection, :data:`CODES_PER_QUERY` codes a query."""
+    found: dict[str, str] = {}
+    for chunk in pw.chunked(codes, CODES_PER_QUERY):
+        query = ReturnRecord.select(ReturnRecord.code, ReturnRecord.raw_json).where(ReturnRecord.code.in_(chunk))
+        found.update(query.tuples())
+    return found
 
 
 def close_database() -> None:
