@@ -33,12 +33,14 @@ def _positive_int(text: str) -> bool:
     return text.isdigit() and int(text) > 0
 
 
-def _page_size(text: str) -> bool:
-    return _positive_int(text) and int(text) <= 100
-
-
+# The most records 管易云 returns in one page.
+GUANYI_MAX_PAGE_SIZE = 100
 # Windows a pull reads at once, at most: each is a request on the wire, and 管易云 throttles a busy appkey.
 PULL_MAX_CONCURRENCY = 4
+
+
+def _page_size(text: str) -> bool:
+    return _positive_int(text) and int(text) <= GUANYI_MAX_PAGE_SIZE
 
 
 def _concurrency(text: str) -> bool:
