@@ -54,13 +54,5 @@ def check_date_pattern(pattern: str) -> None:
     _parts(pattern)
 
 
-def is_date_pattern(pattern: str) -> bool:
-    try:
-        _parts(pattern)
-    except ConfigError:
-        return False
-    return True
-
-
 def format_date(day: date, pattern: str) -> str:
     return "".join(_FIELDS[part](day) if part in _FIELDS else part for part in _parts(pattern))

@@ -69,14 +69,6 @@ def check_template(template: str) -> None:
     _segments(template)
 
 
-def is_template(template: str) -> bool:
-    try:
-        _segments(template)
-    except ConfigError:
-        return False
-    return True
-
-
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 

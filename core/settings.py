@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.date_pattern import is_date_pattern
+from core.date_pattern import check_date_pattern
 from core.errors import ConfigError
 from core.i18n import t
-from core.remark_template import is_template
+from core.remark_template import check_template
 from core.store import Setting, db
 
 
@@ -45,6 +45,19 @@ def _page_size(text: str) -> bool:
 
 def _concurrency(text: str) -> bool:
     return _positive_int(text) and int(text) <= PULL_MAX_CONCURRENCY
+
+
+def _passes(check: Callable[[str], None]) -> Callable[[str], bool]:
+    """A ``Key.check`` made of a check that raises :class:`ConfigError` for a value it refuses."""
+
+    def passes(text: str) -> bool:
+        try:
+            check(text)
+        except ConfigError:
+            return False
+        return True
+
+    return passes
 
 
 def _non_negative_int(text: str) -> bool:
@@ -100,7 +113,7 @@ KEYS: dict[str, Key] = {
         Key("jingcheng.read_timeout", "30", "精诚读取超时（秒）", "Jingcheng read timeout (s)",
             check=_positive_number),
         Key("mapping.date_source", "receive", "单据日期来源", "SheetDate source", ("receive", "create")),
-        Key("mapping.date_format", "yyyy-MM-dd", "单据日期格式", "SheetDate format", check=is_date_pattern),
+        Key("mapping.date_format", "yyyy-MM-dd", "单据日期格式", "SheetDate format", check=_passes(check_date_pattern)),
         Key("mapping.qty_source", "real_in", "数量来源", "Quantity source", ("real_in", "qty")),
         Key("mapping.price_source", "price", "单价来源", "Price source", ("price", "after_discount")),
         Key("mapping.goods_code", "sku_then_item", "商品编码来源", "Goods code source",
@@ -109,7 +122,7 @@ KEYS: dict[str, Key] = {
         Key("mapping.sign", "positive", "红单数字符号", "Sign of numbers on a red sheet", ("positive", "negative")),
         Key("mapping.gifts", "keep", "赠品行", "Gift lines", ("keep", "drop")),
         Key("mapping.remark_template", "管易退货单 {code} 平台单号 {platform_code} {reason}", "备注模板",
-            "Remark template", check=is_template),
+            "Remark template", check=_passes(check_template)),
         Key("mapping.remark_length", "200", "备注最大长度（GBK 字节，汉字计 2）",
             "Remark maximum length (GBK bytes; a Chinese character counts 2)", check=_positive_int),
     ]
