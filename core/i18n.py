@@ -18,10 +18,6 @@ def set_language(lang: str) -> None:
     _current = lang
 
 
-def language() -> str:
-    return _current
-
-
 def t(zh: str, en: str) -> str:
     """Pick the text of the current language."""
     return en if _current == "en" else zh
