@@ -77,7 +77,7 @@ def write_csv(
             for row in rows:
                 # SPEC §10 speaks of cells, not of strings: a number is inert-checked by its text too (-5 → '-5).
                 cells = [cell if isinstance(cell, str) else "" if cell is None else str(cell) for cell in row]
-                writer.writerow(["'" + cell if cell.startswith(FORMULA_STARTS) else cell for cell in cells])
+                writer.writerow([inert(cell) for cell in cells])
                 count += 1
                 if progress is not None and count % PROGRESS_EVERY == 0:
                     progress(count, total)
