@@ -34,8 +34,6 @@ from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
 from urllib.parse import urlencode
 
-import peewee as pw
-
 from core import settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import Cancelled, ConfigError, ReturnSyncError
@@ -43,8 +41,8 @@ from core.guanyi import GuanyiClient
 from core.i18n import t
 from core.ordered_pool import OrderedPool
 from core.returns import InvalidRecord, dump_raw, load_raw, parse_return, record_code
-from core.store import ReturnRecord, Watermark, db, write_log
-from core.timeutil import day_windows, format_datetime, now_china
+from core.store import ReturnRecord, Watermark, db, raw_json_of, write_log
+from core.timeutil import day_windows, elapsed_ms, format_datetime, now_china
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +52,6 @@ AXES: dict[str, tuple[str, str]] = {
     "modify": ("modify_start_date", "modify_end_date"),
     "create": ("start_create", "end_create"),
 }
-
-# Codes looked up per query: below SQLite's oldest limit of 999 bound variables.
-_CODES_PER_SELECT = 500
 
 
 def default_filters(axis: str, all_statuses: bool = False) -> dict[str, int]:
@@ -186,18 +181,6 @@ def _row(raw: dict, pulled_at: object, text: str | None = None) -> tuple:
             order.cancel, order.receive, text or dump_raw(raw), pulled_at, pulled_at)
 
 
-def _stored_texts(codes: list[str]) -> dict[str, str]:
-    stored: dict[str, str] = {}
-    table, code, raw_json = (ReturnRecord._meta.table_name, ReturnRecord.code.column_name,
-                             ReturnRecord.raw_json.column_name)
-    for chunk in pw.chunked(codes, _CODES_PER_SELECT):
-        cursor = db.execute_sql(
-            f'SELECT "{code}", "{raw_json}" FROM "{table}" WHERE "{code}" IN ({", ".join("?" * len(chunk))})', chunk
-        )
-        stored.update(cursor.fetchall())
-    return stored
-
-
 def _store_window(
     records: Mapping[str, dict],
     pulled_at: datetime,
@@ -211,7 +194,7 @@ def _store_window(
     rows = [_row(raw, moment, texts.get(code)) for code, raw in records.items()]
     kinds: dict[str, str] = {}
     with db.atomic():
-        stored = _stored_texts(list(records))
+        stored = raw_json_of(list(records))
         for row in rows:
             code, text = row[0], row[10]
             before = stored.get(code)
@@ -352,8 +335,9 @@ class _Pull:
                 f"时间类型只能是 {'、'.join(AXES)}（收到“{axis}”）。",
                 f"The time axis is one of {', '.join(AXES)} (got '{axis}').",
             )
-        if not 1 <= page_size <= 100:
-            raise ConfigError("每页条数须在 1 到 100 之间。", "The page size must be between 1 and 100.")
+        if not 1 <= page_size <= settings.GUANYI_MAX_PAGE_SIZE:
+            raise ConfigError(f"每页条数须在 1 到 {settings.GUANYI_MAX_PAGE_SIZE} 之间。",
+                              f"The page size must be between 1 and {settings.GUANYI_MAX_PAGE_SIZE}.")
         if not 1 <= concurrency <= settings.PULL_MAX_CONCURRENCY:
             raise ConfigError(
                 f"同时读取的窗口数须在 1 到 {settings.PULL_MAX_CONCURRENCY} 之间。",
@@ -617,13 +601,13 @@ def _execute(
     progress: Callable[[PullProgress], None] | None = None,
     cancel: CancelSource = None,
 ) -> PullResult:
-    started = time.monotonic()
+    started = time.perf_counter()
     job: _Pull | None = None
 
     def write(status: str, detail: str = "") -> None:
         summary = job.result.summary() if job else f"{axis} {format_datetime(start)} – {format_datetime(end)}"
         message = t("；", "; ").join(part for part in (summary, detail) if part)
-        write_log("pull", status, message, duration_ms=int((time.monotonic() - started) * 1000))
+        write_log("pull", status, message, duration_ms=elapsed_ms(started))
 
     try:
         job = _Pull(
