@@ -47,9 +47,9 @@ import keyring  # noqa: E402
 import requests  # noqa: E402
 
 from core import credentials, pull, settings, store  # noqa: E402
-from core.guanyi import client_from_settings  # noqa: E402
-from core.memory_keyring import MemoryKeyring  # noqa: E402
-from core.returns import load_raw  # noqa: E402
+from core.guanyi.client import client_from_settings  # noqa: E402
+from core.guanyi.returns import load_raw  # noqa: E402
+from core.sandbox.memory_keyring import MemoryKeyring  # noqa: E402
 from core.store import ReturnRecord, db  # noqa: E402
 from core.timeutil import format_datetime, parse_datetime  # noqa: E402
 

@@ -22,9 +22,9 @@ import keyring  # noqa: E402
 import requests  # noqa: E402
 
 from core import credentials, push, settings, store  # noqa: E402
-from core.memory_keyring import MemoryKeyring  # noqa: E402
 from core.pull import store_page  # noqa: E402
 from core.sandbox import Sandbox  # noqa: E402
+from core.sandbox.memory_keyring import MemoryKeyring  # noqa: E402
 from core.store import ReturnRecord  # noqa: E402
 from core.timeutil import now_china  # noqa: E402
 

@@ -26,18 +26,12 @@ import peewee as pw
 from core import settings
 from core.errors import ConfigError
 from core.i18n import t
-from core.jingcheng import Outcome
-from core.mapping import MappedReturn, Problem
-from core.sheet import Sheet
+from core.jingcheng.outcome import Outcome
+from core.jingcheng.sheet import Sheet
+from core.mapping.mapper import MappedReturn, Problem
+from core.states import FORCEABLE, PUSHABLE, SheetStatus, status_text
 from core.store import CODES_PER_QUERY, LedgerEntry, db, write_log
 from core.timeutil import format_datetime, now_china
-
-READY, SENDING, POSTED, FAILED, UNKNOWN = "ready", "sending", "posted", "failed", "unknown"
-STATUSES = (READY, SENDING, POSTED, FAILED, UNKNOWN)
-# A claim may take a row in these states; FORCEABLE adds the ones a person must confirm.
-# "sending" is in neither: a row being sent right now is never sent twice, not even by force.
-PUSHABLE = (READY, FAILED)
-FORCEABLE = (READY, FAILED, POSTED, UNKNOWN)
 
 HOST = socket.gethostname()
 # Added to connect + read timeout before a claim counts as abandoned — only where the claimer cannot
@@ -158,17 +152,17 @@ def _claim(sheet: Sheet, code: str, allowed: tuple[str, ...], stamp: str) -> tup
         inserted = db.execute_sql(
             f"INSERT OR IGNORE INTO {_TABLE} (sheet_id, code, status, attempts, message, updated_at) "
             "VALUES (?, ?, ?, 0, '', ?)",
-            (sheet.sheet_id, code, READY, stamp),
+            (sheet.sheet_id, code, SheetStatus.READY, stamp),
         ).rowcount
         # The write lock is held since BEGIN IMMEDIATE, so this read cannot go stale before the
         # update; the update's WHERE repeats the condition, so it alone is still the decision.
-        previous = READY if inserted else _status(sheet.sheet_id)
+        previous = SheetStatus.READY if inserted else _status(sheet.sheet_id)
         taken = db.execute_sql(
             f"UPDATE {_TABLE} SET status = ?, code = ?, attempts = attempts + 1, request_body = ?, sheet_hash = ?, "
             "message = '', claimed_by = ?, claimed_pid = ?, claimed_host = ?, claimed_at = ?, updated_at = ? "
             f"WHERE sheet_id = ? AND status IN ({', '.join('?' * len(allowed))})",
-            (SENDING, code, sheet.body().decode("utf-8"), sheet.digest(), PROCESS_TOKEN, os.getpid(), HOST, stamp,
-             stamp, sheet.sheet_id, *allowed),
+            (SheetStatus.SENDING, code, sheet.body().decode("utf-8"), sheet.digest(), PROCESS_TOKEN, os.getpid(), HOST,
+             stamp, stamp, sheet.sheet_id, *allowed),
         ).rowcount
         forced = bool(taken) and previous not in PUSHABLE
         if forced:
@@ -179,7 +173,7 @@ def _claim(sheet: Sheet, code: str, allowed: tuple[str, ...], stamp: str) -> tup
                 code=code,
             )
         if taken:
-            write_log("push", SENDING, t("开始推送。", "Sending."), code=code)
+            write_log("push", SheetStatus.SENDING, t("开始推送。", "Sending."), code=code)
     return bool(taken), previous, forced
 
 
@@ -202,11 +196,11 @@ def record(claimed: Claim, outcome: Outcome) -> bool:
 
 
 def _unstored(claimed: Claim, outcome: Outcome, exc: Exception) -> ConfigError:
-    if outcome.status == POSTED:
+    if outcome.status == SheetStatus.POSTED:
         number = f" --sheet-no {outcome.sheet_no}" if outcome.sheet_no else ""
         zh_do, en_do = (f"请用 mark {claimed.code} --posted{number} 记下。",
                         f"Record it with: mark {claimed.code} --posted{number}.")
-    elif outcome.status == FAILED:
+    elif outcome.status == SheetStatus.FAILED:
         zh_do, en_do = (f"此单未入账，请用 mark {claimed.code} --failed 记下。",
                         f"It was not booked; record that with: mark {claimed.code} --failed.")
     else:
@@ -222,9 +216,9 @@ def _unstored(claimed: Claim, outcome: Outcome, exc: Exception) -> ConfigError:
 
 def _store_outcome(claimed: Claim, outcome: Outcome, stamp: str) -> bool:
     changes: dict[str, str | None] = {"status": outcome.status, "message": outcome.message, "updated_at": stamp}
-    if outcome.status == POSTED:
+    if outcome.status == SheetStatus.POSTED:
         changes.update(sheet_no=outcome.sheet_no, posted_at=stamp)
-    elif outcome.status == FAILED and claimed.forced:
+    elif outcome.status == SheetStatus.FAILED and claimed.forced:
         # 精诚 refused a forced re-push of a posted (or unknown) sheet: what it already held is unchanged,
         # so the sheet keeps that status — as "failed" a later --all-ready would send it again, unforced.
         changes["status"] = claimed.previous
@@ -238,7 +232,7 @@ def _store_outcome(claimed: Claim, outcome: Outcome, stamp: str) -> bool:
     stored = db.execute_sql(
         f"UPDATE {_TABLE} SET {', '.join(f'{name} = ?' for name in changes)} "
         "WHERE sheet_id = ? AND claimed_by = ? AND status IN (?, ?)",
-        (*changes.values(), claimed.sheet_id, PROCESS_TOKEN, SENDING, UNKNOWN),
+        (*changes.values(), claimed.sheet_id, PROCESS_TOKEN, SheetStatus.SENDING, SheetStatus.UNKNOWN),
     ).rowcount
     log_text = outcome.message + (f" | {outcome.reply[:500]}" if outcome.reply else "")
     if not stored:
@@ -263,7 +257,7 @@ def recover(limit_seconds: float | None = None) -> list[str]:
     limit = timedelta(seconds=claim_limit_seconds() if limit_seconds is None else limit_seconds)
     now = now_china()
     recovered = []
-    for row in LedgerEntry.select().where(LedgerEntry.status == SENDING):
+    for row in LedgerEntry.select().where(LedgerEntry.status == SheetStatus.SENDING):
         if not _abandoned(row, now, limit):
             continue
         message = t(
@@ -275,13 +269,13 @@ def recover(limit_seconds: float | None = None) -> list[str]:
         with writing("未能把中断的推送标为状态未知。", "Interrupted pushes were not marked unknown."), \
                 db.atomic("IMMEDIATE"):
             flipped = (
-                LedgerEntry.update(status=UNKNOWN, message=message, updated_at=now)
-                .where((LedgerEntry.sheet_id == row.sheet_id) & (LedgerEntry.status == SENDING)
+                LedgerEntry.update(status=SheetStatus.UNKNOWN, message=message, updated_at=now)
+                .where((LedgerEntry.sheet_id == row.sheet_id) & (LedgerEntry.status == SheetStatus.SENDING)
                        & (LedgerEntry.claimed_by == row.claimed_by))
                 .execute()
             )
             if flipped:
-                write_log("recover", UNKNOWN, message, code=row.code)
+                write_log("recover", SheetStatus.UNKNOWN, message, code=row.code)
                 recovered.append(row.sheet_id)
     return recovered
 
@@ -377,7 +371,7 @@ PROCESS_TOKEN = f"{uuid.uuid4().hex}:{process_started(os.getpid()) or ''}"
 def mark(code_or_sheet_id: str, status: str, *, sheet_no: str | None = None) -> LedgerEntry:
     """A person checked 精诚 and says what became of an ``unknown`` sheet: ``posted`` (optionally
     with 精诚's number) or ``failed`` (then it may be pushed again)."""
-    if status not in (POSTED, FAILED):
+    if status not in (SheetStatus.POSTED, SheetStatus.FAILED):
         raise ValueError(f"mark takes posted or failed, not {status!r}")
     row = find(code_or_sheet_id)
     if row is None:
@@ -385,13 +379,13 @@ def mark(code_or_sheet_id: str, status: str, *, sheet_no: str | None = None) -> 
             f"台账里没有“{code_or_sheet_id}”：它从未推送过。",
             f"'{code_or_sheet_id}' is not in the push ledger: it was never pushed.",
         )
-    if row.status != UNKNOWN:
+    if row.status != SheetStatus.UNKNOWN:
         raise ConfigError(
             f"“{row.code}”的状态是“{status_text(row.status)}”，只有状态未知的单据需要手工标记。",
             f"'{row.code}' is {status_text(row.status)}; only sheets in state unknown are marked by hand.",
         )
     now = now_china()
-    if status == POSTED:
+    if status == SheetStatus.POSTED:
         message = t(f"经核对精诚，手工标记为已入账{f'（单号 {sheet_no}）' if sheet_no else ''}。",
                     f"Marked posted by hand after checking Jingcheng{f' (sheet {sheet_no})' if sheet_no else ''}.")
         changes = {"sheet_no": sheet_no or row.sheet_no, "posted_at": now}
@@ -402,7 +396,7 @@ def mark(code_or_sheet_id: str, status: str, *, sheet_no: str | None = None) -> 
     with writing("没有标记。", "Nothing was marked."), db.atomic("IMMEDIATE"):
         changed = (
             LedgerEntry.update(status=status, message=message, updated_at=now, **changes)
-            .where((LedgerEntry.sheet_id == row.sheet_id) & (LedgerEntry.status == UNKNOWN))
+            .where((LedgerEntry.sheet_id == row.sheet_id) & (LedgerEntry.status == SheetStatus.UNKNOWN))
             .execute()
         )
         if changed:
@@ -418,7 +412,7 @@ def mark(code_or_sheet_id: str, status: str, *, sheet_no: str | None = None) -> 
 def changed_after_posting(entry: LedgerEntry | None, sheet: Sheet | None) -> bool:
     """A posted sheet whose current mapping is no longer what was sent."""
     return (
-        entry is not None and entry.status == POSTED and sheet is not None
+        entry is not None and entry.status == SheetStatus.POSTED and sheet is not None
         and entry.sheet_hash is not None and entry.sheet_hash != sheet.digest()
     )
 
@@ -428,8 +422,8 @@ def review(mapped: MappedReturn, entry: LedgerEntry | None) -> MappedReturn:
     sent", and the warnings "changed after posting" and "last attempt failed"."""
     blocking: list[Problem] = []
     warnings: list[Problem] = []
-    status = entry.status if entry is not None else READY
-    if status == POSTED:
+    status = entry.status if entry is not None else SheetStatus.READY
+    if status == SheetStatus.POSTED:
         number = f"，精诚单号 {entry.sheet_no}" if entry.sheet_no else ""
         number_en = f" as {entry.sheet_no}" if entry.sheet_no else ""
         blocking.append(Problem("already_posted", f"已推送到精诚{number}。",
@@ -443,15 +437,15 @@ def review(mapped: MappedReturn, entry: LedgerEntry | None) -> MappedReturn:
                 "Changed after posting: the sheet mapped from the current data differs from the one "
                 "posted; check it in Jingcheng.",
             ))
-    elif status == UNKNOWN:
+    elif status == SheetStatus.UNKNOWN:
         blocking.append(Problem(
             "state_unknown",
             "状态未知：请先在精诚中查看此单是否已入账，再标记为已入账或失败。",
             "State unknown: check in Jingcheng whether this sheet was booked, then mark it posted or failed.",
         ))
-    elif status == SENDING:
+    elif status == SheetStatus.SENDING:
         blocking.append(Problem("being_sent", "正在推送中。", "Being sent right now."))
-    elif status == FAILED and entry.message:
+    elif status == SheetStatus.FAILED and entry.message:
         warnings.append(Problem("last_attempt_failed", f"上次推送失败：{entry.message}",
                                 f"The last attempt failed: {entry.message}"))
     if not blocking and not warnings:
@@ -459,19 +453,3 @@ def review(mapped: MappedReturn, entry: LedgerEntry | None) -> MappedReturn:
     return dataclasses.replace(
         mapped, blocking=mapped.blocking + tuple(blocking), warnings=mapped.warnings + tuple(warnings)
     )
-
-
-def status_text(status: str) -> str:
-    """The word for a ledger status, or for a state a push reports to its progress callback."""
-    return {
-        READY: t("待推送", "ready"),
-        SENDING: t("推送中", "sending"),
-        POSTED: t("已入账", "posted"),
-        FAILED: t("失败", "failed"),
-        UNKNOWN: t("状态未知", "unknown"),
-        # core.push's item states, which the window and the terminal show through this function too.
-        "blocked": t("不能推送", "blocked"),
-        "skipped": t("已跳过", "skipped"),
-        "would_send": t("将推送", "would be sent"),
-        "not_sent": t("未发送", "not sent"),
-    }.get(status, status)

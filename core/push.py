@@ -18,19 +18,16 @@ from dataclasses import dataclass, field
 from core import ledger
 from core.cancel import CancelCheck, CancelSource
 from core.errors import ConfigError
+from core.guanyi.returns import load_raw, parse_return
 from core.i18n import t
-from core.jingcheng import FAILED, POSTED, UNKNOWN, Client, Outcome
-from core.mapping import MappedReturn, MappingRules, map_return
-from core.returns import load_raw, parse_return
+from core.jingcheng.client import Client
+from core.jingcheng.outcome import Outcome
+from core.mapping.mapper import MappedReturn, map_return
+from core.mapping.rules import MappingRules
+from core.mapping.value_tables import ValueTables
+from core.states import FORCEABLE, PUSHABLE, ItemStatus, SheetStatus, status_text
 from core.store import LedgerEntry, ReturnRecord, raw_json_of, write_log
 from core.timeutil import elapsed_ms
-from core.valuetables import ValueTables
-
-# Item states besides the outcomes posted / failed / unknown.
-BLOCKED = "blocked"  # the mapping or the data forbids the sheet
-SKIPPED = "skipped"  # the ledger forbids it: posted, unknown or being sent
-WOULD_SEND = "would_send"  # dry run: this sheet would be sent
-NOT_SENT = "not_sent"  # the run stopped (cancelled, credentials refused, 精诚 unreachable) before it
 
 # This many unknown outcomes in a row stop the run: 精诚 is in trouble, and every further sheet
 # would be one more that the accountant has to check by hand.
@@ -71,13 +68,16 @@ class PushResult:
     def all_done(self) -> bool:
         """Every sheet asked for went through (was posted, or would be in a dry run). With --all-ready a
         sheet skipped because another run took it meanwhile is not a failure of this one."""
-        done = {WOULD_SEND if self.dry_run else POSTED} | ({SKIPPED} if self.all_ready else set())
+        done = {ItemStatus.WOULD_SEND if self.dry_run else SheetStatus.POSTED}
+        if self.all_ready:
+            done.add(ItemStatus.SKIPPED)
         return not self.cancelled and not self.stopped and all(item.status in done for item in self.items)
 
     def summary(self) -> str:
         counts = self.counts()
-        order = (POSTED, WOULD_SEND, FAILED, UNKNOWN, BLOCKED, SKIPPED, NOT_SENT)
-        parts = [t(f"{ledger.status_text(key)} {counts[key]}", f"{counts[key]} {ledger.status_text(key)}")
+        order = (SheetStatus.POSTED, ItemStatus.WOULD_SEND, SheetStatus.FAILED, SheetStatus.UNKNOWN, ItemStatus.BLOCKED,
+                 ItemStatus.SKIPPED, ItemStatus.NOT_SENT)
+        parts = [t(f"{status_text(key)} {counts[key]}", f"{counts[key]} {status_text(key)}")
                  for key in order if counts.get(key)]
         if self.not_ready:
             parts.append(t(f"未就绪 {self.not_ready}（原因见 preview 单号）",
@@ -107,7 +107,7 @@ class Preview:
 
     @property
     def status(self) -> str:
-        return self.entry.status if self.entry is not None else ledger.READY
+        return self.entry.status if self.entry is not None else SheetStatus.READY
 
 
 def preview(code: str) -> Preview:
@@ -146,7 +146,7 @@ def _map(codes: Sequence[str]) -> dict[str, MappedReturn]:
 
 def _ready_codes() -> list[str]:
     """Pulled returns whose sheet is not posted, unknown or being sent — the candidates of --all-ready."""
-    taken = ledger.codes_with_status((ledger.POSTED, ledger.UNKNOWN, ledger.SENDING))
+    taken = ledger.codes_with_status((SheetStatus.POSTED, SheetStatus.UNKNOWN, SheetStatus.SENDING))
     return [row.code for row in ReturnRecord.select(ReturnRecord.code).order_by(ReturnRecord.code)
             if row.code not in taken]
 
@@ -156,11 +156,11 @@ def _problems(problems: Sequence[object]) -> str:
 
 
 def _refusal(claimed_status: str, entry_sheet_no: str | None = None) -> str:
-    if claimed_status == ledger.POSTED:
+    if claimed_status == SheetStatus.POSTED:
         number = t(f"（精诚单号 {entry_sheet_no}）", f" (sheet {entry_sheet_no})") if entry_sheet_no else ""
         return t(f"已推送过{number}，未再次发送。确需重推请用 --force。",
                  f"Already posted{number}; not sent again. Use --force only if it really must be re-sent.")
-    if claimed_status == ledger.UNKNOWN:
+    if claimed_status == SheetStatus.UNKNOWN:
         return t("状态未知，未发送：请先在精诚中核对，再用 mark 标记（或确认后用 --force 重推）。",
                  "State unknown; not sent. Check in Jingcheng and mark it (or confirm a re-push with --force).")
     return t("此单正在由另一处推送，未发送。", "This sheet is being sent elsewhere; not sent.")
@@ -201,7 +201,8 @@ class _Run:
                 self.result.cancelled = True
             if self.result.cancelled or self.result.stopped:
                 why = self.result.stopped or t("已取消。", "Cancelled.")
-                self.add(index, count, PushItem(code, NOT_SENT, why, _sheet_id(mapped, code) if mapped else None))
+                sheet_id = _sheet_id(mapped, code) if mapped else None
+                self.add(index, count, PushItem(code, ItemStatus.NOT_SENT, why, sheet_id))
             elif mapped is None or not mapped.ready:
                 self.block(index, count, code, mapped, reason)
             elif self.dry_run:
@@ -216,19 +217,19 @@ class _Run:
     def block(self, index: int, count: int, code: str, mapped: MappedReturn | None, reason: str) -> None:
         message = reason or _problems(mapped.blocking if mapped else ()) or t("无法生成精诚单据。", "No sheet.")
         if not self.dry_run:
-            write_log("push", BLOCKED, message, code=code)
-        self.add(index, count, PushItem(code, BLOCKED, message, _sheet_id(mapped, code) if mapped else None))
+            write_log("push", ItemStatus.BLOCKED, message, code=code)
+        self.add(index, count, PushItem(code, ItemStatus.BLOCKED, message, _sheet_id(mapped, code) if mapped else None))
 
     def dry(self, index: int, count: int, code: str, mapped: MappedReturn, entry: LedgerEntry | None) -> None:
-        status = entry.status if entry is not None else ledger.READY
-        allowed = ledger.FORCEABLE if self.force else ledger.PUSHABLE
+        status = entry.status if entry is not None else SheetStatus.READY
+        allowed = FORCEABLE if self.force else PUSHABLE
         sheet_id = mapped.sheet.sheet_id
         if status in allowed:
             text = t("将推送。", "Would be sent.") + (f" {_problems(mapped.warnings)}" if mapped.warnings else "")
-            self.add(index, count, PushItem(code, WOULD_SEND, text.strip(), sheet_id))
+            self.add(index, count, PushItem(code, ItemStatus.WOULD_SEND, text.strip(), sheet_id))
         else:
-            self.add(index, count, PushItem(code, SKIPPED, _refusal(status, entry.sheet_no if entry else None),
-                                            sheet_id))
+            refusal = _refusal(status, entry.sheet_no if entry else None)
+            self.add(index, count, PushItem(code, ItemStatus.SKIPPED, refusal, sheet_id))
 
     def send(self, index: int, count: int, code: str, mapped: MappedReturn) -> None:
         assert self.client is not None and mapped.sheet is not None
@@ -237,16 +238,16 @@ class _Run:
         if not claim.ok:
             entry = ledger.find(sheet.sheet_id)
             message = _refusal(claim.previous, entry.sheet_no if entry else None)
-            write_log("push", SKIPPED, message, code=code)
-            self.add(index, count, PushItem(code, SKIPPED, message, sheet.sheet_id))
+            write_log("push", ItemStatus.SKIPPED, message, code=code)
+            self.add(index, count, PushItem(code, ItemStatus.SKIPPED, message, sheet.sheet_id))
             return
         try:
-            self.progress(index, count, code, ledger.SENDING)
+            self.progress(index, count, code, SheetStatus.SENDING)
             try:
                 outcome = self.client.send(sheet.body())
             except BaseException as exc:
                 # Interrupted or broken while the request may have left: only "unknown" is honest.
-                ledger.record(claim, Outcome(UNKNOWN, t(
+                ledger.record(claim, Outcome(SheetStatus.UNKNOWN, t(
                     f"推送被中断（{type(exc).__name__}）。状态未知：请在精诚中核对后用 mark 标记。",
                     f"The push was interrupted ({type(exc).__name__}). State unknown: check in Jingcheng and "
                     "mark it.")))
@@ -256,7 +257,7 @@ class _Run:
         finally:
             ledger.release(claim)
         self.add(index, count, PushItem(code, outcome.status, outcome.message, sheet.sheet_id, outcome.sheet_no))
-        self.unknown_streak = self.unknown_streak + 1 if outcome.status == UNKNOWN else 0
+        self.unknown_streak = self.unknown_streak + 1 if outcome.status == SheetStatus.UNKNOWN else 0
         if outcome.auth_refused or outcome.unreachable:
             self.result.stopped = outcome.message
         elif self.unknown_streak >= UNKNOWN_STREAK_LIMIT:

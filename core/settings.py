@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from core.date_pattern import check_date_pattern
 from core.errors import ConfigError
 from core.i18n import t
-from core.remark_template import check_template
+from core.mapping.dates import check_date_pattern
+from core.mapping.remark import check_template
 from core.store import Setting, db
 
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from core import credentials, jingcheng, settings, store
+from core import credentials, settings, store
 from core.errors import ConfigError
-from core.mapping import MappingRules
+from core.jingcheng.profile import Profile
+from core.mapping.rules import MappingRules
 
 
 class SaveRefused(ConfigError):
@@ -45,7 +46,7 @@ def save(values: Mapping[str, str], secrets: Mapping[str, Mapping[str, str]]) ->
                 settings.set_value(name, value)
                 store.write_log("config", "ok", f"{name}: {current[name]} -> {value}")
             MappingRules.from_settings()
-            jingcheng.Profile.from_settings()
+            Profile.from_settings()
             try:
                 for kind, entry in secrets.items():
                     before[kind] = credentials.load(kind)

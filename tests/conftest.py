@@ -17,7 +17,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core import i18n, store  # noqa: E402
-from core.memory_keyring import MemoryKeyring  # noqa: E402
+from core.sandbox.memory_keyring import MemoryKeyring  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

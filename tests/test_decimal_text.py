@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.decimal_text import amount_text, price_text, quantity_text, round_amount, round_price
+from core.mapping.numbers import amount_text, price_text, quantity_text, round_amount, round_price
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,12 @@ import pytest
 
 from core import i18n
 from core.errors import AuthError, BusinessError, Cancelled, NetworkError, ServerError
-from core.guanyi import METHOD_RETURNS, DirectTransport, GuanyiClient, QimenTransport, read_returns_page
+from core.guanyi.client import METHOD_RETURNS, GuanyiClient
+from core.guanyi.replies import read_returns_page
+from core.guanyi.signing import QIMEN_SIGN_METHODS, qimen_sign
+from core.guanyi.transports import DirectTransport, QimenTransport
 from core.redact import scrub
 from core.sandbox import Sandbox
-from core.signing import QIMEN_SIGN_METHODS, qimen_sign
 from tests.support.guanyi import FAST, client, direct_transport, qimen_transport
 
 END = datetime(2024, 3, 31, 18, 0, 0)

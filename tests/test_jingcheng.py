@@ -11,12 +11,15 @@ import ssl
 
 import pytest
 
-from core import jingcheng, settings
+from core import settings
 from core.errors import ConfigError
-from core.jingcheng import Client, Profile
+from core.jingcheng import client as jingcheng_client
+from core.jingcheng import profile as jingcheng_profile
+from core.jingcheng.client import Client
+from core.jingcheng.profile import Profile
+from core.jingcheng.sheet import Sheet, SheetLine
 from core.sandbox import Sandbox
 from core.sandbox.httpserver import Reply, Request, SandboxServer, json_reply
-from core.sheet import Sheet, SheetLine
 
 SHEET = Sheet("RGO100", "2024-01-02", "C01", "示例客户", "R", "2", "59.80", "管易退货单 RGO100",
               (SheetLine("2", "G1", "29.90", "59.80", "赠品 测试"),))
@@ -271,9 +274,9 @@ def test_profile_checks():
         Profile(base_url="http://x", auth="oauth").check()
     with pytest.raises(ConfigError, match="success_values"):
         Profile(base_url="http://x", success_values=()).check()
-    assert jingcheng.parse_success_values(" 1, TRUE ,") == ("1", "true")
-    assert jingcheng.reply_value({"a": [{"b": 2}]}, "a.0.b") == 2
-    assert jingcheng.reply_value({"a": 1}, "a.b") is None
+    assert jingcheng_profile.parse_success_values(" 1, TRUE ,") == ("1", "true")
+    assert jingcheng_profile.reply_value({"a": [{"b": 2}]}, "a.0.b") == 2
+    assert jingcheng_profile.reply_value({"a": 1}, "a.b") is None
 
 
 def test_missing_credentials_is_a_configuration_error(db):
@@ -323,7 +326,7 @@ def test_a_long_reply_is_classified_whole_and_stored_cut():
     echo = [{"GoodsID": f"G{i:04d}", "Remark": "赠品 测试" * 5} for i in range(200)]
     outcome = _classified(json_reply({"Items": echo, "Flag": "1", "SheetNo": "JC-3"}))
     assert (outcome.status, outcome.sheet_no) == ("posted", "JC-3"), outcome.message
-    assert len(outcome.reply) == jingcheng.REPLY_LIMIT
+    assert len(outcome.reply) == jingcheng_client.REPLY_LIMIT
 
 
 def test_a_sheet_number_shaped_like_a_signature_is_kept():

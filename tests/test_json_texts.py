@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.json_texts import load_keeping_texts
-from core.returns import dump_raw, load_raw
+from core.guanyi.reply_texts import load_keeping_texts
+from core.guanyi.returns import dump_raw, load_raw
 
 KEY = "tradeReturns"
 SAMPLE = Path(__file__).parent / "data" / "return-get-response.json"

@@ -11,10 +11,11 @@ import pytest
 
 from core import ledger
 from core.errors import ConfigError
-from core.jingcheng import Outcome
-from core.mapping import MappedReturn
-from core.returns import parse_return
-from core.sheet import Sheet, SheetLine
+from core.guanyi.returns import parse_return
+from core.jingcheng.outcome import Outcome
+from core.jingcheng.sheet import Sheet, SheetLine
+from core.mapping.mapper import MappedReturn
+from core.states import SheetStatus
 from core.store import LedgerEntry, SyncLog
 from core.timeutil import now_china
 
@@ -31,16 +32,16 @@ def log_rows(code: str) -> list[tuple[str, str]]:
 def test_claim_commits_sending_with_body_hash_and_claimer(db):
     sheet = make_sheet()
     claim = ledger.claim(sheet, "RGO1")
-    assert claim.ok and claim.previous == ledger.READY and not claim.forced
+    assert claim.ok and claim.previous == SheetStatus.READY and not claim.forced
     row = LedgerEntry.get_by_id("RGO1")
-    assert row.status == ledger.SENDING and row.attempts == 1
+    assert row.status == SheetStatus.SENDING and row.attempts == 1
     assert row.request_body == sheet.body().decode("utf-8")
     assert row.sheet_hash == sheet.digest()
     assert (row.claimed_by, row.claimed_host) == (ledger.PROCESS_TOKEN, ledger.HOST)
     assert log_rows("RGO1") == [("push", "sending")]
 
 
-@pytest.mark.parametrize("status", [ledger.POSTED, ledger.UNKNOWN, ledger.SENDING])
+@pytest.mark.parametrize("status", [SheetStatus.POSTED, SheetStatus.UNKNOWN, SheetStatus.SENDING])
 def test_claim_refuses_posted_unknown_and_sending(db, status):
     ledger.claim(make_sheet(), "RGO1")
     LedgerEntry.update(status=status).execute()
@@ -53,11 +54,11 @@ def test_failed_is_claimed_again(db):
     first = ledger.claim(make_sheet(), "RGO1")
     ledger.record(first, Outcome("failed", "精诚拒收"))
     again = ledger.claim(make_sheet(), "RGO1")
-    assert again.ok and again.previous == ledger.FAILED and not again.forced
+    assert again.ok and again.previous == SheetStatus.FAILED and not again.forced
     assert LedgerEntry.get_by_id("RGO1").attempts == 2
 
 
-@pytest.mark.parametrize("status", [ledger.POSTED, ledger.UNKNOWN])
+@pytest.mark.parametrize("status", [SheetStatus.POSTED, SheetStatus.UNKNOWN])
 def test_force_takes_posted_or_unknown_and_logs_it(db, status):
     ledger.claim(make_sheet(), "RGO1")
     LedgerEntry.update(status=status).execute()
@@ -82,10 +83,10 @@ def test_record_outcomes(db):
 
 def test_record_is_dropped_when_the_claim_was_taken_over(db):
     claim = ledger.claim(make_sheet(), "RGO1")
-    LedgerEntry.update(status=ledger.UNKNOWN).execute()
-    ledger.mark("RGO1", ledger.FAILED)
+    LedgerEntry.update(status=SheetStatus.UNKNOWN).execute()
+    ledger.mark("RGO1", SheetStatus.FAILED)
     assert not ledger.record(claim, Outcome("posted", "late"))
-    assert LedgerEntry.get_by_id("RGO1").status == ledger.FAILED
+    assert LedgerEntry.get_by_id("RGO1").status == SheetStatus.FAILED
 
 
 def _dead_pid() -> int:
@@ -118,9 +119,9 @@ def test_recover_flips_only_claims_whose_sender_is_gone(db):
 
 def test_a_late_outcome_still_lands_after_recovery_by_age(db):
     claim = ledger.claim(make_sheet(), "RGO1")
-    LedgerEntry.update(status=ledger.UNKNOWN).execute()  # as recovery by age leaves it
+    LedgerEntry.update(status=SheetStatus.UNKNOWN).execute()  # as recovery by age leaves it
     assert ledger.record(claim, Outcome("posted", "ok", sheet_no="XT9"))
-    assert LedgerEntry.get_by_id("RGO1").status == ledger.POSTED
+    assert LedgerEntry.get_by_id("RGO1").status == SheetStatus.POSTED
 
 
 def test_pid_alive():
@@ -131,10 +132,10 @@ def test_pid_alive():
 def test_mark_unknown_posted_or_failed(db):
     for code in ("A", "B"):
         ledger.claim(make_sheet(code), code)
-    LedgerEntry.update(status=ledger.UNKNOWN).execute()
-    posted = ledger.mark("A", ledger.POSTED, sheet_no="XT7")
+    LedgerEntry.update(status=SheetStatus.UNKNOWN).execute()
+    posted = ledger.mark("A", SheetStatus.POSTED, sheet_no="XT7")
     assert (posted.status, posted.sheet_no) == ("posted", "XT7")
-    failed = ledger.mark("B", ledger.FAILED)
+    failed = ledger.mark("B", SheetStatus.FAILED)
     assert failed.status == "failed"
     assert ledger.claim(make_sheet("B"), "B").ok  # failed may be pushed again
     assert log_rows("A")[-1] == ("mark", "posted")
@@ -142,10 +143,10 @@ def test_mark_unknown_posted_or_failed(db):
 
 def test_mark_refuses_what_is_not_unknown(db):
     with pytest.raises(ConfigError, match="从未推送"):
-        ledger.mark("NOPE", ledger.POSTED)
+        ledger.mark("NOPE", SheetStatus.POSTED)
     ledger.claim(make_sheet(), "RGO1")
     with pytest.raises(ConfigError, match="状态未知"):
-        ledger.mark("RGO1", ledger.POSTED)
+        ledger.mark("RGO1", SheetStatus.POSTED)
 
 
 def _mapped(sheet: Sheet) -> MappedReturn:
@@ -168,11 +169,11 @@ def test_review_adds_the_ledger_problems(db):
     assert [p.code for p in changed.warnings] == ["changed_after_posting"]
     assert ledger.changed_after_posting(entry, make_sheet(amo="11.00"))
 
-    LedgerEntry.update(status=ledger.UNKNOWN).execute()
+    LedgerEntry.update(status=SheetStatus.UNKNOWN).execute()
     unknown = ledger.review(_mapped(sheet), LedgerEntry.get_by_id("RGO1"))
     assert [p.code for p in unknown.blocking] == ["state_unknown"]
 
-    LedgerEntry.update(status=ledger.FAILED, message="客户编码不存在").execute()
+    LedgerEntry.update(status=SheetStatus.FAILED, message="客户编码不存在").execute()
     failed = ledger.review(_mapped(sheet), LedgerEntry.get_by_id("RGO1"))
     assert failed.ready and "客户编码不存在" in str(failed.warnings[0])
 
@@ -202,7 +203,7 @@ _SENDER = """
 import sys, time
 from pathlib import Path
 from core import ledger, store
-from core.sheet import Sheet, SheetLine
+from core.jingcheng.sheet import Sheet, SheetLine
 
 store.open_database(Path(sys.argv[1]))
 line = SheetLine(qua="1", goods_id="G1", price="1.00", amo="1.00", remark="")
@@ -222,7 +223,7 @@ def test_recovery_never_flips_a_live_senders_claim_however_old(db, data_dir):
         # Older than any timeout (a machine that slept, a server trickling its reply): still its own.
         LedgerEntry.update(claimed_at=now_china() - timedelta(hours=2)).execute()
         assert ledger.recover(limit_seconds=60) == []
-        assert LedgerEntry.get_by_id("SLOW").status == ledger.SENDING
+        assert LedgerEntry.get_by_id("SLOW").status == SheetStatus.SENDING
     finally:
         sender.kill()
         sender.wait()

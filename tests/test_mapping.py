@@ -11,9 +11,10 @@ import pytest
 
 from core import i18n, settings
 from core.errors import ConfigError
-from core.mapping import MappedReturn, MappingRules, Problem, map_return
-from core.returns import parse_return
-from core.valuetables import Customer, ValueTables
+from core.guanyi.returns import parse_return
+from core.mapping.mapper import MappedReturn, Problem, map_return
+from core.mapping.rules import MappingRules
+from core.mapping.value_tables import Customer, ValueTables
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "return-get-response.json"  # copy of shared/samples
 NO_TABLES = ValueTables()

@@ -10,10 +10,11 @@ from fractions import Fraction
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from core.decimal_text import round_half_up
-from core.mapping import MappedReturn, MappingRules, map_return
-from core.returns import parse_return
-from core.valuetables import Customer, ValueTables
+from core.guanyi.returns import parse_return
+from core.mapping.mapper import MappedReturn, map_return
+from core.mapping.numbers import round_half_up
+from core.mapping.rules import MappingRules
+from core.mapping.value_tables import Customer, ValueTables
 
 KNOWN_CODES = {
     "cancelled", "nothing_received", "empty_sheet_id", "empty_date", "empty_customer", "empty_goods_id",

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from core.ordered_pool import OrderedPool
+from core.pull._pool import OrderedPool
 
 
 class Stopped(Exception):

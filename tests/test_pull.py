@@ -15,8 +15,8 @@ import requests
 
 from core import pull
 from core.errors import AuthError, Cancelled, ConfigError, ServerError
-from core.guanyi import GuanyiClient
-from core.returns import dump_raw, load_raw, parse_return
+from core.guanyi.client import GuanyiClient
+from core.guanyi.returns import dump_raw, load_raw, parse_return
 from core.sandbox import Sandbox
 from core.sandbox.generator import ReturnGenerator
 from core.store import ReturnRecord, SyncLog, Watermark

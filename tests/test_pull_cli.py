@@ -7,9 +7,9 @@ from datetime import datetime
 
 import pytest
 
+from core.guanyi.signing import QIMEN_SIGN_METHODS
 from core.paths import database_path
 from core.sandbox import Sandbox
-from core.signing import QIMEN_SIGN_METHODS
 from tests.support.cli import run_cli
 
 END = datetime(2024, 6, 10, 15, 0, 0)

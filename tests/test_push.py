@@ -11,9 +11,11 @@ import pytest
 
 from core import credentials, ledger, push, settings
 from core.errors import ConfigError, CredentialsError
-from core.jingcheng import Client, Profile
+from core.jingcheng.client import Client
+from core.jingcheng.profile import Profile
 from core.paths import database_path
 from core.sandbox import Sandbox
+from core.states import SheetStatus, status_text
 from core.store import LedgerEntry, ReturnRecord, SyncLog
 from tests.support.pushing import load_returns, ready_codes, use_sandbox
 
@@ -137,7 +139,7 @@ def test_unknown_then_marked_failed_is_pushed_again(sb):
     code = ready_codes()[0]
     sb.jingcheng.faults.push("http500")
     assert push.push([code]).items[0].status == "unknown"
-    ledger.mark(code, ledger.FAILED)
+    ledger.mark(code, SheetStatus.FAILED)
     assert push.push([code]).items[0].status == "posted"
     assert sb.jingcheng.sheet_ids() == [code]
 
@@ -374,7 +376,7 @@ def test_a_locked_data_file_while_logging_is_an_error_not_a_traceback(sb, data_d
 
 
 def test_every_state_the_progress_reports_has_a_text_in_the_users_language(sb):
-    # The window and the terminal show ledger.status_text(status) for each progress report.
+    # The window and the terminal show status_text(status) for each progress report.
     seen: list[str] = []
     cancelled = next(r["code"] for r in sb.guanyi.records if r["cancel"] in (True, 1, "1", "true"))
     first, second, third = ready_codes()[:3]
@@ -384,5 +386,5 @@ def test_every_state_the_progress_reports_has_a_text_in_the_users_language(sb):
     push.push([third], dry_run=True, progress=lambda *report: seen.append(report[3]))
     assert set(seen) == {"blocked", "skipped", "sending", "posted", "not_sent", "would_send"}
     for status in seen:
-        assert ledger.status_text(status) != status
-    assert ledger.status_text("blocked") == "不能推送"
+        assert status_text(status) != status
+    assert status_text("blocked") == "不能推送"

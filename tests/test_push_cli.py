@@ -154,7 +154,8 @@ import os
 import sys
 
 point = sys.argv[1]
-from core import jingcheng, ledger
+from core import ledger
+from core.jingcheng.client import Client
 
 if point == "inside-claim":  # the claim's last statement ran; its commit did not
     log = ledger.write_log
@@ -166,10 +167,10 @@ if point == "inside-claim":  # the claim's last statement ran; its commit did no
 
     ledger.write_log = write_log
 elif point == "before-send":  # claimed and committed; not one byte sent
-    jingcheng.Client.send = lambda self, body: os._exit(9)
+    Client.send = lambda self, body: os._exit(9)
 elif point == "after-reply":  # 精诚 booked it and answered; the outcome was not committed
-    send = jingcheng.Client.send
-    jingcheng.Client.send = lambda self, body: (send(self, body), os._exit(9))
+    send = Client.send
+    Client.send = lambda self, body: (send(self, body), os._exit(9))
 
 import main
 

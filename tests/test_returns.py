@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core.returns import (
+from core.guanyi.returns import (
     _DATE_FORMATS,
     InvalidRecord,
     dump_raw,
@@ -237,7 +237,7 @@ def test_any_record_sent_as_json_parses_or_is_refused_clearly(raw):
 
 
 def test_dump_raw_indented_keeps_numbers_as_sent():
-    from core.returns import dump_raw, load_raw
+    from core.guanyi.returns import dump_raw, load_raw
 
     text = dump_raw(load_raw('{"price":146.10,"lines":[{"qty":2.0}],"name":"店"}'), indent=2)
     assert '"price": 146.10' in text and '"qty": 2.0' in text and '"name": "店"' in text
@@ -245,8 +245,8 @@ def test_dump_raw_indented_keeps_numbers_as_sent():
 
 
 def test_half_an_emoji_becomes_a_replacement_character_not_a_crash(db):
+    from core.guanyi.returns import load_raw
     from core.pull import store_page
-    from core.returns import load_raw
     from core.store import ReturnRecord
     from core.timeutil import now_china
 
@@ -259,6 +259,6 @@ def test_half_an_emoji_becomes_a_replacement_character_not_a_crash(db):
 
 
 def test_load_raw_takes_bytes_with_a_bom_and_mends_surrogates_there_too():
-    from core.returns import load_raw
+    from core.guanyi.returns import load_raw
 
     assert load_raw(b'\xef\xbb\xbf{"price":146.10,"r":"\\ud83d x"}') == {"price": Decimal("146.10"), "r": "\ufffd x"}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from core import signing
+from core.guanyi import signing
 
 DIRECT = (
     '{"appkey":"100001","sessionkey":"sess123","method":"gy.erp.trade.return.get","page_no":1,'

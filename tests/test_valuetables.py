@@ -9,9 +9,8 @@ import pytest
 
 from core import i18n
 from core.errors import ConfigError
-from core.store import SyncLog
-from core.tables_csv import BadRows, export_csv, import_csv
-from core.valuetables import (
+from core.mapping.tables_csv import BadRows, export_csv, import_csv
+from core.mapping.value_tables import (
     GOODS,
     SHOPS,
     Customer,
@@ -22,6 +21,7 @@ from core.valuetables import (
     set_row,
     set_shop,
 )
+from core.store import SyncLog
 
 SHOPS_ZH = "店铺编码,客户编码,客户名称\n天猫旗舰店,C001,广州百货有限公司\n京东自营店,C002,深圳优品贸易\n"
 

@@ -70,7 +70,7 @@ def run_window(args: argparse.Namespace) -> int:
         _log_to_file(directory)
         banner = ""
         if args.demo:
-            from core.demo import describe_demo, start_demo
+            from core.sandbox.demo import describe_demo, start_demo
 
             sandbox = start_demo()
             banner = describe_demo(sandbox)

@@ -30,11 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import export, ledger, push, settings
+from core import export, push, settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import ReturnSyncError
+from core.guanyi.returns import dump_raw, load_raw
 from core.i18n import t
-from core.returns import dump_raw, load_raw
+from core.states import status_text
 from core.store import ReturnRecord
 from core.timeutil import now_china
 from ui import pull_job, push_job, worker
@@ -250,7 +251,7 @@ class MainWindow(QMainWindow):
         except ReturnSyncError as exc:  # e.g. a mapping setting that no longer makes sense
             self.sheet_view.status.setText(str(exc))
             return
-        self.sheet_view.show_mapped(found.mapped, ledger.status_text(found.status))
+        self.sheet_view.show_mapped(found.mapped, status_text(found.status))
 
     # --- long work ------------------------------------------------------------------------------
 

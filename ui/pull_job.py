@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from core import pull
-from core.guanyi import client_from_settings
+from core.guanyi.client import client_from_settings
 from core.i18n import t
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from core import ledger, push
+from core import push
 from core.i18n import t
+from core.states import ItemStatus, SheetStatus, status_text
 
 
 def push_job(codes: list[str], progress: Callable[[object], None], cancel: threading.Event) -> push.PushResult:
@@ -17,15 +18,15 @@ def push_job(codes: list[str], progress: Callable[[object], None], cancel: threa
 
 def describe_progress(progress: tuple[int, int, str, str]) -> tuple[int, int, str]:
     index, count, code, status = progress
-    if status == ledger.SENDING:
+    if status == SheetStatus.SENDING:
         return index - 1, count, t(f"正在推送第 {index}/{count} 张：{code}", f"Sending {index}/{count}: {code}")
-    text = ledger.status_text(status)
+    text = status_text(status)
     return index, count, t(f"第 {index}/{count} 张 {code}：{text}", f"{index}/{count} {code}: {text}")
 
 
 def problems(result: push.PushResult) -> str:
     """The sheets that did not go through, one line each, for the dialog after a push."""
-    went_through = (ledger.POSTED, push.WOULD_SEND)
+    went_through = (SheetStatus.POSTED, ItemStatus.WOULD_SEND)
     lines = [f"{item.code}：{item.message}" for item in result.items if item.status not in went_through]
     if result.stopped:
         lines.insert(0, t(f"推送已停止：{result.stopped}", f"The push stopped: {result.stopped}"))

@@ -16,9 +16,10 @@ from datetime import datetime
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from core import ledger, push
+from core import push
 from core.cancel import CancelCheck, CancelSource
 from core.i18n import t
+from core.states import SheetStatus, status_text
 from core.store import ReturnRecord
 
 Index = QModelIndex | QPersistentModelIndex
@@ -42,10 +43,10 @@ class Row:
 _COLUMNS = 7
 _BATCH = 500  # returns mapped between two looks at the cancel flag: a fraction of a second
 _STATUS_COLOURS = {
-    ledger.POSTED: "#1b7f3b",
-    ledger.FAILED: "#b3261e",
-    ledger.UNKNOWN: "#b3261e",
-    ledger.SENDING: "#8a5a00",
+    SheetStatus.POSTED: "#1b7f3b",
+    SheetStatus.FAILED: "#b3261e",
+    SheetStatus.UNKNOWN: "#b3261e",
+    SheetStatus.SENDING: "#8a5a00",
 }
 
 
@@ -56,8 +57,8 @@ def _state(record: ReturnRecord) -> str:
 
 
 def _push_text(preview: push.Preview | None) -> str:
-    if preview is not None and preview.entry is not None and preview.status != ledger.READY:
-        return ledger.status_text(preview.status)
+    if preview is not None and preview.entry is not None and preview.status != SheetStatus.READY:
+        return status_text(preview.status)
     if preview is not None and preview.mapped.ready:
         return t("可推送", "Ready")
     return t("不能推送", "Blocked")

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from core import settings, settings_save
 from core.errors import CredentialsError
 from core.i18n import t
-from core.remark_template import PLACEHOLDERS
+from core.mapping.remark import PLACEHOLDERS
 from ui.settings_connections import ConnectionsTab
 from ui.settings_fields import ERROR_STYLE, OK_STYLE, SettingField, SettingsForm, check_fields
 from ui.value_tables_view import ValueTablesTab

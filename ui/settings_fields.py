@@ -8,10 +8,10 @@ from collections.abc import Iterable
 from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from core import settings
-from core.date_pattern import check_date_pattern
 from core.errors import ConfigError
 from core.i18n import t
-from core.remark_template import check_template
+from core.mapping.dates import check_date_pattern
+from core.mapping.remark import check_template
 
 # What a choice means, for an accountant who does not know the stored word; the word stays visible for
 # whoever reads the CLI's `config show` or a support log.

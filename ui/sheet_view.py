@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from core.i18n import t
-from core.mapping import MappedReturn
+from core.mapping.mapper import MappedReturn
 
 _BLOCKING = QColor("#b3261e")
 _WARNING = QColor("#8a5a00")

@@ -1,7 +1,7 @@
 """The value tables of the mapping (shop → customer, goods code → GoodsID) as editable tables.
 
-Every edit goes straight to the database through core.valuetables, which checks each cell and logs each
-change; an import or export goes through core.tables_csv. So the tables do not wait for the dialog's
+Every edit goes straight to the database through core.value_tables, which checks each cell and logs each
+change; an import or export goes through core.mapping.tables_csv. So the tables do not wait for the dialog's
 Save, and the tab says so.
 """
 
@@ -34,11 +34,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import tables_csv, valuetables
 from core.errors import ConfigError
 from core.i18n import t
+from core.mapping import tables_csv, value_tables
+from core.mapping.value_tables import Table
 from core.store import db
-from core.valuetables import Table
 from ui.settings_fields import ERROR_STYLE, OK_STYLE
 
 MERGE, REPLACE = "merge", "replace"
@@ -58,7 +58,7 @@ class ValueTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._rows = valuetables.list_rows(self.table)
+        self._rows = value_tables.list_rows(self.table)
         self.endResetModel()
 
     def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -105,22 +105,22 @@ class ValueTableModel(QAbstractTableModel):
                             f"{self.table.key.zh}“{new[key]}”已在表中，请直接修改那一行。",
                             f"{self.table.key.en} '{new[key]}' is already in the table; edit that row instead.",
                         )
-                    valuetables.set_row(self.table, new)
-                    valuetables.delete_row(self.table, old[key])
+                    value_tables.set_row(self.table, new)
+                    value_tables.delete_row(self.table, old[key])
                 else:
-                    valuetables.set_row(self.table, new)
+                    value_tables.set_row(self.table, new)
         except ConfigError as exc:
             self.failed.emit(str(exc))
             return False
-        stored, _ = valuetables.check_row(self.table, new)
+        stored, _ = value_tables.check_row(self.table, new)
         self._rows[index.row()] = stored
         self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(self._names) - 1))
         return True
 
     def put(self, values: dict[str, str]) -> bool:
         """Add a row, or change the one of the same key; True when it was new. Raises ConfigError."""
-        created = valuetables.set_row(self.table, values)
-        row, _ = valuetables.check_row(self.table, values)
+        created = value_tables.set_row(self.table, values)
+        row, _ = value_tables.check_row(self.table, values)
         keys = [existing[self.table.key.name] for existing in self._rows]
         key = row[self.table.key.name]
         if created:
@@ -141,7 +141,7 @@ class ValueTableModel(QAbstractTableModel):
         """Delete these rows (all or none); return how many."""
         with db.atomic():
             for row in rows:
-                valuetables.delete_row(self.table, self.key_at(row))
+                value_tables.delete_row(self.table, self.key_at(row))
         for row in sorted(rows, reverse=True):
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._rows[row]
@@ -348,8 +348,8 @@ class ValueTablesTab(QWidget):
             "Changes, deletions and imports of the value tables take effect at once: they need no Save, and "
             "Cancel does not undo them. Double-click a cell to edit it.",
         ), wordWrap=True)
-        self.shops = ValueTablePane(valuetables.SHOPS)
-        self.goods = ValueTablePane(valuetables.GOODS)
+        self.shops = ValueTablePane(value_tables.SHOPS)
+        self.goods = ValueTablePane(value_tables.GOODS)
         panes = QHBoxLayout()
         panes.addWidget(self.shops, 3)
         panes.addSpacing(12)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import unicodedata
 
-from core import tables_csv, valuetables
 from core.cli import EXIT_OK, emit
 from core.errors import ConfigError
 from core.i18n import t
-from core.valuetables import Table
+from core.mapping import tables_csv, value_tables
+from core.mapping.value_tables import Table
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "goods 商品编码,精诚商品ID (or code,goods_id). UTF-8, UTF-8 with BOM or GBK.",
     )
     tables = parser.add_subparsers(dest="maps_table", required=True, metavar="TABLE")
-    for table in valuetables.TABLES.values():
+    for table in value_tables.TABLES.values():
         _register_table(tables, table)
 
 
@@ -60,7 +60,7 @@ def _register_table(tables: argparse._SubParsersAction, table: Table) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     table: Table = args.table
-    rows = valuetables.list_rows(table)
+    rows = value_tables.list_rows(table)
     if rows:
         key = table.key.name
         width = max(_width(row[key]) for row in rows)
@@ -77,7 +77,7 @@ def _list(args: argparse.Namespace) -> int:
 def _set(args: argparse.Namespace) -> int:
     table: Table = args.table
     row = {column.name: getattr(args, column.name).strip() for column in table.columns}
-    created = valuetables.set_row(table, row)
+    created = value_tables.set_row(table, row)
     values = "  ".join(value for value in list(row.values())[1:] if value)
     state = t("新增", "added") if created else t("已修改", "changed")
     emit(args, {"ok": True, "table": table.name, "created": created, "row": row},
@@ -87,7 +87,7 @@ def _set(args: argparse.Namespace) -> int:
 
 def _delete(args: argparse.Namespace) -> int:
     table: Table = args.table
-    if not valuetables.delete_row(table, args.code):
+    if not value_tables.delete_row(table, args.code):
         raise ConfigError(
             f"{table.zh}中没有“{args.code}”，未删除任何内容。",
             f"The {table.en} has no '{args.code}'; nothing was deleted.",

@@ -9,15 +9,15 @@ from collections.abc import Callable
 from core import pull, settings
 from core.cli import EXIT_OK, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
-from core.guanyi import client_from_settings
+from core.guanyi.client import client_from_settings
+from core.guanyi.returns import line_count, load_raw
 from core.i18n import t
-from core.ledger import STATUSES
-from core.returns import line_count, load_raw
+from core.states import SheetStatus
 from core.store import LedgerEntry, ReturnRecord
 from core.timeutil import parse_bound
 
 # "new": a return with no ledger row yet.
-LIST_STATUSES = ("new", *STATUSES)
+LIST_STATUSES = ("new", *SheetStatus)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,6 +15,7 @@ from core import ledger, push
 from core.cli import EXIT_OK, EXIT_REMOTE, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
 from core.i18n import t
+from core.states import ItemStatus, SheetStatus, status_text
 from core.timeutil import format_datetime
 
 
@@ -77,7 +78,7 @@ def _preview(args: argparse.Namespace) -> int:
         lines.append(t("（无法生成精诚单据）", "(no sheet can be made)"))
     lines += [t(f"不能推送：{p}", f"Blocked: {p}") for p in mapped.blocking]
     lines += [t(f"提示：{p}", f"Warning: {p}") for p in mapped.warnings]
-    state = ledger.status_text(shown.status)
+    state = status_text(shown.status)
     if entry and entry.sheet_no:
         state += t(f"（精诚单号 {entry.sheet_no}）", f" (Jingcheng sheet {entry.sheet_no})")
     lines.append(t(f"推送状态：{state}", f"Push state: {state}"))
@@ -87,7 +88,7 @@ def _preview(args: argparse.Namespace) -> int:
 
 def _push(args: argparse.Namespace) -> int:
     def show(index: int, count: int, code: str, status: str) -> None:
-        print(f"\r[{index}/{count}] {code} {ledger.status_text(status)}\033[K", end="", file=sys.stderr, flush=True)
+        print(f"\r[{index}/{count}] {code} {status_text(status)}\033[K", end="", file=sys.stderr, flush=True)
 
     interactive = not args.json and sys.stderr.isatty()
     result = push.push(
@@ -96,7 +97,8 @@ def _push(args: argparse.Namespace) -> int:
     )
     if interactive:
         print(file=sys.stderr)
-    lines = [f"{item.code}\t{item.status}\t{item.message}" for item in result.items if item.status != push.NOT_SENT]
+    lines = [f"{item.code}\t{item.status}\t{item.message}" for item in result.items
+             if item.status != ItemStatus.NOT_SENT]
     lines.append(result.summary())
     emit(args, result.as_json(), "\n".join(lines))
     if result.stopped:
@@ -107,11 +109,11 @@ def _push(args: argparse.Namespace) -> int:
 def _mark(args: argparse.Namespace) -> int:
     if args.failed and args.sheet_no:
         raise ConfigError("--sheet-no 只能与 --posted 一起使用。", "--sheet-no goes with --posted only.")
-    entry = ledger.mark(args.code, ledger.POSTED if args.posted else ledger.FAILED, sheet_no=args.sheet_no)
+    entry = ledger.mark(args.code, SheetStatus.POSTED if args.posted else SheetStatus.FAILED, sheet_no=args.sheet_no)
     emit(
         args,
         {"ok": True, "code": entry.code, "sheet_id": entry.sheet_id, "status": entry.status,
          "sheet_no": entry.sheet_no},
-        f"{entry.code}: {ledger.status_text(entry.status)}. {entry.message}",
+        f"{entry.code}: {status_text(entry.status)}. {entry.message}",
     )
     return EXIT_OK

@@ -16,14 +16,14 @@ import threading
 from collections.abc import Callable, Mapping
 from urllib.parse import parse_qsl
 
-from core.returns import dump_raw, load_raw
+from core.guanyi.returns import dump_raw, load_raw
+from core.guanyi.signing import guanyi_sign_text
 from core.sandbox.drift import apply_drift
 from core.sandbox.faults import GUANYI_FAULTS, FaultPlan
 from core.sandbox.generator import ReturnGenerator
 from core.sandbox.httpserver import NoReply, Reply, Request, json_reply
 from core.sandbox.qimen import QimenGateway
 from core.sandbox.query import ParamError, Query, RecordIndex, RecordList, parse_query
-from core.signing import guanyi_sign_text
 
 DIRECT_PATH = "/rest/erp_open"
 QIMEN_PATH = "/router/qm"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from core.returns import dump_raw
+from core.guanyi.returns import dump_raw
 
 log = logging.getLogger(__name__)
 

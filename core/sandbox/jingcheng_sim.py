@@ -15,9 +15,9 @@ from collections import Counter
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
+from core.guanyi.signing import guanyi_sign_text
 from core.sandbox.faults import JINGCHENG_FAULTS, FaultPlan
 from core.sandbox.httpserver import NoReply, Reply, Request, json_reply
-from core.signing import guanyi_sign_text
 from core.timeutil import format_datetime, now_china
 
 SHEET_PATH = "/ExtApi_RecvExSheet"

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Mapping
 from datetime import timedelta
 
-from core.signing import QIMEN_SIGN_METHODS, qimen_sign
+from core.guanyi.signing import QIMEN_SIGN_METHODS, qimen_sign
 from core.timeutil import now_china, parse_datetime
 
 GUANYI_TARGET_APP_KEY = "21226717"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from core.returns import dump_raw
+from core.guanyi.returns import dump_raw
 from core.timeutil import parse_datetime
 
 DEFAULT_PAGE_SIZE = 10

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from core import signing
+from core.guanyi import signing
 from core.timeutil import format_datetime, parse_datetime
 from tests.sandbox.wire import END, direct, direct_params, fetch_all, post_direct_bytes
 

@@ -15,12 +15,12 @@ from decimal import Decimal
 
 import pytest
 
-from core.returns import dump_raw, load_raw
+from core.guanyi.returns import dump_raw, load_raw
+from core.guanyi.signing import guanyi_signed_body
 from core.sandbox import Sandbox
 from core.sandbox.guanyi_sim import DIRECT_PATH, METHOD
 from core.sandbox.httpserver import Request
 from core.sandbox.query import FLAGS, RANGES, TEXTS, parse_query
-from core.signing import guanyi_signed_body
 from core.timeutil import format_datetime
 from tests.sandbox.wire import END
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.signing import QIMEN_SIGN_METHODS
+from core.guanyi.signing import QIMEN_SIGN_METHODS
 from core.timeutil import format_datetime, now_china
 from tests.sandbox.wire import qimen, qimen_parts, qimen_post
 

@@ -1,4 +1,4 @@
-"""Requests built the way SPEC §2 and §3.2 say, with core.signing, to talk to a sandbox over loopback."""
+"""Requests built the way SPEC §2 and §3.2 say, with core.guanyi.signing, to talk to a sandbox over loopback."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from core import signing
+from core.guanyi import signing
 from core.sandbox import Sandbox
 from core.timeutil import format_datetime, now_china
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from core.guanyi import DirectTransport, GuanyiClient, QimenTransport
+from core.guanyi.client import GuanyiClient
+from core.guanyi.transports import DirectTransport, QimenTransport
 
 FAST = {"connect_timeout": 2.0, "read_timeout": 2.0, "retries": 2, "backoff_base": 0.001, "backoff_cap": 0.01}
 

@@ -8,7 +8,7 @@ from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core import credentials
-from core.demo import describe_demo, start_demo
+from core.sandbox.demo import describe_demo, start_demo
 from core.timeutil import format_datetime, parse_bound
 from ui.main_window import MainWindow
 from ui.returns_model import ReturnsModel

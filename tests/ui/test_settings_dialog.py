@@ -11,8 +11,9 @@ from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtTest import QAbstractItemModelTester
 from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QMessageBox, QWidget
 
-from core import credentials, i18n, settings, valuetables
-from core.demo import start_demo
+from core import credentials, i18n, settings
+from core.mapping import value_tables
+from core.sandbox.demo import start_demo
 from core.store import SyncLog
 from ui import value_tables_view
 from ui.main_window import MainWindow
@@ -288,8 +289,8 @@ def test_missing_credentials_fail_the_test_with_the_core_sentence(qtbot, db, ope
 
 
 def test_value_table_model_passes_the_qt_model_tester(db):
-    valuetables.set_shop("S1", "KH1", "客户一")
-    model = ValueTableModel(valuetables.SHOPS)
+    value_tables.set_shop("S1", "KH1", "客户一")
+    model = ValueTableModel(value_tables.SHOPS)
     QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     model.reload()
     model.put({"shop_code": "S0", "customer_code": "KH0"})
@@ -304,23 +305,23 @@ def test_value_tables_add_edit_refuse_and_delete(db, open_dialog, monkeypatch):
     pane.new_edits["shop_code"].setText(" TM01 ")
     pane.new_edits["customer_code"].setText("KH-TM01")
     pane.add_button.click()
-    assert valuetables.list_rows(valuetables.SHOPS) == [
+    assert value_tables.list_rows(value_tables.SHOPS) == [
         {"shop_code": "TM01", "customer_code": "KH-TM01", "customer_name": ""}
     ]
     assert "TM01" in pane.status.text() and pane.new_edits["shop_code"].text() == ""
 
     model = pane.model
     assert model.setData(model.index(0, 2), "天猫旗舰店")
-    assert valuetables.list_rows(valuetables.SHOPS)[0]["customer_name"] == "天猫旗舰店"
+    assert value_tables.list_rows(value_tables.SHOPS)[0]["customer_name"] == "天猫旗舰店"
     assert not model.setData(model.index(0, 1), "  ")
     assert "客户编码为空" in pane.status.text()
-    assert valuetables.list_rows(valuetables.SHOPS)[0]["customer_code"] == "KH-TM01"
+    assert value_tables.list_rows(value_tables.SHOPS)[0]["customer_code"] == "KH-TM01"
     assert model.setData(model.index(0, 0), "TM02"), "a new code renames the row"
-    assert [row["shop_code"] for row in valuetables.list_rows(valuetables.SHOPS)] == ["TM02"]
+    assert [row["shop_code"] for row in value_tables.list_rows(value_tables.SHOPS)] == ["TM02"]
 
     pane.view.selectRow(0)
     pane.delete_button.click()
-    assert valuetables.list_rows(valuetables.SHOPS) == [] and model.rowCount() == 0
+    assert value_tables.list_rows(value_tables.SHOPS) == [] and model.rowCount() == 0
     assert any("删除 TM02" in message for message in _log("maps"))
 
 
@@ -333,13 +334,13 @@ def test_enter_in_a_table_line_adds_the_row_and_keeps_the_dialog_open(qtbot, db,
     qtbot.keyClick(pane.new_edits["goods_id"], Qt.Key.Key_Return)
     qtbot.keyClick(pane.search, Qt.Key.Key_Return)
     assert dialog.isVisible() and dialog.result() == 0
-    assert valuetables.list_rows(valuetables.GOODS) == [{"code": "SKU-1", "goods_id": "JC-1"}]
+    assert value_tables.list_rows(value_tables.GOODS) == [{"code": "SKU-1", "goods_id": "JC-1"}]
     assert settings.get("mapping.red_value") == "R" and _log("config") == []
 
 
 def test_import_of_a_gbk_file_with_a_bad_row_names_the_line_and_imports_nothing(db, tmp_path, open_dialog,
                                                                                   monkeypatch):
-    valuetables.set_shop("S0", "KH0", "老客户")
+    value_tables.set_shop("S0", "KH0", "老客户")
     path = tmp_path / "shops.csv"
     path.write_bytes("店铺编码,客户编码,客户名称\r\nS1,KH1,天猫店\r\nS2,,京东店\r\n".encode("gbk"))
     warned = []
@@ -350,14 +351,14 @@ def test_import_of_a_gbk_file_with_a_bad_row_names_the_line_and_imports_nothing(
     pane.import_button.click()
     ((_, title, message),) = warned
     assert "第 3 行" in message and "客户编码为空" in message
-    assert valuetables.list_rows(valuetables.SHOPS) == [
+    assert value_tables.list_rows(value_tables.SHOPS) == [
         {"shop_code": "S0", "customer_code": "KH0", "customer_name": "老客户"}
     ]
     assert pane.model.rowCount() == 1
 
 
 def test_import_merge_and_replace_as_asked(db, tmp_path, open_dialog, monkeypatch):
-    valuetables.set_goods("OLD", "JC0")
+    value_tables.set_goods("OLD", "JC0")
     path = tmp_path / "goods.csv"
     path.write_bytes("商品编码,精诚商品ID\r\nSKU1,JC1\r\nSKU2,JC2\r\n".encode("gbk"))
     mode = [value_tables_view.MERGE]
@@ -365,11 +366,11 @@ def test_import_merge_and_replace_as_asked(db, tmp_path, open_dialog, monkeypatc
     monkeypatch.setattr(value_tables_view, "ask_import_mode", lambda *args: mode[0])
     pane = open_dialog().tables.goods
     pane.import_button.click()
-    assert [row["code"] for row in valuetables.list_rows(valuetables.GOODS)] == ["OLD", "SKU1", "SKU2"]
+    assert [row["code"] for row in value_tables.list_rows(value_tables.GOODS)] == ["OLD", "SKU1", "SKU2"]
     assert pane.model.rowCount() == 3 and "GBK" in pane.status.text()
     mode[0] = value_tables_view.REPLACE
     pane.import_button.click()
-    assert [row["code"] for row in valuetables.list_rows(valuetables.GOODS)] == ["SKU1", "SKU2"]
+    assert [row["code"] for row in value_tables.list_rows(value_tables.GOODS)] == ["SKU1", "SKU2"]
     assert "删除 1" in pane.status.text()
     mode[0] = None  # backing out of the question imports nothing
     path.write_bytes("商品编码,精诚商品ID\r\nSKU9,JC9\r\n".encode("gbk"))
@@ -378,7 +379,7 @@ def test_import_merge_and_replace_as_asked(db, tmp_path, open_dialog, monkeypatc
 
 
 def test_export_writes_the_table_as_csv(db, tmp_path, open_dialog, monkeypatch):
-    valuetables.set_shop("S1", "KH1", "天猫店")
+    value_tables.set_shop("S1", "KH1", "天猫店")
     target = tmp_path / "out.csv"
     monkeypatch.setattr(value_tables_view.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     pane = open_dialog().tables.shops

@@ -34,9 +34,9 @@ from pathlib import Path
 from core.errors import ConfigError
 from core.export import FORMULA_STARTS, write_csv
 from core.i18n import t
+from core.mapping.value_tables import Changes, Table, apply_rows, check_row, list_rows
 from core.store import write_log
 from core.timeutil import elapsed_ms
-from core.valuetables import Changes, Table, apply_rows, check_row, list_rows
 
 # How many problems an error lists before "and N more": enough to fix a file in one pass.
 MAX_LISTED = 10

@@ -6,7 +6,7 @@ codes are de-duplicated, and a window whose ``total`` moves between pages — or
 distinct codes than ``total`` — is read again (a bounded number of times) and then reported as a
 warning, never silently.
 
-Windows are read ``pull.concurrency`` at once (two by default) on an :class:`~core.ordered_pool.OrderedPool`:
+Windows are read ``pull.concurrency`` at once (two by default) on an :class:`~core.pull._pool.OrderedPool`:
 while one reader waits for 管易云, another reads. Each window is still paged by one reader, and the
 progress, the order of storing and the error a caller sees stay on the calling thread.
 
@@ -17,7 +17,7 @@ a cancel or a failure keeps whole windows from the first on, up to the oldest on
 store runs on a thread of its own (:class:`_Writer`) while later windows are read, so parsing and
 writing hide behind the network wait; the pull returns, or raises, only after every window handed
 to it is committed. Each record is stored as the JSON text Guanyi sent it in, where the reply could
-be read that way (:mod:`core.json_texts`). Every pull, failed ones too, writes one sync-log row,
+be read that way (:mod:`core.guanyi.reply_texts`). Every pull, failed ones too, writes one sync-log row,
 which counts what was stored.
 """
 
@@ -37,10 +37,10 @@ from urllib.parse import urlencode
 from core import settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import Cancelled, ConfigError, ReturnSyncError
-from core.guanyi import GuanyiClient
+from core.guanyi.client import GuanyiClient
+from core.guanyi.returns import InvalidRecord, dump_raw, load_raw, parse_return, record_code
 from core.i18n import t
-from core.ordered_pool import OrderedPool
-from core.returns import InvalidRecord, dump_raw, load_raw, parse_return, record_code
+from core.pull._pool import OrderedPool
 from core.store import ReturnRecord, Watermark, db, raw_json_of, write_log
 from core.timeutil import day_windows, elapsed_ms, format_datetime, now_china
 

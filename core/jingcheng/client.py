@@ -1,4 +1,4 @@
-"""The 精诚 ``ExtApi_RecvExSheet`` interface profile (SPEC §3.2) and the push call.
+"""The push call: one sheet POSTed to 精诚 ``ExtApi_RecvExSheet`` as its profile (SPEC §3.2) says.
 
 One POST per sheet and never a retry here: whether a sheet may be sent again is the ledger's
 decision (SPEC §5). So every attempt ends in exactly one :class:`Outcome` — ``posted``,
@@ -10,150 +10,28 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import ssl
 import time
 import traceback
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from decimal import Decimal
 
 import requests
 import requests.auth
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from core import credentials, settings
+from core import credentials
 from core.errors import ConfigError
+from core.guanyi.signing import md5_sign
 from core.i18n import t
+from core.jingcheng.outcome import Outcome
+from core.jingcheng.profile import Profile, flag_text, reply_value
 from core.redact import mask_secrets, scrub, shown_url
-from core.signing import md5_sign
+from core.states import SheetStatus
 from core.timeutil import elapsed_ms, format_datetime, now_china
-
-POSTED, FAILED, UNKNOWN = "posted", "failed", "unknown"
-AUTH_MODES = ("token", "none", "basic", "md5-sign")
 
 # What is kept of a reply for the log: enough to read 精诚's complaint, not a whole HTML error page.
 REPLY_LIMIT = 2000
-# A flag written as a number ("1", "1.0", "-0"); short, so a silly exponent cannot cost anything.
-_PLAIN_NUMBER = re.compile(r"[+-]?\d{1,18}(?:\.\d{1,18})?")
-
-
-@dataclass(frozen=True)
-class Profile:
-    """Everything about the 精诚 interface that an installation may change (SPEC §3.2)."""
-
-    base_url: str
-    url_template: str = "{base_url}/{method}"
-    method: str = "ExtApi_RecvExSheet"
-    auth: str = "token"
-    flag_path: str = "Flag"
-    message_path: str = "Message"
-    sheet_no_path: str = "SheetNo"
-    success_values: tuple[str, ...] = ("1", "true")
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
-
-    @classmethod
-    def from_settings(cls) -> Profile:
-        stored = settings.all_settings()  # one query for all the keys
-        profile = cls(
-            base_url=stored["jingcheng.url"],
-            url_template=stored["jingcheng.url_template"],
-            method=stored["jingcheng.method"],
-            auth=stored["jingcheng.auth"],
-            flag_path=stored["jingcheng.reply.flag_path"],
-            message_path=stored["jingcheng.reply.message_path"],
-            sheet_no_path=stored["jingcheng.reply.sheet_no_path"],
-            success_values=parse_success_values(stored["jingcheng.reply.success_values"]),
-            connect_timeout=float(stored["jingcheng.connect_timeout"]),
-            read_timeout=float(stored["jingcheng.read_timeout"]),
-        )
-        profile.check()
-        return profile
-
-    @property
-    def url(self) -> str:
-        try:
-            return self.url_template.format(base_url=self.base_url.rstrip("/"), method=self.method)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise ConfigError(
-                f"精诚地址模板“{self.url_template}”无效（{exc}）。只能使用 {{base_url}} 和 {{method}}。",
-                f"The Jingcheng URL template '{self.url_template}' is invalid ({exc}). "
-                "Only {base_url} and {method} may be used.",
-            ) from None
-
-    def check(self) -> None:
-        """Raise :class:`ConfigError` for a profile that cannot work, before anything is claimed."""
-        if self.auth not in AUTH_MODES:
-            raise ConfigError(
-                f"精诚认证方式“{self.auth}”未知，可用：{'、'.join(AUTH_MODES)}。",
-                f"Unknown Jingcheng authentication '{self.auth}'; use one of: {', '.join(AUTH_MODES)}.",
-            )
-        if not self.url.startswith(("http://", "https://")):
-            raise ConfigError(
-                f"精诚接口地址“{self.url}”必须以 http:// 或 https:// 开头（设置 jingcheng.url）。",
-                f"The Jingcheng URL '{self.url}' must start with http:// or https:// (setting jingcheng.url).",
-            )
-        if not self.success_values:
-            raise ConfigError(
-                "jingcheng.reply.success_values 为空：没有任何回复会被视为成功。",
-                "jingcheng.reply.success_values is empty: no reply would count as success.",
-            )
-
-    def is_success(self, flag: object) -> bool:
-        return _flag_text(flag) in {_canonical(value) for value in self.success_values}
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What one POST came to. ``reply`` is the reply text with every secret removed."""
-
-    status: str  # POSTED | FAILED | UNKNOWN
-    message: str
-    sheet_no: str | None = None
-    http_status: int | None = None
-    reply: str = ""
-    duration_ms: int = 0
-    auth_refused: bool = False  # HTTP 401/403: every further sheet would be refused too
-    unreachable: bool = False  # no connection was made: nothing left this machine
-
-
-def parse_success_values(text: str) -> tuple[str, ...]:
-    return tuple(v.strip().lower() for v in text.split(",") if v.strip())
-
-
-def _flag_text(flag: object) -> str:
-    if isinstance(flag, bool):
-        return "1" if flag else "0"
-    return _canonical("" if flag is None else str(flag))
-
-
-def _canonical(text: str) -> str:
-    """One spelling per meaning, so that the JSON type of a flag does not change its verdict:
-    ``true``/``True``/``1``/``1.0`` all read ``1``, ``false``/``0`` read ``0``. A booked sheet
-    misread as refused would be pushed again."""
-    text = text.strip().lower()
-    if text in ("true", "false"):
-        return "1" if text == "true" else "0"
-    if _PLAIN_NUMBER.fullmatch(text):
-        number = Decimal(text)
-        if number == number.to_integral_value():
-            return str(int(number))
-    return text
-
-
-def reply_value(reply: object, path: str) -> object:
-    """The value at a dotted path (``Data.Flag``, ``Result.0.No``), or ``None`` when absent."""
-    node = reply
-    for part in path.split("."):
-        if isinstance(node, Mapping) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
-            node = node[int(part)]
-        else:
-            return None
-    return node
 
 
 def _text(value: object) -> str:
@@ -347,7 +225,7 @@ class Client:
         reason = self.scrub(_root_reason(exc))
         if _nothing_sent(exc) or _in_handshake(exc):
             return Outcome(
-                FAILED,
+                SheetStatus.FAILED,
                 t(f"无法连接精诚（{self._shown_url}）：{reason}。此单没有发出，可以重新推送。",
                   f"Could not connect to Jingcheng ({self._shown_url}): {reason}. The sheet was not sent; "
                   "it can be pushed again."),
@@ -357,7 +235,7 @@ class Client:
         if _read_timed_out(exc):
             seconds = f"{self.profile.read_timeout:g}"
             return Outcome(
-                UNKNOWN,
+                SheetStatus.UNKNOWN,
                 t(f"单据已发出，但精诚在 {seconds} 秒内没有回复。状态未知：请在精诚中查看此单是否已入账，"
                   "再用 mark 标记为已入账或失败。",
                   f"The sheet was sent but Jingcheng did not reply within {seconds} s. State unknown: check "
@@ -365,7 +243,7 @@ class Client:
                 duration_ms=duration_ms,
             )
         return Outcome(
-            UNKNOWN,
+            SheetStatus.UNKNOWN,
             t(f"连接在单据发出后中断（{reason}）。状态未知：请在精诚中查看此单是否已入账，再用 mark 标记。",
               f"The connection broke after the sheet was sent ({reason}). State unknown: check in Jingcheng "
               "whether it was booked, then mark it posted or failed."),
@@ -384,10 +262,10 @@ class Client:
         data = _parse(text)
         message = self.scrub(_text(reply_value(data, self.profile.message_path)), (sign,))
         if status in (401, 403):
-            return outcome(FAILED, self._auth_message(status), auth_refused=True)
+            return outcome(SheetStatus.FAILED, self._auth_message(status), auth_refused=True)
         if status == 303:
             return outcome(
-                UNKNOWN,
+                SheetStatus.UNKNOWN,
                 t("精诚回复“已处理，见他处”（HTTP 303）。状态未知：请在精诚中查看此单是否已入账，再用 mark 标记。",
                   "Jingcheng answered 'processed, see elsewhere' (HTTP 303). State unknown: check in Jingcheng "
                   "whether the sheet was booked, then mark it posted or failed."),
@@ -395,7 +273,7 @@ class Client:
         if 300 <= status < 400:
             location = self._shown(response.headers.get("Location", ""), sign)
             return outcome(
-                FAILED,
+                SheetStatus.FAILED,
                 t(f"精诚接口地址已转到 {location}（HTTP {status}），此单没有提交，未入账。"
                   "请把设置 jingcheng.url 改为新地址后重新推送。",
                   f"The Jingcheng address moved to {location} (HTTP {status}); the sheet was not submitted "
@@ -404,13 +282,13 @@ class Client:
         if 400 <= status < 500:
             detail = message or reply[:200]
             return outcome(
-                FAILED,
+                SheetStatus.FAILED,
                 t(f"精诚拒绝了请求（HTTP {status}）：{detail}。此单未入账，修正后可重新推送。",
                   f"Jingcheng refused the request (HTTP {status}): {detail}. Not booked; fix it and push again."),
             )
         if status >= 500:
             return outcome(
-                UNKNOWN,
+                SheetStatus.UNKNOWN,
                 t(f"精诚服务器出错（HTTP {status}）。状态未知：请在精诚中查看此单是否已入账，再用 mark 标记。",
                   f"The Jingcheng server failed (HTTP {status}). State unknown: check in Jingcheng whether "
                   "the sheet was booked, then mark it posted or failed."),
@@ -418,9 +296,9 @@ class Client:
         flag = reply_value(data, self.profile.flag_path)
         # No flag, an object or list where one value belongs (a wrong path), or an empty one: the
         # reply says neither success nor failure.
-        if flag is None or isinstance(flag, dict | list) or _flag_text(flag) == "":
+        if flag is None or isinstance(flag, dict | list) or flag_text(flag) == "":
             return outcome(
-                UNKNOWN,
+                SheetStatus.UNKNOWN,
                 t(f"无法识别精诚的回复（HTTP {status}，“{self.profile.flag_path}”不是一个值）。状态未知："
                   "请在精诚中查看此单是否已入账，再用 mark 标记。",
                   f"Unreadable Jingcheng reply (HTTP {status}, no single value at '{self.profile.flag_path}'). "
@@ -429,13 +307,13 @@ class Client:
         if self.profile.is_success(flag):
             sheet_no = self._masked(_text(reply_value(data, self.profile.sheet_no_path)), sign) or None
             return outcome(
-                POSTED,
+                SheetStatus.POSTED,
                 t(f"精诚已入账{f'，单号 {sheet_no}' if sheet_no else ''}。{message}",
                   f"Booked by Jingcheng{f' as {sheet_no}' if sheet_no else ''}. {message}").strip(),
                 sheet_no=sheet_no,
             )
         return outcome(
-            FAILED,
+            SheetStatus.FAILED,
             t(f"精诚拒收：{message or reply[:200]}。此单未入账，修正后可重新推送。",
               f"Jingcheng refused the sheet: {message or reply[:200]}. Not booked; fix it and push again."),
         )

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import keyring
 
-from core import credentials, settings, valuetables
+from core import credentials, settings
 from core.i18n import t
-from core.memory_keyring import MemoryKeyring
+from core.mapping import value_tables
 from core.sandbox import Sandbox
+from core.sandbox.memory_keyring import MemoryKeyring
 
 
 def start_demo(*, returns: int = 300, days: int = 14, seed: int = 7, latency_ms: int = 30) -> Sandbox:
@@ -33,11 +34,11 @@ def _seed_value_tables(sandbox: Sandbox) -> None:
     shops = sorted({(r.get("shop_code") or "", r.get("shop_name") or "") for r in sandbox.guanyi.records})
     goods = sorted({str(d.get("sku_code") or d.get("item_code") or "") for r in sandbox.guanyi.records
                     for d in (r.get("details") or [])})
-    valuetables.apply_rows(valuetables.SHOPS, [
+    value_tables.apply_rows(value_tables.SHOPS, [
         {"shop_code": code, "customer_code": f"KH-{code}", "customer_name": f"{name}（精诚客户）"}
         for code, name in shops[:-1] if code
     ])
-    valuetables.apply_rows(valuetables.GOODS, [
+    value_tables.apply_rows(value_tables.GOODS, [
         {"code": code, "goods_id": f"JC{index:05d}"} for index, code in enumerate(goods) if code and index % 7
     ])
 

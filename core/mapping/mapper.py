@@ -20,7 +20,7 @@ Decisions where SPEC §4 is silent:
 - A quantity (and an after-discount amount) must be below 10¹² with at most 6 decimals, a price below 10¹²;
   beyond that the line is blocked as implausible, rather than rounding a quantity or sending a number 精诚
   cannot hold.
-- ``remark_length`` counts bytes as GBK does (a Chinese character 2, see :mod:`core.remark_template`), the way a
+- ``remark_length`` counts bytes as GBK does (a Chinese character 2, see :mod:`core.mapping.remark`), the way a
   SQL Server ``varchar`` column of 精诚 measures it; it cuts the line remarks too, as it is the one remark limit the
   user sets.
 - ``sheet`` is ``None`` when no line can be sent (nothing received, or every line unusable); otherwise a
@@ -29,19 +29,17 @@ Decisions where SPEC §4 is silent:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
-from typing import Literal
 
-from core import settings
-from core.date_pattern import check_date_pattern, format_date
-from core.decimal_text import amount_text, price_text, quantity_text, round_amount, round_price
-from core.errors import ConfigError
+from core.guanyi.returns import ReturnLine, ReturnOrder
 from core.i18n import t
-from core.remark_template import PLACEHOLDERS, check_template, collapse, cut, render
-from core.returns import ReturnLine, ReturnOrder
-from core.sheet import Sheet, SheetLine
-from core.valuetables import ValueTables
+from core.jingcheng.sheet import Sheet, SheetLine
+from core.mapping.dates import format_date
+from core.mapping.numbers import amount_text, price_text, quantity_text, round_amount, round_price
+from core.mapping.remark import PLACEHOLDERS, collapse, cut, render
+from core.mapping.rules import MappingRules
+from core.mapping.value_tables import ValueTables
 
 GIFT_PREFIX = "赠品"
 _TOLERANCE = Decimal("0.01")
@@ -64,54 +62,6 @@ class Problem:
 
     def __str__(self) -> str:
         return t(self.zh, self.en)
-
-
-@dataclass(frozen=True)
-class MappingRules:
-    """The ``mapping.*`` settings, typed; the defaults are SPEC §4's, the same as the settings table's."""
-
-    date_source: Literal["receive", "create"] = "receive"
-    date_format: str = "yyyy-MM-dd"
-    qty_source: Literal["real_in", "qty"] = "real_in"
-    price_source: Literal["price", "after_discount"] = "price"
-    goods_code: Literal["sku_then_item", "item_code"] = "sku_then_item"
-    red_value: str = "R"
-    sign: Literal["positive", "negative"] = "positive"
-    gifts: Literal["keep", "drop"] = "keep"
-    remark_template: str = "管易退货单 {code} 平台单号 {platform_code} {reason}"
-    remark_length: int = 200
-
-    def __post_init__(self) -> None:
-        # Refuse bad rules when they are built, so map_return only meets data problems.
-        for rule in fields(self):
-            choices = settings.KEYS[f"mapping.{rule.name}"].choices
-            if choices and getattr(self, rule.name) not in choices:
-                raise ConfigError(
-                    f"设置 mapping.{rule.name} 只能取：{'、'.join(choices)}（现为“{getattr(self, rule.name)}”）。",
-                    f"The setting mapping.{rule.name} takes one of: {', '.join(choices)} "
-                    f"(it is '{getattr(self, rule.name)}').",
-                )
-        if not self.red_value.strip():
-            # A blank RedBlue could book the return as a blue (sales) sheet in 精诚.
-            raise ConfigError("设置 mapping.red_value（红单的 RedBlue 值）不能为空。",
-                              "The setting mapping.red_value (RedBlue of a red sheet) must not be empty.")
-        if self.remark_length < 1:
-            raise ConfigError(
-                "设置 mapping.remark_length（备注最大字节数，汉字计 2 个字节）"
-                f"必须是正整数（现为 {self.remark_length}）。",
-                "The setting mapping.remark_length (the remark's maximum length in bytes, a Chinese character counting "
-                f"2) must be a positive whole number (it is {self.remark_length}).",
-            )
-        check_date_pattern(self.date_format)
-        check_template(self.remark_template)
-
-    @classmethod
-    def from_settings(cls) -> MappingRules:
-        """The rules as currently set (needs a bound database)."""
-        stored = settings.all_settings()  # one query for all the keys
-        values: dict[str, object] = {rule.name: stored[f"mapping.{rule.name}"] for rule in fields(cls)}
-        values["remark_length"] = int(stored["mapping.remark_length"])
-        return cls(**values)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ A pull stores every record's raw JSON. Writing each record back out (``dump_raw`
 reading the whole reply, and was most of a pull's own time. The reply already holds that text:
 this reader walks the envelope's outer objects itself and hands each element of the records array
 to ``json``'s C scanner one at a time, so it knows where each record begins and ends, and keeps
-that slice. The values are the same objects :func:`core.returns.load_raw` gives — every decimal a
+that slice. The values are the same objects :func:`core.guanyi.returns.load_raw` gives — every decimal a
 ``Decimal`` — and the kept text is exactly what the server sent, numbers and key order included.
 
 The walker is only a shortcut. A reply it does not expect — not JSON, extra data, a half emoji that
@@ -21,7 +21,7 @@ from decimal import Decimal
 from json.decoder import scanstring
 from typing import Any
 
-from core.returns import SURROGATE_ESCAPE_BYTES, load_raw
+from core.guanyi.returns import SURROGATE_ESCAPE_BYTES, load_raw
 
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 _SPACE = re.compile(r"[ \t\n\r]*")
