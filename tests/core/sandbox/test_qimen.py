@@ -8,7 +8,7 @@ import pytest
 
 from core.guanyi.signing import QIMEN_SIGN_METHODS
 from core.timeutil import format_datetime, now_china
-from tests.sandbox.wire import qimen, qimen_parts, qimen_post
+from tests.support.wire import qimen, qimen_parts, qimen_post
 
 
 def _gateway_error(sb, business: dict | None = None, **kwargs) -> dict:

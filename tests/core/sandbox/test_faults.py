@@ -10,7 +10,7 @@ import requests
 from core.sandbox import FaultPlan, Sandbox
 from core.sandbox.faults import GUANYI_FAULTS, JINGCHENG_FAULTS
 from core.timeutil import parse_datetime
-from tests.sandbox.wire import END, direct, direct_params, push, sheet
+from tests.support.wire import END, direct, direct_params, push, sheet
 
 
 def _ok(sb: Sandbox) -> requests.Response:
@@ -90,7 +90,7 @@ def test_guanyi_malformed_is_a_200_that_is_not_json(sb):
 
 
 def test_guanyi_faults_apply_to_qimen_too(sb):
-    from tests.sandbox.wire import qimen_parts, qimen_post
+    from tests.support.wire import qimen_parts, qimen_post
 
     sb.guanyi.faults.push("http500")
     assert qimen_post(sb, *qimen_parts(sb, {})).status_code == 500

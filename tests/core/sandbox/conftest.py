@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from core.sandbox import Sandbox
-from tests.sandbox.wire import END
+from tests.support.wire import END
 
 
 @pytest.fixture(scope="module")

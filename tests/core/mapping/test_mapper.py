@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -15,8 +14,8 @@ from core.guanyi.returns import parse_return
 from core.mapping.mapper import MappedReturn, Problem, map_return
 from core.mapping.rules import MappingRules
 from core.mapping.value_tables import Customer, ValueTables
+from tests.support.samples import SAMPLE
 
-SAMPLE = Path(__file__).resolve().parent / "data" / "return-get-response.json"  # copy of shared/samples
 NO_TABLES = ValueTables()
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -23,8 +22,7 @@ from core.guanyi.returns import (
     to_decimal,
     to_text,
 )
-
-SAMPLE = Path(__file__).resolve().parent / "data" / "return-get-response.json"  # copy of shared/samples
+from tests.support.samples import SAMPLE
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from core.guanyi import signing
 from core.timeutil import format_datetime, parse_datetime
-from tests.sandbox.wire import END, direct, direct_params, fetch_all, post_direct_bytes
+from tests.support.wire import END, direct, direct_params, fetch_all, post_direct_bytes
 
 SUCCESS_KEYS = {"success", "errorCode", "subErrorCode", "errorDesc", "subErrorDesc", "requestMethod",
                 "tradeReturns", "total"}

@@ -22,7 +22,7 @@ from core.sandbox.guanyi_sim import DIRECT_PATH, METHOD
 from core.sandbox.httpserver import Request
 from core.sandbox.query import FLAGS, RANGES, TEXTS, parse_query
 from core.timeutil import format_datetime
-from tests.sandbox.wire import END
+from tests.support.wire import END
 
 
 def _reference(records: list[dict], params: dict) -> list[dict]:

@@ -14,7 +14,7 @@ import requests
 from core.cli import build_parser
 from main import main
 from tests.conftest import ROOT
-from tests.sandbox.wire import direct, direct_params
+from tests.support.wire import direct, direct_params
 
 
 class _Running:

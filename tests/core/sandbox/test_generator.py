@@ -11,7 +11,7 @@ import pytest
 
 from core.sandbox.generator import ReturnGenerator
 from core.timeutil import parse_datetime
-from tests.sandbox.wire import END
+from tests.support.wire import END
 
 
 def _records(seed: int = 1, count: int = 200, days: int = 30) -> list[dict]:

@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from core.sandbox import Sandbox
-from tests.sandbox.wire import END, push, sheet
+from tests.support.wire import END, push, sheet
 
 
 def _success(reply: requests.Response) -> dict:

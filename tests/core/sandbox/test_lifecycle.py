@@ -12,7 +12,7 @@ import requests
 
 from core.sandbox import Sandbox
 from core.timeutil import format_datetime, now_china
-from tests.sandbox.wire import END, direct, direct_params, push, sheet
+from tests.support.wire import END, direct, direct_params, push, sheet
 
 
 def test_urls_and_info(shared):

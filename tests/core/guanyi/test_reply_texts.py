@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -13,9 +12,9 @@ from hypothesis import strategies as st
 
 from core.guanyi.reply_texts import load_keeping_texts
 from core.guanyi.returns import dump_raw, load_raw
+from tests.support.samples import SAMPLE
 
 KEY = "tradeReturns"
-SAMPLE = Path(__file__).parent / "data" / "return-get-response.json"
 
 
 def _texts(value: object, kept) -> list[str | None]:
