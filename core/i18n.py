@@ -18,6 +18,11 @@ def set_language(lang: str) -> None:
     _current = lang
 
 
+def current() -> str:
+    """The language messages are written in now."""
+    return _current
+
+
 def t(zh: str, en: str) -> str:
     """Pick the text of the current language."""
     return en if _current == "en" else zh

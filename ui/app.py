@@ -1,22 +1,22 @@
-"""Start the window: data folder, database, language, translators, error hook, then the event loop."""
+"""Start the window: the app opened by core (:func:`core.app.open_app`), Qt's own translations, the error hook,
+then the event loop."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-import tempfile
 import traceback
-from logging.handlers import RotatingFileHandler
-from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core import i18n, ledger, paths, settings, store
+from core import i18n, paths
+from core.app import open_app
 from core.errors import ReturnSyncError
 from core.i18n import t
+from ui.main_window import MainWindow
 
 log = logging.getLogger(__name__)
 _translators: list[QTranslator] = []  # Qt drops a translator whose Python object is collected
@@ -30,13 +30,6 @@ def _install_qt_translations(app: QApplication, lang: str) -> None:
     if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder):
         app.installTranslator(translator)
         _translators.append(translator)
-
-
-def _log_to_file(directory: Path) -> None:
-    handler = RotatingFileHandler(directory / "returnsync.log", maxBytes=2_000_000, backupCount=3, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger().addHandler(handler)
-    logging.getLogger().setLevel(logging.INFO)
 
 
 def _excepthook(exc_type, exc, tb) -> None:
@@ -53,38 +46,17 @@ def _excepthook(exc_type, exc, tb) -> None:
 
 
 def run_window(args: argparse.Namespace) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("ReturnSync")
-    app.setWindowIcon(QIcon(str(paths.asset_path("icons", "returnsync.svg"))))
-    if args.demo and not args.data_dir:
-        directory = Path(tempfile.mkdtemp(prefix="returnsync-demo-"))
-    else:
-        directory = paths.data_dir(args.data_dir)
-    sandbox = None
+    qt_app = QApplication.instance() or QApplication(sys.argv[:1])
+    qt_app.setApplicationName("ReturnSync")
+    qt_app.setWindowIcon(QIcon(str(paths.asset_path("icons", "returnsync.svg"))))
     try:
-        store.open_database(paths.database_path(directory))
-        ledger.recover()
-        lang = args.lang or settings.get("ui.lang")
-        i18n.set_language(lang)
-        _install_qt_translations(app, lang)
-        _log_to_file(directory)
-        banner = ""
-        if args.demo:
-            from core.sandbox.demo import describe_demo, start_demo
-
-            sandbox = start_demo()
-            banner = describe_demo(sandbox)
+        opened = open_app(args.data_dir, args.lang, verbose=args.verbose, log_file=True, demo=args.demo)
     except ReturnSyncError as exc:
         QMessageBox.critical(None, t("退货单同步助手", "ReturnSync"), str(exc))
         return exc.exit_code
-    from ui.main_window import MainWindow
-
-    sys.excepthook = _excepthook
-    window = MainWindow(banner=banner)
-    window.show()
-    try:
-        return app.exec()
-    finally:
-        if sandbox is not None:
-            sandbox.stop()
-        store.close_database()
+    with opened:
+        _install_qt_translations(qt_app, i18n.current())
+        sys.excepthook = _excepthook
+        window = MainWindow(banner=opened.banner)
+        window.show()
+        return qt_app.exec()

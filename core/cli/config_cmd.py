@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from core import settings, store
-from core.cli import EXIT_OK, emit
+from core.cli.output import EXIT_OK, emit
 
 
 def register(sub: argparse._SubParsersAction) -> None:

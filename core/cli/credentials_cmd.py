@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from core import credentials, settings, store
-from core.cli import EXIT_OK, EXIT_USAGE, emit
+from core.cli.output import EXIT_OK, EXIT_USAGE, emit
 from core.i18n import t
 
 

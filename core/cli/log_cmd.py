@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core.cli import EXIT_OK, emit
+from core.cli.output import EXIT_OK, emit
 from core.errors import ConfigError
 from core.export import export_log
 from core.i18n import t

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import unicodedata
 
-from core.cli import EXIT_OK, emit
+from core.cli.output import EXIT_OK, emit
 from core.errors import ConfigError
 from core.i18n import t
 from core.mapping import tables_csv, value_tables

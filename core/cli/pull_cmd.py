@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 
 from core import pull, settings
-from core.cli import EXIT_OK, EXIT_SOME_FAILED, emit
+from core.cli.output import EXIT_OK, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
 from core.guanyi.client import client_from_settings
 from core.guanyi.returns import line_count, load_raw

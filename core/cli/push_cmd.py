@@ -12,7 +12,7 @@ import argparse
 import sys
 
 from core import ledger, push
-from core.cli import EXIT_OK, EXIT_REMOTE, EXIT_SOME_FAILED, emit
+from core.cli.output import EXIT_OK, EXIT_REMOTE, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
 from core.i18n import t
 from core.states import ItemStatus, SheetStatus, status_text

@@ -11,7 +11,7 @@ import signal
 import threading
 from collections.abc import Callable
 
-from core.cli import EXIT_OK
+from core.cli.output import EXIT_OK
 from core.errors import ConfigError
 from core.sandbox import Sandbox
 from core.sandbox.faults import GUANYI_FAULTS, JINGCHENG_FAULTS

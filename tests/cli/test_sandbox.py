@@ -71,9 +71,8 @@ def test_faults_from_the_command_line(child_env):
                                   ["--fault", "nowhere.http500:1"], ["--fault", "http500"], ["--returns", "-1"],
                                   ["--days", "0"], ["--guanyi-port", "70000"], ["--jingcheng-auth", "x"]])
 def test_bad_options_are_usage_errors(args, capsys):
-    with pytest.raises(SystemExit) as exit_info:
-        main(["sandbox", *args])
-    assert exit_info.value.code == 2 and capsys.readouterr().out == ""
+    assert main(["sandbox", *args]) == 2
+    assert capsys.readouterr().out == ""
 
 
 def test_fault_option_applies_to_each_simulator_that_knows_the_kind():
