@@ -14,12 +14,13 @@ from collections.abc import Mapping
 import keyring
 import keyring.errors
 
+from core import settings
 from core.errors import CredentialsError
 
 SERVICE = "ReturnSync"
 
-# Which fields each kind takes; the first tuple is required, the second optional.
-FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+# Which fields each kind takes (精诚's by its authentication, setting jingcheng.auth): (required, optional).
+_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "guanyi": (("appkey", "sessionkey", "secret"), ()),
     "qimen": (("app_key", "secret"), ("session",)),
     "jingcheng:token": (("token",), ()),
@@ -28,15 +29,33 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "jingcheng:none": ((), ()),
 }
 KINDS = ("guanyi", "qimen", "jingcheng")
+# The fields that name an account rather than prove it: shown to the user, where a secret never is.
+PUBLIC_FIELDS = frozenset({"appkey", "app_key", "user"})
+# What each field is called on screen, (Chinese, English).
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "appkey": ("appkey", "appkey"),
+    "sessionkey": ("sessionkey", "sessionkey"),
+    "secret": ("密钥 secret", "secret"),
+    "app_key": ("奇门 app_key", "Qimen app_key"),
+    "session": ("session", "session"),
+    "token": ("令牌 token", "token"),
+    "user": ("用户名", "User"),
+    "password": ("密码", "Password"),
+}
 
 
-def _fields(kind: str, auth: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def fields(kind: str, auth: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(required, optional) fields of ``kind``; 精诚's follow ``auth`` (unset: the setting's default)."""
     if kind not in KINDS:
         raise CredentialsError(
             f"未知的凭据类型“{kind}”，可用：{'、'.join(KINDS)}。",
             f"Unknown credentials kind '{kind}'; use one of: {', '.join(KINDS)}.",
         )
-    return FIELDS[f"jingcheng:{auth or 'token'}"] if kind == "jingcheng" else FIELDS[kind]
+    if kind != "jingcheng":
+        return _FIELDS[kind]
+    auth = auth or settings.KEYS["jingcheng.auth"].default
+    settings.validate("jingcheng.auth", auth)
+    return _FIELDS[f"jingcheng:{auth}"]
 
 
 def _no_backend(exc: Exception) -> CredentialsError:
@@ -73,7 +92,7 @@ def _call(fn, *args):
 
 def parse_input(kind: str, text: str, auth: str | None = None) -> dict[str, str]:
     """Check one JSON object read from stdin against the fields ``kind`` takes."""
-    required, optional = _fields(kind, auth)
+    required, optional = fields(kind, auth)
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
@@ -109,7 +128,7 @@ def _not_kept() -> CredentialsError:
 def store(kind: str, values: Mapping[str, str]) -> None:
     """Keep ``values`` in the keyring, and read them back: a backend that drops what it is given (the null
     one) must not leave the user thinking they are stored."""
-    _fields(kind, None)
+    fields(kind, None)
     text = json.dumps(dict(values), ensure_ascii=False)
     _call(keyring.set_password, SERVICE, kind, text)
     if _call(keyring.get_password, SERVICE, kind) != text:
@@ -118,7 +137,7 @@ def store(kind: str, values: Mapping[str, str]) -> None:
 
 def load(kind: str) -> dict[str, str] | None:
     """The stored object, or ``None`` when nothing is stored for ``kind``."""
-    _fields(kind, None)
+    fields(kind, None)
     text = _call(keyring.get_password, SERVICE, kind)
     if not text:
         return None
@@ -132,7 +151,7 @@ def load(kind: str) -> dict[str, str] | None:
 def require(kind: str, auth: str | None = None) -> dict[str, str]:
     """The stored object with every required field, or a :class:`CredentialsError` saying what to do."""
     data = load(kind) or {}
-    required, _ = _fields(kind, auth)
+    required, _ = fields(kind, auth)
     missing = [f for f in required if not data.get(f)]
     if missing:
         raise CredentialsError(
@@ -145,7 +164,7 @@ def require(kind: str, auth: str | None = None) -> dict[str, str]:
 
 
 def delete(kind: str) -> None:
-    _fields(kind, None)
+    fields(kind, None)
     with contextlib.suppress(keyring.errors.PasswordDeleteError):
         _call(keyring.delete_password, SERVICE, kind)
 
@@ -154,7 +173,7 @@ def check(jingcheng_auth: str = "token") -> dict[str, dict[str, object]]:
     """Which credentials are present and complete — field names only, never values."""
     report: dict[str, dict[str, object]] = {}
     for kind in KINDS:
-        required, _ = _fields(kind, jingcheng_auth)
+        required, _ = fields(kind, jingcheng_auth)
         data = load(kind) or {}
         report[kind] = {
             "present": bool(data),

@@ -24,9 +24,14 @@ class ReturnSyncError(Exception):
 
 
 class ConfigError(ReturnSyncError):
-    """A setting, credential or argument is missing or wrong: the user must fix it here."""
+    """A setting, credential or argument is missing or wrong: the user must fix it here. ``setting`` names the
+    setting it is about, when it is about one (the window shows the message under that field)."""
 
     exit_code = 2
+
+    def __init__(self, zh: str, en: str, *, setting: str | None = None) -> None:
+        super().__init__(zh, en)
+        self.setting = setting
 
 
 class CredentialsError(ConfigError):

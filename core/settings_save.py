@@ -16,48 +16,32 @@ from core.jingcheng.profile import Profile
 from core.mapping.rules import MappingRules
 
 
-class SaveRefused(ConfigError):
-    """Nothing was saved; ``setting`` names the field the reason belongs to, when one does."""
-
-    def __init__(self, exc: ConfigError, setting: str | None) -> None:
-        super().__init__(exc.zh, exc.en)
-        self.setting = setting
-
-
-def setting_named_in(exc: ConfigError) -> str | None:
-    """The setting a core error is about, read from its text (the core names the key it refuses)."""
-    named = [name for name in settings.KEYS if name in exc.en or name in exc.zh]
-    return max(named, key=len) if named else None
-
-
 def save(values: Mapping[str, str], secrets: Mapping[str, Mapping[str, str]]) -> list[str]:
     """Store the settings that differ from the stored ones and the given keyring entries.
 
     ``values``: setting name → text, each already checked with :func:`core.settings.validate`.
     ``secrets``: keyring kind → the whole entry to store. Returns the names of the settings changed.
-    Raises :class:`SaveRefused`; then nothing at all was changed."""
+    Raises :class:`ConfigError` (its ``setting`` names the setting at fault, when one is); then nothing at all
+    was changed."""
     current = settings.all_settings()
     changed = {name: settings.validate(name, value) for name, value in values.items()}
     changed = {name: value for name, value in changed.items() if value != current[name]}
     before: dict[str, dict[str, str] | None] = {}
-    try:
-        with store.db.atomic():
-            for name, value in changed.items():
-                settings.set_value(name, value)
-                store.write_log("config", "ok", f"{name}: {current[name]} -> {value}")
-            MappingRules.from_settings()
-            Profile.from_settings()
-            try:
-                for kind, entry in secrets.items():
-                    before[kind] = credentials.load(kind)
-                    credentials.store(kind, entry)
-                    # Field names only, as `credentials set` logs them: never a value.
-                    store.write_log("credentials", "ok", f"{kind}: {', '.join(sorted(entry))}")
-            except ConfigError:
-                _restore(before)
-                raise
-    except ConfigError as exc:
-        raise SaveRefused(exc, setting_named_in(exc)) from None
+    with store.db.atomic():
+        for name, value in changed.items():
+            settings.set_value(name, value)
+            store.write_log("config", "ok", f"{name}: {current[name]} -> {value}")
+        MappingRules.from_settings()
+        Profile.from_settings()
+        try:
+            for kind, entry in secrets.items():
+                before[kind] = credentials.load(kind)
+                credentials.store(kind, entry)
+                # Field names only, as `credentials set` logs them: never a value.
+                store.write_log("credentials", "ok", f"{kind}: {', '.join(sorted(entry))}")
+        except ConfigError:
+            _restore(before)
+            raise
     return list(changed)
 
 

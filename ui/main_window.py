@@ -41,7 +41,6 @@ from core.timeutil import now_china
 from ui import pull_job, push_job, worker
 from ui.returns_model import ReturnsModel, Row, load_rows, pulled_codes
 from ui.settings_dialog import SettingsDialog
-from ui.settings_fields import CHOICE_LABELS
 from ui.sheet_view import SheetView
 
 
@@ -79,8 +78,9 @@ class MainWindow(QMainWindow):
         self.date_from = QDateEdit(today.addDays(-6), calendarPopup=True, displayFormat="yyyy-MM-dd")
         self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="yyyy-MM-dd")
         self.axis = QComboBox()
-        for key in settings.KEYS["pull.axis"].choices:
-            self.axis.addItem(t(*CHOICE_LABELS["pull.axis"][key]), key)
+        axes = settings.KEYS["pull.axis"]
+        for key in axes.choices:
+            self.axis.addItem(axes.choice_label(key), key)
         self.axis.setCurrentIndex(max(0, self.axis.findData(settings.get("pull.axis"))))
         self.all_statuses = QCheckBox(t("含未入库/已取消", "Include unreceived/cancelled"))
         self.pull_button = QPushButton(t("拉取", "Pull"))

@@ -14,22 +14,6 @@ from core.errors import CredentialsError
 from core.i18n import t
 from ui.settings_fields import ERROR_STYLE
 
-PUBLIC_FIELDS = frozenset({"appkey", "app_key", "user"})
-FIELD_LABELS = {
-    "appkey": ("appkey", "appkey"),
-    "sessionkey": ("sessionkey", "sessionkey"),
-    "secret": ("密钥 secret", "secret"),
-    "app_key": ("奇门 app_key", "Qimen app_key"),
-    "session": ("session", "session"),
-    "token": ("令牌 token", "token"),
-    "user": ("用户名", "User"),
-    "password": ("密码", "Password"),
-}
-
-
-def _fields(kind: str, auth: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    return credentials.FIELDS[f"jingcheng:{auth}"] if kind == "jingcheng" else credentials.FIELDS[kind]
-
 
 class CredentialsBox(QGroupBox):
     """One keyring entry. :meth:`pending` says what Save must write; nothing when nothing was typed."""
@@ -54,7 +38,7 @@ class CredentialsBox(QGroupBox):
         except CredentialsError as exc:
             stored, problem = {}, str(exc)
         self._stored = {name for name, value in stored.items() if value}
-        self._shown = {name: str(stored[name]) for name in PUBLIC_FIELDS if stored.get(name)}
+        self._shown = {name: str(stored[name]) for name in credentials.PUBLIC_FIELDS if stored.get(name)}
         self._build()
         self.show_error(problem)
 
@@ -64,16 +48,16 @@ class CredentialsBox(QGroupBox):
         self.edits = {}
         self.error = QLabel(wordWrap=True, visible=False)
         self.error.setStyleSheet(ERROR_STYLE)
-        required, optional = _fields(self.kind, self.auth)
+        required, optional = credentials.fields(self.kind, self.auth)
         for name in required + optional:
             edit = QLineEdit()
             edit.setObjectName(f"{self.kind}.{name}")
-            if name in PUBLIC_FIELDS:
+            if name in credentials.PUBLIC_FIELDS:
                 edit.setText(self._shown.get(name, ""))
             else:
                 edit.setEchoMode(QLineEdit.EchoMode.Password)
                 edit.setPlaceholderText(self._placeholder(name))
-            zh, en = FIELD_LABELS.get(name, (name, name))
+            zh, en = credentials.FIELD_LABELS.get(name, (name, name))
             if name in optional:
                 zh, en = f"{zh}（可不填）", f"{en} (optional)"
             self.edits[name] = edit
@@ -93,7 +77,7 @@ class CredentialsBox(QGroupBox):
         """Required fields that the current settings do not use, so saving does not insist on them."""
         self._optional = set(names)
         for name, edit in self.edits.items():
-            if name not in PUBLIC_FIELDS:
+            if name not in credentials.PUBLIC_FIELDS:
                 edit.setPlaceholderText(self._placeholder(name))
 
     def _placeholder(self, name: str) -> str:
@@ -108,7 +92,7 @@ class CredentialsBox(QGroupBox):
         typed = {}
         for name, edit in self.edits.items():
             value = edit.text().strip()
-            if name in PUBLIC_FIELDS:
+            if name in credentials.PUBLIC_FIELDS:
                 if value != self._shown.get(name, ""):
                     typed[name] = value
             elif value:
@@ -122,7 +106,7 @@ class CredentialsBox(QGroupBox):
         typed = self._typed()
         if not typed:
             return None
-        required, optional = _fields(self.kind, self.auth)
+        required, optional = credentials.fields(self.kind, self.auth)
         # The stored secrets are read only now, to merge the untouched ones: they never sit in a widget.
         stored = credentials.load(self.kind) or {}
         values = {name: stored[name] for name in required + optional if stored.get(name)}
@@ -130,7 +114,7 @@ class CredentialsBox(QGroupBox):
         values = {name: value for name, value in values.items() if value}
         missing = [name for name in required if name not in values and name not in self._optional]
         if missing:
-            labels = [FIELD_LABELS.get(name, (name, name)) for name in missing]
+            labels = [credentials.FIELD_LABELS.get(name, (name, name)) for name in missing]
             raise CredentialsError(
                 f"{self.title()}：还需要填写 {'、'.join(zh for zh, _ in labels)}，否则无法保存。",
                 f"{self.title()}: fill in {', '.join(en for _, en in labels)} to save these credentials.",

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from core import settings, settings_save
-from core.errors import CredentialsError
+from core.errors import ConfigError, CredentialsError
 from core.i18n import t
 from core.mapping.remark import PLACEHOLDERS
 from ui.settings_connections import ConnectionsTab
@@ -151,7 +151,7 @@ class SettingsDialog(QDialog):
             return False
         try:
             changed = settings_save.save({name: field.value() for name, field in self.fields.items()}, secrets)
-        except settings_save.SaveRefused as exc:
+        except ConfigError as exc:
             field = self.fields.get(exc.setting or "")
             if field is not None:
                 field.show_error(str(exc))

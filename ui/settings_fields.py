@@ -10,64 +10,10 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLa
 from core import settings
 from core.errors import ConfigError
 from core.i18n import t
-from core.mapping.dates import check_date_pattern
-from core.mapping.remark import check_template
-
-# What a choice means, for an accountant who does not know the stored word; the word stays visible for
-# whoever reads the CLI's `config show` or a support log.
-CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "ui.lang": {"zh_CN": ("简体中文", "Simplified Chinese"), "en": ("English", "English")},
-    "guanyi.transport": {
-        "direct": ("管易云开放接口直连", "Guanyi open API, direct"),
-        "qimen": ("经淘宝奇门网关", "Through the Taobao Qimen gateway"),
-    },
-    "pull.axis": {
-        "receive": ("入库时间", "Received"),
-        "modify": ("修改时间", "Modified"),
-        "create": ("创建时间", "Created"),
-    },
-    "jingcheng.auth": {
-        "token": ("Bearer 令牌", "Bearer token"),
-        "none": ("不认证", "No authentication"),
-        "basic": ("用户名和密码", "User name and password"),
-        "md5-sign": ("appkey + MD5 签名", "appkey + MD5 signature"),
-    },
-    "mapping.date_source": {
-        "receive": ("入库日期，没有时用创建日期", "Received date, else created date"),
-        "create": ("创建日期", "Created date"),
-    },
-    "mapping.qty_source": {
-        "real_in": ("实际入库数", "Received quantity"),
-        "qty": ("待入库数", "Quantity to receive"),
-    },
-    "mapping.price_source": {
-        "price": ("实际单价", "Actual price"),
-        "after_discount": ("让利后单价 = 让利后金额 ÷ 数量", "After discount = amount_after ÷ qty"),
-    },
-    "mapping.goods_code": {
-        "sku_then_item": ("规格编码，为空时用商品编码", "SKU code, else item code"),
-        "item_code": ("只用商品编码", "Item code only"),
-    },
-    "mapping.sign": {"positive": ("正数", "Positive"), "negative": ("负数", "Negative")},
-    "mapping.gifts": {
-        "keep": ("保留，行备注前加“赠品”", "Keep, line remark starts with 赠品"),
-        "drop": ("去掉", "Drop"),
-    },
-}
-
-# The settings' own check only says yes or no for these; the core's checkers say what is wrong.
-_EXPLAIN = {"mapping.remark_template": check_template, "mapping.date_format": check_date_pattern}
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b7f3b;"
 HINT_STYLE = "color: #666666;"
-
-
-def choice_text(name: str, value: str) -> str:
-    label = CHOICE_LABELS.get(name, {}).get(value)
-    if label is None or label[1] == value:
-        return value
-    return t(f"{label[0]}（{value}）", f"{label[1]} ({value})")
 
 
 class SettingField(QWidget):
@@ -80,7 +26,7 @@ class SettingField(QWidget):
         if key.choices:
             self.editor: QComboBox | QLineEdit = QComboBox()
             for choice in key.choices:
-                self.editor.addItem(choice_text(name, choice), choice)
+                self.editor.addItem(key.choice_text(choice), choice)
             if self.editor.findData(value) < 0:
                 # A value stored before its choice was renamed: show it, so saving refuses it by name.
                 self.editor.addItem(value, value)
@@ -147,11 +93,5 @@ def check_fields(fields: Iterable[SettingField]) -> dict[str, str]:
             settings.validate(field.name, field.value())
         except ConfigError as exc:
             errors[field.name] = str(exc)
-            explain = _EXPLAIN.get(field.name)
-            try:
-                if explain is not None:
-                    explain(field.value())
-            except ConfigError as reason:
-                errors[field.name] = str(reason)
         field.show_error(errors.get(field.name, ""))
     return errors

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from core import settings, store
+from core import settings, settings_save
 from core.cli.output import EXIT_OK, emit
 
 
@@ -30,8 +30,8 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _set(args: argparse.Namespace) -> int:
-    old = settings.get(args.key)
-    value = settings.set_value(args.key, args.value)
-    store.write_log("config", "ok", f"{args.key}: {old} -> {value}")
+    # The Settings dialog's save: the value's own check, then the rules that look at several settings together.
+    settings_save.save({args.key: args.value}, {})
+    value = settings.get(args.key)
     emit(args, {"ok": True, "key": args.key, "value": value}, f"{args.key} = {value}")
     return EXIT_OK

@@ -15,7 +15,6 @@ from decimal import Decimal
 from core import settings
 from core.errors import ConfigError
 
-AUTH_MODES = tuple(settings.KEYS["jingcheng.auth"].choices)
 # A flag written as a number ("1", "1.0", "-0"); short, so a silly exponent cannot cost anything.
 _PLAIN_NUMBER = re.compile(r"[+-]?\d{1,18}(?:\.\d{1,18})?")
 
@@ -46,7 +45,7 @@ class Profile:
             flag_path=stored["jingcheng.reply.flag_path"],
             message_path=stored["jingcheng.reply.message_path"],
             sheet_no_path=stored["jingcheng.reply.sheet_no_path"],
-            success_values=parse_success_values(stored["jingcheng.reply.success_values"]),
+            success_values=settings.success_values(stored["jingcheng.reply.success_values"]),
             connect_timeout=float(stored["jingcheng.connect_timeout"]),
             read_timeout=float(stored["jingcheng.read_timeout"]),
         )
@@ -62,33 +61,28 @@ class Profile:
                 f"精诚地址模板“{self.url_template}”无效（{exc}）。只能使用 {{base_url}} 和 {{method}}。",
                 f"The Jingcheng URL template '{self.url_template}' is invalid ({exc}). "
                 "Only {base_url} and {method} may be used.",
+                setting="jingcheng.url_template",
             ) from None
 
     def check(self) -> None:
         """Raise :class:`ConfigError` for a profile that cannot work, before anything is claimed."""
-        if self.auth not in AUTH_MODES:
-            raise ConfigError(
-                f"精诚认证方式“{self.auth}”未知，可用：{'、'.join(AUTH_MODES)}。",
-                f"Unknown Jingcheng authentication '{self.auth}'; use one of: {', '.join(AUTH_MODES)}.",
-            )
+        settings.validate("jingcheng.auth", self.auth)
         if not self.url.startswith(("http://", "https://")):
             raise ConfigError(
                 f"精诚接口地址“{self.url}”必须以 http:// 或 https:// 开头（设置 jingcheng.url）。",
                 f"The Jingcheng URL '{self.url}' must start with http:// or https:// (setting jingcheng.url).",
+                setting="jingcheng.url",
             )
         if not self.success_values:
             raise ConfigError(
                 "jingcheng.reply.success_values 为空：没有任何回复会被视为成功。",
                 "jingcheng.reply.success_values is empty: no reply would count as success.",
+                setting="jingcheng.reply.success_values",
             )
 
     def is_success(self, flag: object) -> bool:
         return flag_text(flag) in {_canonical(value) for value in self.success_values}
 
-
-
-def parse_success_values(text: str) -> tuple[str, ...]:
-    return tuple(v.strip().lower() for v in text.split(",") if v.strip())
 
 
 def flag_text(flag: object) -> str:

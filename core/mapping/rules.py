@@ -7,9 +7,6 @@ from dataclasses import dataclass, fields
 from typing import Literal
 
 from core import settings
-from core.errors import ConfigError
-from core.mapping.dates import check_date_pattern
-from core.mapping.remark import check_template
 
 
 @dataclass(frozen=True)
@@ -28,28 +25,10 @@ class MappingRules:
     remark_length: int = 200
 
     def __post_init__(self) -> None:
-        # Refuse bad rules when they are built, so map_return only meets data problems.
+        # Refuse bad rules when they are built, so map_return only meets data problems. Each rule is held to its
+        # setting's own choices and check, whose refusal names the setting and says what is wrong.
         for rule in fields(self):
-            choices = settings.KEYS[f"mapping.{rule.name}"].choices
-            if choices and getattr(self, rule.name) not in choices:
-                raise ConfigError(
-                    f"设置 mapping.{rule.name} 只能取：{'、'.join(choices)}（现为“{getattr(self, rule.name)}”）。",
-                    f"The setting mapping.{rule.name} takes one of: {', '.join(choices)} "
-                    f"(it is '{getattr(self, rule.name)}').",
-                )
-        if not self.red_value.strip():
-            # A blank RedBlue could book the return as a blue (sales) sheet in 精诚.
-            raise ConfigError("设置 mapping.red_value（红单的 RedBlue 值）不能为空。",
-                              "The setting mapping.red_value (RedBlue of a red sheet) must not be empty.")
-        if self.remark_length < 1:
-            raise ConfigError(
-                "设置 mapping.remark_length（备注最大字节数，汉字计 2 个字节）"
-                f"必须是正整数（现为 {self.remark_length}）。",
-                "The setting mapping.remark_length (the remark's maximum length in bytes, a Chinese character counting "
-                f"2) must be a positive whole number (it is {self.remark_length}).",
-            )
-        check_date_pattern(self.date_format)
-        check_template(self.remark_template)
+            settings.validate(f"mapping.{rule.name}", str(getattr(self, rule.name)))
 
     @classmethod
     def from_settings(cls) -> MappingRules:

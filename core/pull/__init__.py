@@ -70,10 +70,7 @@ def default_filters(axis: str, all_statuses: bool = False) -> dict[str, int]:
 
 
 def axis_label(axis: str) -> str:
-    labels = {"receive": ("入库时间", "receive time"), "modify": ("修改时间", "modify time"),
-              "create": ("创建时间", "create time")}
-    zh, en = labels.get(axis, (axis, axis))
-    return t(zh, en)
+    return settings.KEYS["pull.axis"].choice_label(axis)
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends.null import Keyring as NullKeyring
 from keyring.errors import KeyringLocked, NoKeyringError
 
-from core import credentials
-from core.errors import CredentialsError
+from core import credentials, settings
+from core.errors import ConfigError, CredentialsError
 
 
 def test_store_load_and_check(memory_keyring):
@@ -88,3 +88,16 @@ def test_locked_keyring_is_a_plain_message():
 def test_delete_of_missing_entry_is_quiet():
     credentials.delete("guanyi")
     assert credentials.load("guanyi") is None
+
+
+def test_the_fields_of_each_kind_are_defined_once_and_follow_jingchengs_auth(db):
+    assert credentials.fields("jingcheng") == credentials.fields("jingcheng", "token") == (("token",), ())
+    assert credentials.fields("jingcheng", "basic") == (("user", "password"), ())
+    assert credentials.fields("qimen") == (("app_key", "secret"), ("session",))
+    with pytest.raises(ConfigError) as refused:
+        credentials.fields("jingcheng", "oauth")
+    assert refused.value.setting == "jingcheng.auth"
+    every = {name for kind in credentials.KINDS for auth in settings.KEYS["jingcheng.auth"].choices
+             for group in credentials.fields(kind, auth) for name in group}
+    assert every == set(credentials.FIELD_LABELS)  # every field has its label, and no label is left over
+    assert credentials.PUBLIC_FIELDS.issubset(every)

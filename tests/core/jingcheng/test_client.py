@@ -274,7 +274,7 @@ def test_profile_checks():
         Profile(base_url="http://x", auth="oauth").check()
     with pytest.raises(ConfigError, match="success_values"):
         Profile(base_url="http://x", success_values=()).check()
-    assert jingcheng_profile.parse_success_values(" 1, TRUE ,") == ("1", "true")
+    assert settings.success_values(" 1, TRUE ,") == ("1", "true")
     assert jingcheng_profile.reply_value({"a": [{"b": 2}]}, "a.0.b") == 2
     assert jingcheng_profile.reply_value({"a": 1}, "a.b") is None
 
