@@ -30,16 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import export, push, settings
+from core import export, overview, push, settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import ReturnSyncError
-from core.guanyi.returns import dump_raw, load_raw
 from core.i18n import t
 from core.states import status_text
-from core.store import ReturnRecord
 from core.timeutil import now_china
 from ui import pull_job, push_job, worker
-from ui.returns_model import ReturnsModel, Row, load_rows, pulled_codes
+from ui.returns_model import ReturnsModel
 from ui.settings_dialog import SettingsDialog
 from ui.sheet_view import SheetView
 
@@ -190,7 +188,7 @@ class MainWindow(QMainWindow):
         """Map every pulled return on a worker (seconds for tens of thousands); any earlier load is dropped."""
         if self._load is not None:
             self._load.cancel()
-        task = worker.Task(lambda _progress, cancel: load_rows(cancel=cancel))
+        task = worker.Task(lambda _progress, cancel: overview.load_rows(cancel=cancel))
         task.signals.finished.connect(lambda rows: self._on_loaded(task, rows))
         task.signals.failed.connect(lambda message: self._on_loaded(task, None, message))
         task.signals.cancelled.connect(lambda: self._on_loaded(task, None))
@@ -199,7 +197,7 @@ class MainWindow(QMainWindow):
         worker.start(task)
         return task
 
-    def _on_loaded(self, task: worker.Task, rows: list[Row] | None, failure: str = "") -> None:
+    def _on_loaded(self, task: worker.Task, rows: list[overview.Row] | None, failure: str = "") -> None:
         self._loads.discard(task)
         shown = task is self._load
         if shown:
@@ -214,7 +212,7 @@ class MainWindow(QMainWindow):
         elif shown and failure:
             QMessageBox.critical(self, self.windowTitle(), failure)
 
-    def _show_rows(self, rows: list[Row]) -> None:
+    def _show_rows(self, rows: list[overview.Row]) -> None:
         self.model.set_rows(rows)
         self._count()
         if self.proxy.rowCount() and not self.table.currentIndex().isValid():
@@ -242,10 +240,10 @@ class MainWindow(QMainWindow):
         if not current.isValid():
             return
         code = self.model.code_at(self.proxy.mapToSource(current).row())
-        record = ReturnRecord.get_or_none(ReturnRecord.code == code)
-        if record is None:
+        text = overview.raw_text(code)
+        if text is None:
             return
-        self.raw_view.setPlainText(dump_raw(load_raw(record.raw_json), indent=2))  # numbers as sent: 146.10
+        self.raw_view.setPlainText(text)
         try:
             found = push.preview(code)
         except ReturnSyncError as exc:  # e.g. a mapping setting that no longer makes sense
@@ -347,8 +345,8 @@ class MainWindow(QMainWindow):
         # Only the rows not merged yet: mapping every row so far on each page would grow with the pull and
         # freeze the window on a long one.
         if progress.stored > len(self._merged):
-            fresh = [code for code in pulled_codes(since=self._pull_started) if code not in self._merged]
-            self.model.merge(load_rows(codes=fresh))
+            fresh = [code for code in overview.pulled_codes(since=self._pull_started) if code not in self._merged]
+            self.model.merge(overview.load_rows(codes=fresh))
             self._merged.update(fresh)
             self._count()
         self._show_progress(*pull_job.describe_progress(progress))

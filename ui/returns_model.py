@@ -1,123 +1,34 @@
-"""The returns table: one row per pulled 退货单, read from the local store, with a tick box.
+"""The returns table: one row per pulled 退货单 (:class:`core.overview.Row`), with a tick box.
 
 Each row carries what the push would decide (mapped and reviewed against the ledger): only a
 ready row can be ticked, and the reasons of a blocked one are its tooltip. Rows pulled while a
 pull runs are merged in as they are stored — appended with ``beginInsertRows`` or changed in
 place — so the table fills window by window without a reset. Loading every row maps every return,
-seconds on a large store, so the window runs :func:`load_rows` on a worker and hands the rows to
+seconds on a large store, so the window runs :func:`core.overview.load_rows` on a worker and hands the rows to
 :meth:`ReturnsModel.set_rows` on the GUI thread.
 """
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass
-from datetime import datetime
+from dataclasses import astuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 
-from core import push
-from core.cancel import CancelCheck, CancelSource
 from core.i18n import t
-from core.states import SheetStatus, status_text
-from core.store import ReturnRecord
+from core.overview import Row
+from core.states import SheetStatus
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-@dataclass(frozen=True)
-class Row:
-    code: str
-    ledger: str
-    state: str
-    shop: str
-    receive_date: str
-    create_date: str
-    platform_code: str
-    # Not shown as columns:
-    ready: bool = False
-    status: str = ""  # ledger status, "" when never pushed
-    reasons: str = ""  # blocking problems, then warnings, one per line
-
-
 _COLUMNS = 7
-_BATCH = 500  # returns mapped between two looks at the cancel flag: a fraction of a second
 _STATUS_COLOURS = {
     SheetStatus.POSTED: "#1b7f3b",
     SheetStatus.FAILED: "#b3261e",
     SheetStatus.UNKNOWN: "#b3261e",
     SheetStatus.SENDING: "#8a5a00",
 }
-
-
-def _state(record: ReturnRecord) -> str:
-    if record.cancel:
-        return t("已取消", "Cancelled")
-    return t("已入库", "Received") if record.receive else t("未入库", "Not received")
-
-
-def _push_text(preview: push.Preview | None) -> str:
-    if preview is not None and preview.entry is not None and preview.status != SheetStatus.READY:
-        return status_text(preview.status)
-    if preview is not None and preview.mapped.ready:
-        return t("可推送", "Ready")
-    return t("不能推送", "Blocked")
-
-
-def _reasons(preview: push.Preview | None) -> str:
-    if preview is None:
-        return ""
-    blocking = [t("✖ ", "✖ ") + str(p) for p in preview.mapped.blocking]
-    return "\n".join(blocking + [t("⚠ ", "⚠ ") + str(p) for p in preview.mapped.warnings])
-
-
-def pulled_codes(since: datetime) -> list[str]:
-    """Codes stored at or after ``since``: cheap, no mapping."""
-    return [code for (code,) in ReturnRecord.select(ReturnRecord.code).where(ReturnRecord.last_pulled_at >= since)
-            .tuples()]
-
-
-def load_rows(codes: list[str] | None = None, cancel: CancelSource = None) -> list[Row]:
-    """Every pulled return (or those of ``codes``), newest receipt first, each with what the push would
-    decide for it.
-
-    Mapping every return takes seconds on a large store, so the window runs this on a worker; ``cancel``
-    is checked between batches of returns (:class:`Cancelled`)."""
-    query = ReturnRecord.select(
-        ReturnRecord.code,
-        ReturnRecord.shop_name,
-        ReturnRecord.platform_code,
-        ReturnRecord.create_date,
-        ReturnRecord.receive_date,
-        ReturnRecord.cancel,
-        ReturnRecord.receive,
-    ).order_by(ReturnRecord.receive_date.desc(nulls="LAST"), ReturnRecord.code)
-    if codes is not None:
-        query = query.where(ReturnRecord.code.in_(codes))
-    records = list(query)
-    check = CancelCheck(cancel)
-    previews: dict[str, push.Preview] = {}
-    for start in range(0, len(records), _BATCH):
-        check.raise_if_set()
-        previews.update((p.code, p) for p in push.previews([r.code for r in records[start : start + _BATCH]]))
-    rows = []
-    for r in records:
-        found = previews.get(r.code)
-        rows.append(
-            Row(
-                r.code,
-                _push_text(found),
-                _state(r),
-                r.shop_name or "",
-                r.receive_date or "",
-                r.create_date or "",
-                r.platform_code or "",
-                ready=bool(found and found.mapped.ready),
-                status=found.entry.status if found and found.entry else "",
-                reasons=_reasons(found),
-            )
-        )
-    return rows
 
 
 class ReturnsModel(QAbstractTableModel):
@@ -141,9 +52,6 @@ class ReturnsModel(QAbstractTableModel):
             t("创建时间", "Created"),
             t("平台单号", "Platform order"),
         ]
-
-    def reload(self) -> None:
-        self.set_rows(load_rows())
 
     def set_rows(self, rows: list[Row]) -> None:
         """Show exactly ``rows`` (e.g. from :func:`load_rows` run on a worker); ticks stay on ready rows."""

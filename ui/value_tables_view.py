@@ -38,7 +38,6 @@ from core.errors import ConfigError
 from core.i18n import t
 from core.mapping import tables_csv, value_tables
 from core.mapping.value_tables import Table
-from core.store import db
 from ui.settings_fields import ERROR_STYLE, OK_STYLE
 
 MERGE, REPLACE = "merge", "replace"
@@ -95,24 +94,11 @@ class ValueTableModel(QAbstractTableModel):
         new[self._names[index.column()]] = str(value).strip()
         if new == old:
             return True
-        key = self.table.key.name
         try:
-            with db.atomic():
-                if new[key] != old[key]:
-                    # A new code for the row: refuse to overwrite another row's mapping by accident.
-                    if any(row[key] == new[key] for row in self._rows):
-                        raise ConfigError(
-                            f"{self.table.key.zh}“{new[key]}”已在表中，请直接修改那一行。",
-                            f"{self.table.key.en} '{new[key]}' is already in the table; edit that row instead.",
-                        )
-                    value_tables.set_row(self.table, new)
-                    value_tables.delete_row(self.table, old[key])
-                else:
-                    value_tables.set_row(self.table, new)
+            stored = value_tables.change_row(self.table, old[self.table.key.name], new)
         except ConfigError as exc:
             self.failed.emit(str(exc))
             return False
-        stored, _ = value_tables.check_row(self.table, new)
         self._rows[index.row()] = stored
         self.dataChanged.emit(self.index(index.row(), 0), self.index(index.row(), len(self._names) - 1))
         return True
@@ -139,9 +125,7 @@ class ValueTableModel(QAbstractTableModel):
 
     def remove(self, rows: list[int]) -> int:
         """Delete these rows (all or none); return how many."""
-        with db.atomic():
-            for row in rows:
-                value_tables.delete_row(self.table, self.key_at(row))
+        value_tables.delete_rows(self.table, [self.key_at(row) for row in rows])
         for row in sorted(rows, reverse=True):
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._rows[row]

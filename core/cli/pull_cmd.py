@@ -6,18 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from core import pull, settings
+from core import overview, pull, settings
 from core.cli.output import EXIT_OK, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
 from core.guanyi.client import client_from_settings
-from core.guanyi.returns import line_count, load_raw
 from core.i18n import t
-from core.states import SheetStatus
-from core.store import LedgerEntry, ReturnRecord
 from core.timeutil import parse_bound
-
-# "new": a return with no ledger row yet.
-LIST_STATUSES = ("new", *SheetStatus)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_pull)
 
     listing = sub.add_parser("list", help="the returns in the local file")
-    listing.add_argument("--status", choices=LIST_STATUSES, help="only returns with this ledger status")
+    listing.add_argument("--status", choices=overview.LIST_STATUSES, help="only returns with this ledger status")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_list)
 
@@ -73,42 +67,8 @@ def _pull(args: argparse.Namespace) -> int:
     return EXIT_SOME_FAILED if result.warnings else EXIT_OK
 
 
-def _ledger_statuses() -> dict[str, str]:
-    statuses: dict[str, str] = {}
-    # Oldest first, so the latest row of a code wins.
-    for entry in LedgerEntry.select(LedgerEntry.code, LedgerEntry.status).order_by(LedgerEntry.updated_at):
-        statuses[entry.code] = entry.status
-    return statuses
-
-
-def _line_count(raw_json: str) -> int:
-    try:
-        return line_count(load_raw(raw_json))
-    except ValueError:
-        return 0
-
-
 def _list(args: argparse.Namespace) -> int:
-    ledger = _ledger_statuses()
-    rows = []
-    query = ReturnRecord.select().order_by(ReturnRecord.receive_date.desc(), ReturnRecord.code)
-    for record in query:
-        status = ledger.get(record.code, "new")
-        if args.status and status != args.status:
-            continue
-        rows.append({
-            "code": record.code,
-            "shop_code": record.shop_code or "",
-            "shop_name": record.shop_name or "",
-            "platform_code": record.platform_code or "",
-            "create_date": record.create_date,
-            "receive_date": record.receive_date,
-            "modify_date": record.modify_date,
-            "cancel": record.cancel,
-            "receive": record.receive,
-            "lines": _line_count(record.raw_json),
-            "status": status,
-        })
+    rows = overview.list_returns(args.status)
     header = t("单号\t店铺\t入库时间\t修改时间\t作废\t入库\t行数\t状态",
                "code\tshop\treceived\tmodified\tcancel\treceive\tlines\tstatus")
     lines = [header] + [

@@ -158,14 +158,25 @@ def set_row(table: Table, values: Mapping[str, str | None]) -> bool:
     return created
 
 
-def set_shop(shop_code: str, customer_code: str, customer_name: str = "") -> bool:
-    """Map a 管易云 shop to a 精诚 customer; True when the shop was not mapped before."""
-    return set_row(SHOPS, {"shop_code": shop_code, "customer_code": customer_code, "customer_name": customer_name})
+def change_row(table: Table, key: str, values: Mapping[str, str | None]) -> dict[str, str]:
+    """Change the row of ``key`` to ``values``, which may give it a new key; returns the row as stored.
 
-
-def set_goods(code: str, goods_id: str) -> bool:
-    """Map a 管易云 sku/item code to a 精诚 GoodsID; True when the code was not mapped before."""
-    return set_row(GOODS, {"code": code, "goods_id": goods_id})
+    One transaction: a new key moves the mapping, it never lands beside the old one. A new key that another row
+    already has is refused, so that row's mapping is not overwritten by accident."""
+    row, _ = check_row(table, values)
+    new_key = row[table.key.name]
+    with db.atomic():
+        if new_key != key:
+            if table.model.select().where(_key_field(table) == new_key).exists():
+                raise ConfigError(
+                    f"{table.key.zh}“{new_key}”已在表中，请直接修改那一行。",
+                    f"{table.key.en} '{new_key}' is already in the table; edit that row instead.",
+                )
+            set_row(table, row)
+            delete_row(table, key)
+        else:
+            set_row(table, row)
+    return row
 
 
 def delete_row(table: Table, key: str) -> bool:
@@ -176,6 +187,12 @@ def delete_row(table: Table, key: str) -> bool:
         if deleted:
             write_log("maps", "ok", t(f"{table.zh}：删除 {key}", f"{table.en}: deleted {key}"))
     return deleted
+
+
+def delete_rows(table: Table, keys: Iterable[str]) -> int:
+    """Remove the rows of ``keys``, all or none; returns how many were there."""
+    with db.atomic():
+        return sum(delete_row(table, key) for key in keys)
 
 
 def apply_rows(table: Table, rows: Iterable[Mapping[str, str]], *, replace: bool = False) -> Changes:

@@ -15,6 +15,7 @@ from core import credentials, i18n, settings
 from core.mapping import value_tables
 from core.sandbox.demo import start_demo
 from core.store import SyncLog
+from tests.support.value_tables import set_goods, set_shop
 from ui import value_tables_view
 from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
@@ -289,7 +290,7 @@ def test_missing_credentials_fail_the_test_with_the_core_sentence(qtbot, db, ope
 
 
 def test_value_table_model_passes_the_qt_model_tester(db):
-    value_tables.set_shop("S1", "KH1", "客户一")
+    set_shop("S1", "KH1", "客户一")
     model = ValueTableModel(value_tables.SHOPS)
     QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     model.reload()
@@ -340,7 +341,7 @@ def test_enter_in_a_table_line_adds_the_row_and_keeps_the_dialog_open(qtbot, db,
 
 def test_import_of_a_gbk_file_with_a_bad_row_names_the_line_and_imports_nothing(db, tmp_path, open_dialog,
                                                                                   monkeypatch):
-    value_tables.set_shop("S0", "KH0", "老客户")
+    set_shop("S0", "KH0", "老客户")
     path = tmp_path / "shops.csv"
     path.write_bytes("店铺编码,客户编码,客户名称\r\nS1,KH1,天猫店\r\nS2,,京东店\r\n".encode("gbk"))
     warned = []
@@ -358,7 +359,7 @@ def test_import_of_a_gbk_file_with_a_bad_row_names_the_line_and_imports_nothing(
 
 
 def test_import_merge_and_replace_as_asked(db, tmp_path, open_dialog, monkeypatch):
-    value_tables.set_goods("OLD", "JC0")
+    set_goods("OLD", "JC0")
     path = tmp_path / "goods.csv"
     path.write_bytes("商品编码,精诚商品ID\r\nSKU1,JC1\r\nSKU2,JC2\r\n".encode("gbk"))
     mode = [value_tables_view.MERGE]
@@ -379,7 +380,7 @@ def test_import_merge_and_replace_as_asked(db, tmp_path, open_dialog, monkeypatc
 
 
 def test_export_writes_the_table_as_csv(db, tmp_path, open_dialog, monkeypatch):
-    value_tables.set_shop("S1", "KH1", "天猫店")
+    set_shop("S1", "KH1", "天猫店")
     target = tmp_path / "out.csv"
     monkeypatch.setattr(value_tables_view.QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     pane = open_dialog().tables.shops
