@@ -45,7 +45,7 @@ def _layer_cases():
             yield pytest.param(path, forbidden, why, id=str(path.relative_to(ROOT)))
 
 
-@pytest.mark.parametrize(("path", "forbidden", "why"), _layer_cases())
+@pytest.mark.parametrize(("path", "forbidden", "why"), list(_layer_cases()))
 def test_layering(path: Path, forbidden: tuple[str, ...], why: str):
     found = forbidden_in(path.read_text("utf-8"), forbidden)
     assert not found, f"{path.relative_to(ROOT)} imports {', '.join(found)}: {why}"
