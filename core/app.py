@@ -16,10 +16,12 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core import i18n, ledger, paths, settings, store
+from core import __version__, i18n, ledger, paths, settings, store
 
 if TYPE_CHECKING:
     from core.sandbox import Sandbox
+
+log = logging.getLogger(__name__)
 
 LOG_FILENAME = "returnsync.log"
 _FILE_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"  # the terminal gets logging.BASIC_FORMAT
@@ -88,9 +90,12 @@ def open_app(
             app.log_file = app.data_dir / LOG_FILENAME
             handler = RotatingFileHandler(app.log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
             _log_to(app, handler, logging.INFO, _FILE_FORMAT)
+        log.info("ReturnSync %s starting; data folder %s", __version__, app.data_dir)
         store.open_database(paths.database_path(app.data_dir))
         i18n.set_language(lang or settings.get("ui.lang"))
         app.recovered = ledger.recover()
+        if app.recovered:
+            log.info("interrupted pushes now in state unknown: %s", ", ".join(app.recovered))
         if demo:
             _start_demo(app)
     except BaseException:
