@@ -22,7 +22,7 @@ import keyring  # noqa: E402
 import requests  # noqa: E402
 
 from core import credentials, push, settings, store  # noqa: E402
-from core.pull import store_page  # noqa: E402
+from core.pull import store_window  # noqa: E402
 from core.sandbox import Sandbox  # noqa: E402
 from core.sandbox.memory_keyring import MemoryKeyring  # noqa: E402
 from core.store import ReturnRecord  # noqa: E402
@@ -64,7 +64,7 @@ def main() -> int:
         try:
             settings.set_value("jingcheng.url", sb.jingcheng_url)
             credentials.store("jingcheng", sb.credentials["jingcheng"])
-            store_page(list(sb.guanyi.records), now_china())
+            store_window({r["code"]: r for r in sb.guanyi.records}, now_china())
             sheets = ready_sheets(args.sheets)
             floor = bare_floor([p.mapped.sheet.body() for p in sheets], args.latency_ms)
 

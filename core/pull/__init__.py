@@ -178,13 +178,13 @@ def _row(raw: dict, pulled_at: object, text: str | None = None) -> tuple:
             order.cancel, order.receive, text or dump_raw(raw), pulled_at, pulled_at)
 
 
-def _store_window(
+def store_window(
     records: Mapping[str, dict],
     pulled_at: datetime,
     texts: Mapping[str, str | None] | None = None,
 ) -> dict[str, str]:
-    """Upsert ``{code: record}`` in one transaction; ``{code: "new" | "updated" | "unchanged"}`` as the
-    file stood before. Every row is written, unchanged ones too: ``last_pulled_at`` moves.
+    """Upsert ``{code: record}`` in one transaction, on the calling thread; ``{code: "new" | "updated" | "unchanged"}``
+    as the file stood before. Every row is written, unchanged ones too: ``last_pulled_at`` moves.
     ``texts`` are the records' JSON as Guanyi sent them, where kept."""
     moment = ReturnRecord.last_pulled_at.db_value(pulled_at)
     texts = texts or {}
@@ -205,22 +205,6 @@ def _store_window(
                 kinds[code] = "updated"
         db.connection().executemany(_upsert_sql(), rows)
     return kinds
-
-
-def store_page(records: list[dict], pulled_at: datetime) -> tuple[dict[str, str], list[str]]:
-    """Upsert ``records`` by ``code`` in one transaction, on the calling thread.
-
-    Returns ``{code: "new" | "updated" | "unchanged"}`` (as the file stood before) and a warning per
-    record that cannot be kept (no code); of a code sent twice, the later copy is kept.
-    """
-    keep: dict[str, dict] = {}
-    warnings: list[str] = []
-    for raw in records:
-        try:
-            keep[record_code(raw)] = raw
-        except InvalidRecord as exc:
-            warnings.append(str(exc))
-    return _store_window(keep, pulled_at), warnings
 
 
 @dataclass
@@ -282,7 +266,7 @@ class _Writer:
             db.close()
 
     def _commit(self, window: _Settled) -> None:
-        kinds = _store_window(window.records, now_china(), window.texts)
+        kinds = store_window(window.records, now_china(), window.texts)
         for code, kind in kinds.items():
             self.kinds.setdefault(code, kind)
         self.codes.update(window.codes)

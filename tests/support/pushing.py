@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core import credentials, push, settings
-from core.pull import store_page
+from core.pull import store_window
 from core.sandbox import Sandbox
 from core.store import ReturnRecord
 from core.timeutil import now_china
@@ -22,7 +22,7 @@ def use_sandbox(sb: Sandbox, *, connect_timeout: str = "2", read_timeout: str = 
 
 def load_returns(sb: Sandbox) -> None:
     """The sandbox's returns in the local file, as a pull would leave them."""
-    store_page(list(sb.guanyi.records), now_china())
+    store_window({r["code"]: r for r in sb.guanyi.records}, now_china())
 
 
 def ready_codes() -> list[str]:

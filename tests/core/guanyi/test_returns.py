@@ -244,14 +244,14 @@ def test_dump_raw_indented_keeps_numbers_as_sent():
 
 def test_half_an_emoji_becomes_a_replacement_character_not_a_crash(db):
     from core.guanyi.returns import load_raw
-    from core.pull import store_page
+    from core.pull import store_window
     from core.store import ReturnRecord
     from core.timeutil import now_china
 
     text = '{"code":"R-EMOJI","reason":"\\ud83d 破损 \\ud83d\\ude00","details":[{"note":"\\ude00","qty":1}]}'
     record = load_raw(text)
     assert record["reason"] == "\ufffd 破损 😀" and record["details"][0]["note"] == "\ufffd"
-    store_page([record], now_china())
+    store_window({"R-EMOJI": record}, now_china())
     assert "😀" in ReturnRecord.get_by_id("R-EMOJI").raw_json
     assert parse_return(load_raw(text.encode("utf-8"))).reason == "\ufffd 破损 😀"
 

@@ -150,15 +150,15 @@ def test_a_stored_copy_with_its_keys_in_another_order_is_unchanged_and_takes_the
     assert ReturnRecord.get_by_id(code).raw_json == sent
 
 
-def test_store_page_of_more_records_than_sqlite_binds_at_once(db):
+def test_storing_a_window_of_more_records_than_sqlite_binds_at_once(db):
     """A window may hold thousands of returns: the look-up of their stored copies is cut into chunks."""
     generator = ReturnGenerator(4, END, 30)
     records = generator.generate(1500)
     pulled = datetime(2024, 5, 21, 8, 0, 0)
-    kinds, warnings = pull.store_page(records, pulled)
-    assert warnings == [] and list(kinds.values()) == ["new"] * 1500
+    kinds = pull.store_window({r["code"]: r for r in records}, pulled)
+    assert list(kinds.values()) == ["new"] * 1500
     records[7]["note"] = "改过"
-    kinds, _ = pull.store_page(records, pulled + timedelta(hours=1))
+    kinds = pull.store_window({r["code"]: r for r in records}, pulled + timedelta(hours=1))
     assert sorted(kinds.values()).count("updated") == 1 and list(kinds.values()).count("unchanged") == 1499
     assert kinds[records[7]["code"]] == "updated"
     row = ReturnRecord.get_by_id(records[7]["code"])
@@ -171,7 +171,7 @@ def test_the_plain_upsert_refuses_to_run_when_the_model_has_other_columns(db, mo
     it would be left NULL (peewee's defaults apply only to its own inserts), so it fails loudly instead."""
     monkeypatch.setattr(pull, "_COLUMNS", pull._COLUMNS[:-1])
     with pytest.raises(RuntimeError, match="_COLUMNS"):
-        pull.store_page([{"code": "R1"}], datetime(2024, 5, 21))
+        pull.store_window({"R1": {"code": "R1"}}, datetime(2024, 5, 21))
     assert ReturnRecord.select().count() == 0
 
 
@@ -388,7 +388,7 @@ def test_a_store_that_fails_stops_the_pull_with_its_error_and_keeps_the_windows_
     """The windows are written on a thread of their own: its failure still reaches the caller (and the log),
     the pull stops reading, and the windows committed before stay whole."""
     windows, target, before = _windows_before_a_long_one(sb, 5)
-    real_store = pull._store_window
+    real_store = pull.store_window
     stored: list[int] = []
 
     def failing_store(records, *args):
@@ -397,7 +397,7 @@ def test_a_store_that_fails_stops_the_pull_with_its_error_and_keeps_the_windows_
         stored.append(len(records))
         return real_store(records, *args)
 
-    monkeypatch.setattr(pull, "_store_window", failing_store)
+    monkeypatch.setattr(pull, "store_window", failing_store)
     with client(sb) as c, pytest.raises(pw.OperationalError, match="disk I/O error"):
         pull.pull(c, SB_START, END, page_size=5, window_days=1, concurrency=concurrency)
     assert {r.code for r in ReturnRecord.select(ReturnRecord.code)} == before  # the store failed, not the reading
