@@ -148,11 +148,20 @@ def load(kind: str) -> dict[str, str] | None:
     return data if isinstance(data, dict) else None
 
 
-def require(kind: str, auth: str | None = None) -> dict[str, str]:
-    """The stored object with every required field, or a :class:`CredentialsError` saying what to do."""
-    data = load(kind) or {}
+def needed(kind: str, auth: str | None = None, transport: str | None = None) -> tuple[str, ...]:
+    """The required fields of ``kind`` that the settings use: through 奇门 (``transport``, setting guanyi.transport)
+    the gateway signs with the 奇门 secret, so 管易云's own secret is not needed."""
     required, _ = fields(kind, auth)
-    missing = [f for f in required if not data.get(f)]
+    if kind == "guanyi" and transport == "qimen":
+        return tuple(name for name in required if name != "secret")
+    return required
+
+
+def require(kind: str, auth: str | None = None, transport: str | None = None) -> dict[str, str]:
+    """The stored object with every field the settings need (:func:`needed`), or a :class:`CredentialsError` saying
+    what to do."""
+    data = load(kind) or {}
+    missing = [f for f in needed(kind, auth, transport) if not data.get(f)]
     if missing:
         raise CredentialsError(
             f"钥匙串里没有完整的 {kind} 凭据（缺少 {', '.join(missing)}）。"
@@ -169,15 +178,14 @@ def delete(kind: str) -> None:
         _call(keyring.delete_password, SERVICE, kind)
 
 
-def check(jingcheng_auth: str = "token") -> dict[str, dict[str, object]]:
-    """Which credentials are present and complete — field names only, never values."""
+def check(jingcheng_auth: str = "token", transport: str = "direct") -> dict[str, dict[str, object]]:
+    """Which credentials are present and complete for these settings — field names only, never values."""
     report: dict[str, dict[str, object]] = {}
     for kind in KINDS:
-        required, _ = fields(kind, jingcheng_auth)
         data = load(kind) or {}
         report[kind] = {
             "present": bool(data),
-            "complete": all(data.get(f) for f in required),
+            "complete": all(data.get(f) for f in needed(kind, jingcheng_auth, transport)),
             "fields": sorted(data),
         }
     return report

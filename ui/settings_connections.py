@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import connection_check
+from core import connection_check, credentials
 from core.i18n import t
 from ui import worker
 from ui.settings_credentials import CredentialsBox
@@ -177,5 +177,5 @@ class ConnectionsTab(QWidget):
         self._guanyi_form.setRowVisible(self.fields["guanyi.url"], not qimen)
         self._qimen_group.setVisible(qimen)
         self.qimen_credentials.setVisible(qimen)
-        # Through Qimen the gateway signs with the Qimen secret; Guanyi's own secret is not used.
-        self.guanyi_credentials.set_optional({"secret"} if qimen else set())
+        required, _ = credentials.fields("guanyi")
+        self.guanyi_credentials.set_optional(set(required) - set(credentials.needed("guanyi", transport=transport)))

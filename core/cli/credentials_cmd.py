@@ -37,9 +37,8 @@ def _set(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    auth = settings.get("jingcheng.auth")
-    report = credentials.check(auth)
     transport = settings.get("guanyi.transport")
+    report = credentials.check(settings.get("jingcheng.auth"), transport)
     needed = ["guanyi", "jingcheng"] + (["qimen"] if transport == "qimen" else [])
     lines = []
     for kind, info in report.items():

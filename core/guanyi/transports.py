@@ -13,7 +13,7 @@ from typing import Protocol
 from urllib.parse import urlencode
 
 from core import credentials, settings
-from core.errors import AuthError, BusinessError, CredentialsError, ServerError
+from core.errors import AuthError, BusinessError, ServerError
 from core.guanyi.replies import Retry, auth_error, guanyi_envelope, unreadable
 from core.guanyi.signing import guanyi_signed_body, qimen_sign
 from core.redact import scrub
@@ -199,16 +199,7 @@ class QimenTransport:
 def transport_from_settings() -> Transport:
     """The transport chosen by ``guanyi.transport``, with its URL and the keyring's credentials."""
     if settings.get("guanyi.transport") == "qimen":
-        guanyi = credentials.load("guanyi") or {}
-        missing = [f for f in ("appkey", "sessionkey") if not guanyi.get(f)]
-        if missing:
-            # Through Qimen the Guanyi secret is not used, so only these two are required.
-            raise CredentialsError(
-                f"经奇门接入时需要管易云的 appkey 和 sessionkey（缺少 {', '.join(missing)}）。"
-                "请用 `python main.py credentials set guanyi` 或在“设置”中填写。",
-                f"Through Qimen the Guanyi appkey and sessionkey are needed (missing {', '.join(missing)}). "
-                "Store them with `python main.py credentials set guanyi` or in Settings.",
-            )
+        guanyi = credentials.require("guanyi", transport="qimen")
         qimen = credentials.require("qimen")
         return QimenTransport(
             settings.get("qimen.url"),

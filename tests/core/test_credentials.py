@@ -101,3 +101,13 @@ def test_the_fields_of_each_kind_are_defined_once_and_follow_jingchengs_auth(db)
              for group in credentials.fields(kind, auth) for name in group}
     assert every == set(credentials.FIELD_LABELS)  # every field has its label, and no label is left over
     assert credentials.PUBLIC_FIELDS.issubset(every)
+
+
+def test_through_qimen_guanyis_own_secret_is_not_needed(db):
+    credentials.store("guanyi", {"appkey": "100001", "sessionkey": "sess"})
+    assert credentials.needed("guanyi", transport="qimen") == ("appkey", "sessionkey")
+    assert credentials.require("guanyi", transport="qimen") == {"appkey": "100001", "sessionkey": "sess"}
+    with pytest.raises(CredentialsError, match="secret"):
+        credentials.require("guanyi")
+    assert credentials.check(transport="qimen")["guanyi"]["complete"] is True
+    assert credentials.check(transport="direct")["guanyi"]["complete"] is False
