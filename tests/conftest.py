@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -58,12 +59,38 @@ def store_path(directory: Path) -> Path:
 
 
 @pytest.fixture
-def child_env(tmp_path: Path, data_dir: Path) -> dict[str, str]:
-    """Environment for running ``main.py`` in a child process with a file-backed test keyring."""
+def child_env(tmp_path: Path, data_dir: Path, monkeypatch) -> dict[str, str]:
+    """Environment for running ``main.py`` in a child process with a file-backed test keyring.
+
+    This process's keyring becomes that same file too (instead of the in-memory one), so what a test
+    stores in process through :func:`tests.support.cli.run_main` is what its child processes read."""
+    from tests.support.file_keyring import TestFileKeyring
+
     env = dict(os.environ)
     env["PYTHON_KEYRING_BACKEND"] = "tests.support.file_keyring.TestFileKeyring"
     env["RETURNSYNC_TEST_KEYRING"] = str(tmp_path / "keyring.json")
     env["RETURNSYNC_HOME"] = str(data_dir)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env["PYTHONIOENCODING"] = "utf-8"
-    return env
+    monkeypatch.setenv("RETURNSYNC_TEST_KEYRING", env["RETURNSYNC_TEST_KEYRING"])
+    previous = keyring.get_keyring()
+    keyring.set_keyring(TestFileKeyring())
+    yield env
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch, data_dir: Path):
+    """``cli(*args, stdin="")``: the command line run in this process on ``data_dir``, as a
+    :class:`tests.support.cli.Result` (see :func:`tests.support.cli.run_main`).
+
+    A test's sandbox stands for remote servers, which a user's command shares no process with: its
+    log records (request lines, unredacted, at DEBUG) are kept out of what the command prints."""
+    from tests.support.cli import run_main
+
+    monkeypatch.setattr(logging.getLogger("core.sandbox"), "propagate", False)
+
+    def run(*args: str, stdin: str = ""):
+        return run_main(capsys, *args, data_dir=data_dir, stdin=stdin)
+
+    return run

@@ -1,4 +1,7 @@
-"""``config`` and ``credentials`` from a shell: exit codes, --json, no secret on stdout or disk."""
+"""``config`` and ``credentials`` from a shell: exit codes, --json, no secret on stdout or disk.
+
+In this process through ``main.main``, but for one new process reading what an earlier one stored and
+Ctrl+C sent to a running pull."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import keyring
 import pytest
 
 from core.paths import database_path
@@ -24,20 +28,20 @@ def test_config_set_then_show_in_new_process(child_env):
     assert shown.json()["settings"]["guanyi.transport"] == "qimen"
 
 
-def test_config_set_bad_value_exits_2_with_a_sentence(child_env):
-    result = run_cli(child_env, "--lang", "en", "config", "set", "guanyi.page_size", "500")
+def test_config_set_bad_value_exits_2_with_a_sentence(cli):
+    result = cli("--lang", "en", "config", "set", "guanyi.page_size", "500")
     assert result.code == 2
     assert "not a valid value" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_unknown_command_is_usage_error(child_env):
-    assert run_cli(child_env, "frobnicate").code == 2
+def test_unknown_command_is_usage_error(cli):
+    assert cli("frobnicate").code == 2
 
 
-def test_credentials_set_and_check_never_print_values(child_env, data_dir):
-    result = run_cli(child_env, "credentials", "set", "guanyi", stdin=json.dumps(GUANYI))
+def test_credentials_set_and_check_never_print_values(cli, data_dir):
+    result = cli("credentials", "set", "guanyi", stdin=json.dumps(GUANYI))
     assert result.code == 0, result.stderr
-    check = run_cli(child_env, "credentials", "check", "--json")
+    check = cli("credentials", "check", "--json")
     report = check.json()
     assert report["credentials"]["guanyi"]["complete"] is True
     assert check.code == 2  # jingcheng is still missing
@@ -46,25 +50,26 @@ def test_credentials_set_and_check_never_print_values(child_env, data_dir):
         assert secret.encode() not in database_path(data_dir).read_bytes()
 
 
-def test_credentials_set_refuses_bad_json(child_env):
-    result = run_cli(child_env, "--lang", "en", "credentials", "set", "guanyi", stdin='{"appkey": 1}')
+def test_credentials_set_refuses_bad_json(cli):
+    result = cli("--lang", "en", "credentials", "set", "guanyi", stdin='{"appkey": 1}')
     assert result.code == 2
     assert "missing" in result.stderr and "sessionkey" in result.stderr
 
 
 @pytest.mark.parametrize("backend", ["keyring.backends.fail.Keyring", "keyring.backends.null.Keyring"])
-def test_no_keyring_backend_is_a_plain_message(child_env, backend):
-    env = child_env | {"PYTHON_KEYRING_BACKEND": backend}
-    result = run_cli(env, "credentials", "set", "guanyi", stdin=json.dumps(GUANYI))
+def test_no_keyring_backend_is_a_plain_message(cli, backend):
+    keyring.set_keyring(keyring.core.load_keyring(backend))  # as PYTHON_KEYRING_BACKEND=backend would
+    result = cli("credentials", "set", "guanyi", stdin=json.dumps(GUANYI))
     assert result.code == 2
     assert "钥匙串" in result.stderr and "Traceback" not in result.stderr and "已将" not in result.stdout
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child is POSIX")
-def test_ctrl_c_still_prints_one_json_object(child_env):
+def test_ctrl_c_still_prints_one_json_object(child_env, cli):
     with Sandbox(returns=200, days=20, seed=5, latency_ms=300) as sb:
-        assert run_cli(child_env, "credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])).code == 0
-        assert run_cli(child_env, "config", "set", "guanyi.url", sb.guanyi_url).code == 0
+        # Set up in this process, on the child's data folder and keyring file; the pull is the child's.
+        assert cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])).code == 0
+        assert cli("config", "set", "guanyi.url", sb.guanyi_url).code == 0
         proc = subprocess.Popen(
             [sys.executable, str(ROOT / "main.py"), "pull", "--from", "2000-01-01", "--to", "2000-01-30", "--json"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", env=child_env, cwd=ROOT,

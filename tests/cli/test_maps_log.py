@@ -1,33 +1,21 @@
-"""``maps`` and ``log`` end to end: in process through ``main.main`` and in a child process."""
+"""``maps`` and ``log`` end to end, in process through ``main.main``."""
 
 from __future__ import annotations
 
 import csv
-import json
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-import main
 from core import store
 from core.paths import database_path
-from tests.support.cli import run_cli
 
 
-def _cli(data_dir: Path, capsys, *args: str) -> tuple[int, str, str]:
-    try:
-        code = main.main(["--data-dir", str(data_dir), *args])
-    except SystemExit as exc:  # argparse's usage errors
-        code = exc.code
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _json(data_dir: Path, capsys, *args: str) -> dict:
-    code, out, err = _cli(data_dir, capsys, *args, "--json")
-    assert code == 0, err
-    return json.loads(out)
+def _json(cli, *args: str) -> dict:
+    result = cli(*args, "--json")
+    assert result.code == 0, result.stderr
+    return result.json()
 
 
 def _add_log_rows(data_dir: Path, rows: list[tuple[str, str, str]]) -> None:
@@ -45,50 +33,50 @@ def _read(path: Path) -> list[list[str]]:
         return list(csv.reader(handle))
 
 
-def test_shops_set_list_delete(data_dir, capsys):
-    assert _json(data_dir, capsys, "maps", "shops", "set", "天猫旗舰店", "C001", "广州百货")["created"] is True
-    assert _json(data_dir, capsys, "maps", "shops", "set", "京东自营店", "C002")["row"]["customer_name"] == ""
-    listed = _json(data_dir, capsys, "maps", "shops", "list")["rows"]
+def test_shops_set_list_delete(cli):
+    assert _json(cli, "maps", "shops", "set", "天猫旗舰店", "C001", "广州百货")["created"] is True
+    assert _json(cli, "maps", "shops", "set", "京东自营店", "C002")["row"]["customer_name"] == ""
+    listed = _json(cli, "maps", "shops", "list")["rows"]
     assert {r["shop_code"]: r["customer_code"] for r in listed} == {"天猫旗舰店": "C001", "京东自营店": "C002"}
-    code, out, _ = _cli(data_dir, capsys, "maps", "shops", "list")
-    assert code == 0 and "天猫旗舰店" in out and "广州百货" in out
-    assert _cli(data_dir, capsys, "maps", "shops", "delete", "京东自营店")[0] == 0
-    assert [r["shop_code"] for r in _json(data_dir, capsys, "maps", "shops", "list")["rows"]] == ["天猫旗舰店"]
+    result = cli("maps", "shops", "list")
+    assert result.code == 0 and "天猫旗舰店" in result.stdout and "广州百货" in result.stdout
+    assert cli("maps", "shops", "delete", "京东自营店").code == 0
+    assert [r["shop_code"] for r in _json(cli, "maps", "shops", "list")["rows"]] == ["天猫旗舰店"]
 
 
-def test_goods_set_and_bad_values_exit_2(data_dir, capsys):
-    assert _cli(data_dir, capsys, "maps", "goods", "set", "SKU1", "G1")[0] == 0
-    code, _, err = _cli(data_dir, capsys, "--lang", "en", "maps", "goods", "set", "SKU2", " ")
-    assert code == 2 and "GoodsID is empty" in err
-    code, _, err = _cli(data_dir, capsys, "--lang", "en", "maps", "goods", "delete", "NOPE")
-    assert code == 2 and "nothing was deleted" in err
-    assert _cli(data_dir, capsys, "maps", "goods", "set", "SKU3")[0] == 2  # argparse: missing GOODS_ID
+def test_goods_set_and_bad_values_exit_2(cli):
+    assert cli("maps", "goods", "set", "SKU1", "G1").code == 0
+    result = cli("--lang", "en", "maps", "goods", "set", "SKU2", " ")
+    assert result.code == 2 and "GoodsID is empty" in result.stderr
+    result = cli("--lang", "en", "maps", "goods", "delete", "NOPE")
+    assert result.code == 2 and "nothing was deleted" in result.stderr
+    assert cli("maps", "goods", "set", "SKU3").code == 2  # argparse: missing GOODS_ID
 
 
-def test_import_merge_replace_and_export(data_dir, tmp_path, capsys):
-    _cli(data_dir, capsys, "maps", "goods", "set", "OLD", "G0")
+def test_import_merge_replace_and_export(cli, tmp_path):
+    cli("maps", "goods", "set", "OLD", "G0")
     source = tmp_path / "goods.csv"
     source.write_bytes("商品编码,精诚商品ID\n保温杯-白,G-001\n羽绒服 XL,G-002\n".encode("gbk"))
-    merged = _json(data_dir, capsys, "maps", "goods", "import", str(source))
+    merged = _json(cli, "maps", "goods", "import", str(source))
     assert (merged["encoding"], merged["mode"], merged["added"], merged["removed"]) == ("GBK", "merge", 2, 0)
-    replaced = _json(data_dir, capsys, "maps", "goods", "import", str(source), "--replace")
+    replaced = _json(cli, "maps", "goods", "import", str(source), "--replace")
     assert (replaced["unchanged"], replaced["removed"]) == (2, 1)
     target = tmp_path / "out.csv"
-    assert _json(data_dir, capsys, "maps", "goods", "export", str(target))["rows"] == 2
+    assert _json(cli, "maps", "goods", "export", str(target))["rows"] == 2
     assert _read(target) == [["商品编码", "精诚商品ID"], ["保温杯-白", "G-001"], ["羽绒服 XL", "G-002"]]
 
 
-def test_bad_import_exits_2_naming_the_line_and_changes_nothing(data_dir, tmp_path, capsys):
-    _cli(data_dir, capsys, "maps", "shops", "set", "老店", "C000")
+def test_bad_import_exits_2_naming_the_line_and_changes_nothing(cli, tmp_path):
+    cli("maps", "shops", "set", "老店", "C000")
     source = tmp_path / "shops.csv"
     source.write_text("店铺编码,客户编码\nA,C1\nB,\n", encoding="utf-8-sig")
-    code, out, err = _cli(data_dir, capsys, "maps", "shops", "import", str(source), "--replace")
-    assert code == 2
-    assert "第 3 行：客户编码为空" in err and "Traceback" not in err
-    assert [r["shop_code"] for r in _json(data_dir, capsys, "maps", "shops", "list")["rows"]] == ["老店"]
+    result = cli("maps", "shops", "import", str(source), "--replace")
+    assert result.code == 2
+    assert "第 3 行：客户编码为空" in result.stderr and "Traceback" not in result.stderr
+    assert [r["shop_code"] for r in _json(cli, "maps", "shops", "list")["rows"]] == ["老店"]
 
 
-def test_log_export_with_dates_and_status(data_dir, tmp_path, capsys):
+def test_log_export_with_dates_and_status(cli, data_dir, tmp_path):
     _add_log_rows(data_dir, [
         ("2026-03-01 08:00:00", "ok", "推送成功，精诚单号 JC1"),
         ("2026-03-02 09:00:00", "failed", "=精诚返回 Flag 0"),
@@ -96,13 +84,13 @@ def test_log_export_with_dates_and_status(data_dir, tmp_path, capsys):
         ("2026-03-03 00:00:00", "ok", "next day"),
     ])
     target = tmp_path / "log.csv"
-    result = _json(data_dir, capsys, "log", "export", str(target), "--from", "2026-03-02", "--to", "2026-03-02")
+    result = _json(cli, "log", "export", str(target), "--from", "2026-03-02", "--to", "2026-03-02")
     assert result["rows"] == 2
     assert [row[0] for row in _read(target)[1:]] == ["2026-03-02 09:00:00", "2026-03-02 23:59:59"]
-    assert _json(data_dir, capsys, "log", "export", str(target), "--status", "failed")["rows"] == 1
+    assert _json(cli, "log", "export", str(target), "--status", "failed")["rows"] == 1
     assert _read(target)[1][4] == "'=精诚返回 Flag 0"
-    code, _, _ = _cli(data_dir, capsys, "--lang", "en", "log", "export", str(target), "--from", "2026-03-01 12:00:00")
-    assert code == 0
+    result = cli("--lang", "en", "log", "export", str(target), "--from", "2026-03-01 12:00:00")
+    assert result.code == 0
     rows = _read(target)
     assert rows[0][0] == "Time"
     # three pushes from 12:00 on, then the two exports above, logged at the time they ran
@@ -116,36 +104,36 @@ def test_log_export_with_dates_and_status(data_dir, tmp_path, capsys):
         ["--from", "2026-03-02", "--to", "2026-03-01"],
     ],
 )
-def test_log_export_bad_dates_exit_2(data_dir, tmp_path, capsys, args):
-    code, _, err = _cli(data_dir, capsys, "log", "export", str(tmp_path / "log.csv"), *args)
-    assert code == 2 and err
+def test_log_export_bad_dates_exit_2(cli, tmp_path, args):
+    result = cli("log", "export", str(tmp_path / "log.csv"), *args)
+    assert result.code == 2 and result.stderr
     assert not (tmp_path / "log.csv").exists()
 
 
-def test_log_show_latest_rows_oldest_first(data_dir, capsys):
+def test_log_show_latest_rows_oldest_first(cli, data_dir):
     _add_log_rows(data_dir, [(f"2026-03-01 08:00:0{i}", "ok", f"第 {i} 条") for i in range(5)])
-    rows = _json(data_dir, capsys, "log", "show", "--limit", "3")["rows"]
+    rows = _json(cli, "log", "show", "--limit", "3")["rows"]
     assert [r["message"] for r in rows] == ["第 2 条", "第 3 条", "第 4 条"]
     assert rows[0]["time"] == "2026-03-01 08:00:02"
-    code, out, _ = _cli(data_dir, capsys, "log", "show")
-    assert code == 0 and "第 0 条" in out
-    assert _cli(data_dir, capsys, "log", "show", "--limit", "0")[0] == 2
+    result = cli("log", "show")
+    assert result.code == 0 and "第 0 条" in result.stdout
+    assert cli("log", "show", "--limit", "0").code == 2
 
 
-def test_child_process_import_export_and_log(child_env, tmp_path):
+def test_import_and_its_refusal_are_logged_and_exported(cli, tmp_path):
     source = tmp_path / "shops.csv"
     source.write_bytes("店铺编码,客户编码,客户名称\n天猫旗舰店,C001,广州百货有限公司\n".encode("gbk"))
-    imported = run_cli(child_env, "maps", "shops", "import", str(source), "--json")
+    imported = cli("maps", "shops", "import", str(source), "--json")
     assert imported.code == 0, imported.stderr
     assert imported.json()["added"] == 1
     bad = tmp_path / "bad.csv"
     bad.write_bytes("店铺编码,客户编码\n天猫旗舰店,C001\n天猫旗舰店,C002\n".encode("gbk"))
-    refused = run_cli(child_env, "--lang", "en", "maps", "shops", "import", str(bad))
+    refused = cli("--lang", "en", "maps", "shops", "import", str(bad))
     assert refused.code == 2 and "line 3" in refused.stderr and "appears twice" in refused.stderr
-    exported = run_cli(child_env, "log", "export", str(tmp_path / "log.csv"), "--json")
+    exported = cli("log", "export", str(tmp_path / "log.csv"), "--json")
     assert exported.code == 0, exported.stderr
     rows = _read(tmp_path / "log.csv")
     assert [row[1:4:2] for row in rows[1:]] == [["import", "ok"], ["import", "failed"]]
     assert "shops.csv" in rows[1][4] and "GBK" in rows[1][4]
-    shown = run_cli(child_env, "log", "show", "--json")
+    shown = cli("log", "show", "--json")
     assert [r["action"] for r in shown.json()["rows"]][-1] == "export"

@@ -1,4 +1,4 @@
-"""``pull`` and ``list`` from a shell, end to end: child processes, file keyring, sandbox on loopback."""
+"""``pull`` and ``list`` end to end, in process through ``main.main``: the sandbox on loopback."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 from core.guanyi.signing import QIMEN_SIGN_METHODS
 from core.paths import database_path
 from core.sandbox import Sandbox
-from tests.support.cli import run_cli
 
 END = datetime(2024, 6, 10, 15, 0, 0)
 DAYS = ("2024-06-08", "2024-06-10")
@@ -28,8 +27,8 @@ def _ok(result):
     return result
 
 
-def _store_guanyi(env, sb) -> None:
-    _ok(run_cli(env, "credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
+def _store_guanyi(cli, sb) -> None:
+    _ok(cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
 
 
 def _secrets(sb) -> list[str]:
@@ -44,10 +43,10 @@ def _assert_no_secret(sb, data_dir, *outputs: str) -> None:
         assert secret.encode() not in stored
 
 
-def test_pull_direct_then_list_in_a_new_process(child_env, data_dir, sb):
-    _store_guanyi(child_env, sb)
-    _ok(run_cli(child_env, "config", "set", "guanyi.url", sb.guanyi_url))
-    pulled = _ok(run_cli(child_env, "pull", "--from", DAYS[0], "--to", DAYS[1], "--json"))
+def test_pull_direct_then_list(cli, data_dir, sb):
+    _store_guanyi(cli, sb)
+    _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
+    pulled = _ok(cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--json"))
     payload = pulled.json()
     expected = {r["code"] for r in sb.guanyi.matching(RANGE)}
     assert expected
@@ -55,61 +54,61 @@ def test_pull_direct_then_list_in_a_new_process(child_env, data_dir, sb):
     assert payload["count"] == len(payload["codes"]) == len(expected) == payload["new"]
     assert payload["windows"] == 3 and payload["warnings"] == []
 
-    listed = _ok(run_cli(child_env, "list", "--json")).json()
+    listed = _ok(cli("list", "--json")).json()
     assert listed["ok"] is True and listed["count"] == len(expected)
     assert {r["code"] for r in listed["returns"]} == expected
     assert all(r["status"] == "new" and r["lines"] >= 1 and r["receive"] and not r["cancel"]
                for r in listed["returns"])
-    assert _ok(run_cli(child_env, "list", "--status", "posted", "--json")).json()["count"] == 0
-    text = _ok(run_cli(child_env, "--lang", "en", "list"))
+    assert _ok(cli("list", "--status", "posted", "--json")).json()["count"] == 0
+    text = _ok(cli("--lang", "en", "list"))
     assert f"{len(expected)} returns" in text.stdout
     _assert_no_secret(sb, data_dir, pulled.stdout, pulled.stderr, text.stdout)
 
 
-def test_pull_through_qimen_with_each_sign_method(child_env, data_dir, sb):
-    _store_guanyi(child_env, sb)
-    _ok(run_cli(child_env, "credentials", "set", "qimen", stdin=json.dumps(sb.credentials["qimen"])))
-    _ok(run_cli(child_env, "config", "set", "guanyi.transport", "qimen"))
-    _ok(run_cli(child_env, "config", "set", "qimen.url", sb.qimen_url))
+def test_pull_through_qimen_with_each_sign_method(cli, data_dir, sb):
+    _store_guanyi(cli, sb)
+    _ok(cli("credentials", "set", "qimen", stdin=json.dumps(sb.credentials["qimen"])))
+    _ok(cli("config", "set", "guanyi.transport", "qimen"))
+    _ok(cli("config", "set", "qimen.url", sb.qimen_url))
     expected = {r["code"] for r in sb.guanyi.matching(RANGE)}
     for method in QIMEN_SIGN_METHODS:
-        _ok(run_cli(child_env, "config", "set", "qimen.sign_method", method))
-        pulled = _ok(run_cli(child_env, "pull", "--from", DAYS[0], "--to", DAYS[1], "--json"))
+        _ok(cli("config", "set", "qimen.sign_method", method))
+        pulled = _ok(cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--json"))
         assert set(pulled.json()["codes"]) == expected, method
         _assert_no_secret(sb, data_dir, pulled.stdout, pulled.stderr)
 
 
-def test_pull_by_modify_time_all_statuses_human_output(child_env, sb):
-    _store_guanyi(child_env, sb)
-    _ok(run_cli(child_env, "config", "set", "guanyi.url", sb.guanyi_url))
-    result = _ok(run_cli(child_env, "--lang", "en", "pull", "--from", "2024-06-07 12:00:00", "--to", DAYS[1],
-                         "--by", "modify", "--all-statuses"))
+def test_pull_by_modify_time_all_statuses_human_output(cli, sb):
+    _store_guanyi(cli, sb)
+    _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
+    result = _ok(cli("--lang", "en", "pull", "--from", "2024-06-07 12:00:00", "--to", DAYS[1],
+                     "--by", "modify", "--all-statuses"))
     params = {"modify_start_date": "2024-06-07 12:00:00", "modify_end_date": "2024-06-10 23:59:59"}
     assert f"{len(sb.guanyi.matching(params))} returns" in result.stdout and "modify time" in result.stdout
 
 
-def test_missing_credentials_and_bad_arguments_exit_2(child_env):
-    missing = run_cli(child_env, "pull", "--from", DAYS[0], "--to", DAYS[1], "--json")
+def test_missing_credentials_and_bad_arguments_exit_2(cli):
+    missing = cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--json")
     assert missing.code == 2 and missing.json()["ok"] is False and "credentials set guanyi" in missing.stderr
-    assert run_cli(child_env, "pull", "--from", "2024-13-01", "--to", DAYS[1]).code == 2
-    assert run_cli(child_env, "pull", "--from", DAYS[0]).code == 2
-    assert run_cli(child_env, "pull", "--since-last", "--from", DAYS[0]).code == 2
-    assert run_cli(child_env, "pull", "--from", DAYS[0], "--to", DAYS[1], "--by", "ship").code == 2
+    assert cli("pull", "--from", "2024-13-01", "--to", DAYS[1]).code == 2
+    assert cli("pull", "--from", DAYS[0]).code == 2
+    assert cli("pull", "--since-last", "--from", DAYS[0]).code == 2
+    assert cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--by", "ship").code == 2
 
 
-def test_wrong_secret_exits_3_and_says_what_to_do(child_env, data_dir, sb):
+def test_wrong_secret_exits_3_and_says_what_to_do(cli, data_dir, sb):
     wrong = dict(sb.credentials["guanyi"], secret="0123456789abcdef0123456789abcdef")
-    _ok(run_cli(child_env, "credentials", "set", "guanyi", stdin=json.dumps(wrong)))
-    _ok(run_cli(child_env, "config", "set", "guanyi.url", sb.guanyi_url))
-    result = run_cli(child_env, "--lang", "en", "pull", "--from", DAYS[0], "--to", DAYS[1], "--json")
+    _ok(cli("credentials", "set", "guanyi", stdin=json.dumps(wrong)))
+    _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
+    result = cli("--lang", "en", "pull", "--from", DAYS[0], "--to", DAYS[1], "--json")
     assert result.code == 3
     assert result.json()["error_type"] == "AuthError" and "credentials set guanyi" in result.stderr
     assert wrong["secret"] not in result.stdout + result.stderr
     _assert_no_secret(sb, data_dir, result.stdout, result.stderr)
 
 
-def test_since_last_moves_the_watermark(child_env, sb):
-    _store_guanyi(child_env, sb)
-    _ok(run_cli(child_env, "config", "set", "guanyi.url", sb.guanyi_url))
-    result = _ok(run_cli(child_env, "pull", "--since-last", "--json")).json()
+def test_since_last_moves_the_watermark(cli, sb):
+    _store_guanyi(cli, sb)
+    _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
+    result = _ok(cli("pull", "--since-last", "--json")).json()
     assert result["complete"] is True and result["watermark"] == result["to"]

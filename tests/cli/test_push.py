@@ -1,5 +1,5 @@
-"""``preview``, ``push`` and ``mark`` from a shell, in child processes: a push killed mid-request,
-two pushes at once, exit codes, and no secret anywhere."""
+"""``preview``, ``push`` and ``mark`` from a shell: exit codes and no secret anywhere, in process through
+``main.main``; a push killed mid-request or at a chosen point, and two pushes at once, in child processes."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import subprocess
 import sys
 import time
 
+import keyring
 import pytest
 
 from core.paths import database_path
 from core.sandbox import Sandbox
+from core.sandbox.memory_keyring import MemoryKeyring
 from core.store import LedgerEntry, SyncLog
-from tests.support.cli import ROOT, run_cli
+from tests.support.cli import ROOT
 from tests.support.pushing import load_returns, ready_codes, use_sandbox
 
 
@@ -24,11 +26,12 @@ def _start(env: dict[str, str], *args: str) -> subprocess.Popen:
                             encoding="utf-8", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-def _prepare(child_env: dict[str, str], sb: Sandbox, **timeouts: str) -> list[str]:
-    """The child's data folder (bound here by the ``db`` fixture) and keyring set up for ``sb``."""
+def _prepare(cli, sb: Sandbox, **timeouts: str) -> list[str]:
+    """The data folder (bound here by the ``db`` fixture) and keyring set up for ``sb``: with ``child_env``
+    the keyring is the children's file, else this process's in-memory one."""
     use_sandbox(sb, keyring=False, **timeouts)
     load_returns(sb)
-    stored = run_cli(child_env, "credentials", "set", "jingcheng", stdin=json.dumps(sb.credentials["jingcheng"]))
+    stored = cli("credentials", "set", "jingcheng", stdin=json.dumps(sb.credentials["jingcheng"]))
     assert stored.code == 0, stored.stderr
     return ready_codes()
 
@@ -40,9 +43,9 @@ def _wait_for(condition, seconds: float = 20.0) -> None:
         time.sleep(0.02)
 
 
-def test_push_killed_mid_request_leaves_unknown_and_nothing_is_sent_twice(child_env, db):
+def test_push_killed_mid_request_leaves_unknown_and_nothing_is_sent_twice(child_env, cli, db):
     with Sandbox(returns=20, days=5, seed=21) as sb:
-        ready = _prepare(child_env, sb, read_timeout="30")
+        ready = _prepare(cli, sb, read_timeout="30")
         sb.jingcheng.faults.delay_seconds = 30.0  # records the first sheet, then holds the reply
         sb.jingcheng.faults.push("delay")
         child = _start(child_env, "push", "--all-ready")
@@ -55,27 +58,27 @@ def test_push_killed_mid_request_leaves_unknown_and_nothing_is_sent_twice(child_
         assert victim == ready[0]
         assert LedgerEntry.get_by_id(victim).status == "sending"
 
-        again = run_cli(child_env, "push", "--all-ready", "--json")
+        again = cli("push", "--all-ready", "--json")
         assert again.code == 0, again.stdout + again.stderr
         assert victim not in [item["code"] for item in again.json()["items"]]
         assert LedgerEntry.get_by_id(victim).status == "unknown"
         assert sorted(sb.jingcheng.sheet_ids()) == ready and not sb.jingcheng.duplicates()
         assert ("recover", "unknown") in [(r.action, r.status) for r in SyncLog.select().where(SyncLog.code == victim)]
 
-        shown = run_cli(child_env, "preview", victim, "--json")
+        shown = cli("preview", victim, "--json")
         assert shown.code == 1 and shown.json()["ledger"]["status"] == "unknown"
         assert [p["code"] for p in shown.json()["blocking"]] == ["state_unknown"]
 
-        assert run_cli(child_env, "push", "--all-ready").code == 0
+        assert cli("push", "--all-ready").code == 0
         assert len(sb.jingcheng.sheets) == len(ready)
-        marked = run_cli(child_env, "mark", victim, "--posted", "--sheet-no", sb.jingcheng.sheets[0]["SheetNo"])
+        marked = cli("mark", victim, "--posted", "--sheet-no", sb.jingcheng.sheets[0]["SheetNo"])
         assert marked.code == 0, marked.stderr
         assert LedgerEntry.get_by_id(victim).sheet_no == sb.jingcheng.sheets[0]["SheetNo"]
 
 
-def test_two_processes_pushing_the_same_codes_post_each_once(child_env, db):
+def test_two_processes_pushing_the_same_codes_post_each_once(child_env, cli, db):
     with Sandbox(returns=70, days=10, seed=22, latency_ms=10) as sb:
-        ready = _prepare(child_env, sb)
+        ready = _prepare(cli, sb)
         assert len(ready) >= 40
         children = [_start(child_env, "push", "--all-ready", "--json") for _ in range(2)]
         outputs = [child.communicate(timeout=60) for child in children]
@@ -89,47 +92,47 @@ def test_two_processes_pushing_the_same_codes_post_each_once(child_env, db):
 
 
 @pytest.fixture
-def sb_cli(child_env, db):
+def sb_cli(cli, db):
     with Sandbox(returns=20, days=5, seed=23) as sb:
         sb.jingcheng.faults.timeout_seconds = 1.0
-        yield sb, _prepare(child_env, sb, read_timeout="0.5")
+        yield sb, _prepare(cli, sb, read_timeout="0.5")
 
 
-def test_preview_push_mark_and_exit_codes(child_env, sb_cli):
+def test_preview_push_mark_and_exit_codes(cli, sb_cli):
     sb, ready = sb_cli
     first, second = ready[:2]
-    shown = run_cli(child_env, "preview", first, "--json")
+    shown = cli("preview", first, "--json")
     assert shown.code == 0
     payload = shown.json()
     assert payload["ready"] and payload["sheet"]["SheetID"] == first and payload["ledger"]["status"] == "ready"
-    text = run_cli(child_env, "preview", first)
+    text = cli("preview", first)
     assert f"精诚单据 {first}" in text.stdout and "推送状态：待推送" in text.stdout
 
-    assert run_cli(child_env, "push", first, "--dry-run").code == 0
-    pushed = run_cli(child_env, "push", first, "--json")
+    assert cli("push", first, "--dry-run").code == 0
+    pushed = cli("push", first, "--json")
     assert pushed.code == 0 and pushed.json()["items"][0]["status"] == "posted"
-    assert run_cli(child_env, "push", first).code == 1  # already posted: skipped
-    assert "已入账" in run_cli(child_env, "preview", first).stdout
-    posted = run_cli(child_env, "preview", first, "--json").json()
+    assert cli("push", first).code == 1  # already posted: skipped
+    assert "已入账" in cli("preview", first).stdout
+    posted = cli("preview", first, "--json").json()
     assert posted["ledger"]["sheet_no"] == sb.jingcheng.sheets[0]["SheetNo"] and posted["ledger"]["posted_at"]
     assert [p["code"] for p in posted["blocking"]] == ["already_posted"]
 
     sb.jingcheng.faults.push("http500")
-    unknown = run_cli(child_env, "push", second, "--json")
+    unknown = cli("push", second, "--json")
     assert unknown.code == 1 and unknown.json()["items"][0]["status"] == "unknown"
-    assert run_cli(child_env, "mark", second, "--failed").code == 0
-    assert run_cli(child_env, "mark", second, "--failed").code == 2  # no longer unknown
-    assert run_cli(child_env, "push", second).code == 0
-    assert run_cli(child_env, "mark", "NO-SUCH", "--posted").code == 2
-    assert run_cli(child_env, "preview", "NO-SUCH").code == 2
+    assert cli("mark", second, "--failed").code == 0
+    assert cli("mark", second, "--failed").code == 2  # no longer unknown
+    assert cli("push", second).code == 0
+    assert cli("mark", "NO-SUCH", "--posted").code == 2
+    assert cli("preview", "NO-SUCH").code == 2
     assert sorted(sb.jingcheng.sheet_ids()) == sorted([first, second])
 
 
-def test_a_refused_token_exits_3_and_leaves_no_secret(child_env, data_dir, sb_cli):
+def test_a_refused_token_exits_3_and_leaves_no_secret(cli, data_dir, sb_cli):
     sb, ready = sb_cli
     wrong = "WRONG-token-77aa"
-    assert run_cli(child_env, "credentials", "set", "jingcheng", stdin=json.dumps({"token": wrong})).code == 0
-    result = run_cli(child_env, "push", "--all-ready")
+    assert cli("credentials", "set", "jingcheng", stdin=json.dumps({"token": wrong})).code == 0
+    result = cli("push", "--all-ready")
     assert result.code == 3
     assert "精诚拒绝了令牌" in result.stdout and "credentials set jingcheng" in result.stdout
     assert sb.jingcheng.request_count == 1
@@ -139,10 +142,10 @@ def test_a_refused_token_exits_3_and_leaves_no_secret(child_env, data_dir, sb_cl
         assert secret.encode() not in files
 
 
-def test_missing_credentials_exit_2_before_anything_is_claimed(child_env, sb_cli):
+def test_missing_credentials_exit_2_before_anything_is_claimed(cli, sb_cli):
     sb, ready = sb_cli
-    env = child_env | {"RETURNSYNC_TEST_KEYRING": child_env["RETURNSYNC_TEST_KEYRING"] + ".empty"}
-    result = run_cli(env, "--lang", "en", "push", ready[0])
+    keyring.set_keyring(MemoryKeyring())  # an empty keyring; the test's own comes back after it
+    result = cli("--lang", "en", "push", ready[0])
     assert result.code == 2
     assert "credentials set jingcheng" in result.stderr and "Traceback" not in result.stderr
     assert LedgerEntry.select().count() == 0 and sb.jingcheng.request_count == 0
@@ -180,15 +183,15 @@ sys.exit(main.main(sys.argv[2:]))
 
 @pytest.mark.parametrize(("point", "victim_state", "victim_sent"),
                          [("inside-claim", "posted", 1), ("before-send", "unknown", 0), ("after-reply", "unknown", 1)])
-def test_a_push_that_dies_at_any_point_never_posts_twice(child_env, db, point, victim_state, victim_sent):
+def test_a_push_that_dies_at_any_point_never_posts_twice(child_env, cli, db, point, victim_state, victim_sent):
     with Sandbox(returns=12, days=5, seed=24) as sb:
-        ready = _prepare(child_env, sb)
+        ready = _prepare(cli, sb)
         died = subprocess.run([sys.executable, "-c", _DIE_AT, point, "push", "--all-ready"], env=child_env, cwd=ROOT,
                               capture_output=True, text=True, encoding="utf-8", timeout=60)
         assert died.returncode == 9, died.stderr
         victim = ready[0]
 
-        again = run_cli(child_env, "push", "--all-ready", "--json")
+        again = cli("push", "--all-ready", "--json")
         assert again.code == 0, again.stdout + again.stderr
         assert LedgerEntry.get_by_id(victim).status == victim_state
         assert sb.jingcheng.sheet_ids().count(victim) == victim_sent
@@ -198,15 +201,15 @@ def test_a_push_that_dies_at_any_point_never_posts_twice(child_env, db, point, v
             # Said to the user: the sheet's message and its log row tell what to check and how to mark it.
             recovered = SyncLog.get((SyncLog.code == victim) & (SyncLog.action == "recover"))
             assert "mark" in recovered.message and LedgerEntry.get_by_id(victim).message == recovered.message
-            assert run_cli(child_env, "push", victim).code == 1
+            assert cli("push", victim).code == 1
             assert sb.jingcheng.sheet_ids().count(victim) == victim_sent
 
 
 @pytest.mark.parametrize("auth", ["token", "basic", "md5-sign"])
-def test_verbose_logging_and_the_data_file_hold_no_secret(child_env, data_dir, db, auth):
+def test_verbose_logging_and_the_data_file_hold_no_secret(cli, data_dir, db, auth):
     with Sandbox(returns=8, days=5, seed=25, jingcheng_auth=auth) as sb:
-        ready = _prepare(child_env, sb)
-        result = run_cli(child_env, "-v", "push", ready[0], "--json")
+        ready = _prepare(cli, sb)
+        result = cli("-v", "push", ready[0], "--json")
         assert result.code == 0 and "DEBUG:urllib3" in result.stderr, result.stderr
         shown = result.stdout + result.stderr
         files = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.name.startswith(database_path(data_dir).name))

@@ -1,4 +1,5 @@
-"""``python main.py sandbox`` as a real child process: one JSON line, serving, a clean exit."""
+"""``python main.py sandbox`` as a real child process: one JSON line, serving, a clean exit (it serves in the
+foreground until a signal, so only its usage errors run in this process)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 import requests
 
 from core.cli import build_parser
-from main import main
 from tests.conftest import ROOT
+from tests.support.cli import run_main
 from tests.support.wire import direct, direct_params
 
 
@@ -71,8 +72,9 @@ def test_faults_from_the_command_line(child_env):
                                   ["--fault", "nowhere.http500:1"], ["--fault", "http500"], ["--returns", "-1"],
                                   ["--days", "0"], ["--guanyi-port", "70000"], ["--jingcheng-auth", "x"]])
 def test_bad_options_are_usage_errors(args, capsys):
-    assert main(["sandbox", *args]) == 2
-    assert capsys.readouterr().out == ""
+    result = run_main(capsys, "sandbox", *args, data_dir=None)
+    assert result.code == 2
+    assert result.stdout == ""
 
 
 def test_fault_option_applies_to_each_simulator_that_knows_the_kind():
