@@ -84,7 +84,7 @@ def test_pull_by_modify_time_all_statuses_human_output(cli, sb):
     result = _ok(cli("--lang", "en", "pull", "--from", "2024-06-07 12:00:00", "--to", DAYS[1],
                      "--by", "modify", "--all-statuses"))
     params = {"modify_start_date": "2024-06-07 12:00:00", "modify_end_date": "2024-06-10 23:59:59"}
-    assert f"{len(sb.guanyi.matching(params))} returns" in result.stdout and "modify time" in result.stdout
+    assert f"{len(sb.guanyi.matching(params))} returns" in result.stdout and "Modify time" in result.stdout
 
 
 def test_missing_credentials_and_bad_arguments_exit_2(cli):
