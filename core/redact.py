@@ -44,14 +44,21 @@ def shown_url(url: str, *, keep_query: bool = False) -> str:
     return urlunsplit(parts)
 
 
-class _RedactQuery(logging.Filter):
-    """urllib3 logs every request line at DEBUG; the Qimen and md5-sign query strings carry secrets."""
+# A query parameter that carries a secret: the Qimen and md5-sign query strings hold sign and session.
+_SECRET_PARAMETER = re.compile(r"((?:^|[?&])(?:sign|session|sessionkey)=)[^&\s\"]*")
 
-    _pattern = re.compile(r"((?:^|[?&])(?:sign|session|sessionkey)=)[^&\s\"]*")
+
+def mask_query(text: str) -> str:
+    """A request line or URL with the values of its secret query parameters replaced by ``***``."""
+    return _SECRET_PARAMETER.sub(r"\1" + MASK, text)
+
+
+class _RedactQuery(logging.Filter):
+    """urllib3 logs every request line at DEBUG."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(self._pattern.sub(r"\1" + MASK, a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(mask_query(a) if isinstance(a, str) else a for a in record.args)
         return True
 
 

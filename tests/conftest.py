@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 from pathlib import Path
@@ -82,13 +81,9 @@ def child_env(tmp_path: Path, data_dir: Path, monkeypatch) -> dict[str, str]:
 @pytest.fixture
 def cli(capsys, monkeypatch, data_dir: Path):
     """``cli(*args, stdin="")``: the command line run in this process on ``data_dir``, as a
-    :class:`tests.support.cli.Result` (see :func:`tests.support.cli.run_main`).
-
-    A test's sandbox stands for remote servers, which a user's command shares no process with: its
-    log records (request lines, unredacted, at DEBUG) are kept out of what the command prints."""
+    :class:`tests.support.cli.Result` (see :func:`tests.support.cli.run_main`). A test's sandbox runs in this
+    process, as with ``--demo``: its log lines reach what the command prints, and must hold no secret either."""
     from tests.support.cli import run_main
-
-    monkeypatch.setattr(logging.getLogger("core.sandbox"), "propagate", False)
 
     def run(*args: str, stdin: str = ""):
         return run_main(capsys, *args, data_dir=data_dir, stdin=stdin)

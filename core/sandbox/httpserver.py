@@ -20,6 +20,7 @@ from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from core.guanyi.returns import dump_raw
+from core.redact import mask_query
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +155,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve()
 
     def log_message(self, format: str, *args: object) -> None:
-        log.debug("%s %s", self.address_string(), format % args)
+        # With --demo the simulators share the app's process and its --verbose log: no sign in a request line.
+        log.debug("%s %s", self.address_string(), mask_query(format % args))
 
     def _serve(self) -> None:
         try:

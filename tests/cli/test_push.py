@@ -220,4 +220,5 @@ def test_verbose_logging_and_the_data_file_hold_no_secret(cli, data_dir, db, aut
         for secret in secrets:
             assert secret not in shown and secret.encode() not in files
         assert "Authorization" not in shown and "Bearer" not in shown
-        assert re.findall(r"sign=[^&\s\"]*", shown) == (["sign=***"] if auth == "md5-sign" else [])
+        # Both ends log the request line at DEBUG (urllib3, and the sandbox sharing this process as with --demo).
+        assert set(re.findall(r"sign=[^&\s\"]*", shown)) == ({"sign=***"} if auth == "md5-sign" else set())
