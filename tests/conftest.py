@@ -11,13 +11,20 @@ if not os.environ.get("QT_QPA_PLATFORM"):
 
 import keyring
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core import i18n, store  # noqa: E402
+from core.paths import database_path  # noqa: E402
 from core.sandbox.memory_keyring import MemoryKeyring  # noqa: E402
+
+# The suite checks what is computed, not how fast (bench/ does that): no per-example deadline, which a busy CI
+# machine running the tests on both cores would otherwise turn into failures.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 @pytest.fixture(autouse=True)
@@ -52,8 +59,6 @@ def db(data_dir: Path):
 
 
 def store_path(directory: Path) -> Path:
-    from core.paths import database_path
-
     return database_path(directory)
 
 
