@@ -9,7 +9,6 @@ the log never says more or less than the ledger holds.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import socket
 import sys
@@ -28,7 +27,6 @@ from core.errors import ConfigError
 from core.i18n import t
 from core.jingcheng.outcome import Outcome
 from core.jingcheng.sheet import Sheet
-from core.mapping.mapper import MappedReturn, Problem
 from core.states import FORCEABLE, PUSHABLE, SheetStatus, status_text
 from core.store import CODES_PER_QUERY, LedgerEntry, db, write_log
 from core.timeutil import format_datetime, now_china
@@ -407,49 +405,3 @@ def mark(code_or_sheet_id: str, status: str, *, sheet_no: str | None = None) -> 
             f"The state of '{row.code}' was just changed elsewhere; look again.",
         )
     return LedgerEntry.get(LedgerEntry.sheet_id == row.sheet_id)
-
-
-def changed_after_posting(entry: LedgerEntry | None, sheet: Sheet | None) -> bool:
-    """A posted sheet whose current mapping is no longer what was sent."""
-    return (
-        entry is not None and entry.status == SheetStatus.POSTED and sheet is not None
-        and entry.sheet_hash is not None and entry.sheet_hash != sheet.digest()
-    )
-
-
-def review(mapped: MappedReturn, entry: LedgerEntry | None) -> MappedReturn:
-    """``mapped`` with what the ledger adds: blocking "already posted" / "state unknown" / "being
-    sent", and the warnings "changed after posting" and "last attempt failed"."""
-    blocking: list[Problem] = []
-    warnings: list[Problem] = []
-    status = entry.status if entry is not None else SheetStatus.READY
-    if status == SheetStatus.POSTED:
-        number = f"，精诚单号 {entry.sheet_no}" if entry.sheet_no else ""
-        number_en = f" as {entry.sheet_no}" if entry.sheet_no else ""
-        blocking.append(Problem("already_posted", f"已推送到精诚{number}。",
-                                f"Already posted to Jingcheng{number_en}."))
-        # Also when the current data would not make a sheet at all (cancelled, nothing received):
-        # 精诚 then holds a sheet that 管易云 no longer backs.
-        if mapped.sheet is None or mapped.blocking or changed_after_posting(entry, mapped.sheet):
-            warnings.append(Problem(
-                "changed_after_posting",
-                "推送后已变化：按当前数据映射出的单据与已推送的不同，请在精诚中核对。",
-                "Changed after posting: the sheet mapped from the current data differs from the one "
-                "posted; check it in Jingcheng.",
-            ))
-    elif status == SheetStatus.UNKNOWN:
-        blocking.append(Problem(
-            "state_unknown",
-            "状态未知：请先在精诚中查看此单是否已入账，再标记为已入账或失败。",
-            "State unknown: check in Jingcheng whether this sheet was booked, then mark it posted or failed.",
-        ))
-    elif status == SheetStatus.SENDING:
-        blocking.append(Problem("being_sent", "正在推送中。", "Being sent right now."))
-    elif status == SheetStatus.FAILED and entry.message:
-        warnings.append(Problem("last_attempt_failed", f"上次推送失败：{entry.message}",
-                                f"The last attempt failed: {entry.message}"))
-    if not blocking and not warnings:
-        return mapped
-    return dataclasses.replace(
-        mapped, blocking=mapped.blocking + tuple(blocking), warnings=mapped.warnings + tuple(warnings)
-    )

@@ -1,108 +1,111 @@
 """The pulled returns as the accountant looks them over: the rows of the window's table, the ``list`` command's
-listing, and one return's raw record as 管易云 sent it. Read only; the window and the command line show these and
-never query the data file themselves.
+listing, and one return's raw record as 管易云 sent it. Read only, and without mapping a single return: each row is
+the return's indexed columns, its review (:mod:`core.review`) and its ledger row, read in one query, and its state
+in the one vocabulary of :class:`~core.states.ReturnState`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterable, Iterator
+from typing import NamedTuple
 
-from core import push
-from core.cancel import CancelCheck, CancelSource
-from core.guanyi.returns import dump_raw, line_count, load_raw
+import peewee as pw
+
+from core import i18n
+from core.guanyi.returns import dump_raw, load_raw
 from core.i18n import t
-from core.states import SheetStatus, status_text
-from core.store import LedgerEntry, ReturnRecord
+from core.states import ReturnState, ledger_note, return_state
+from core.store import CODES_PER_QUERY, LedgerEntry, ReturnRecord, ReturnReview
 
-_BATCH = 500  # returns mapped between two looks at the cancel flag: a fraction of a second
-NEW = "new"  # the ``list`` status of a return with no ledger row yet
-LIST_STATUSES = (NEW, *SheetStatus)
+BLOCKING_MARK, WARNING_MARK = "✖ ", "⚠ "
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
+    """One return as the table shows it: every text ready to show, every number ready to sort by."""
+
     code: str
-    ledger: str
-    state: str
-    shop: str
-    receive_date: str
+    state: ReturnState
+    receive_date: str  # yyyy-MM-dd HH:mm:ss, or "" when not received
     create_date: str
+    shop: str
     platform_code: str
-    # Not shown as columns:
-    ready: bool = False
-    status: str = ""  # ledger status, "" when never pushed
-    reasons: str = ""  # blocking problems, then warnings, one per line
+    lines: int | None  # lines of the sheet; None without a sheet
+    qua: str  # the sheet's Qua and Amo as sent; "" without a sheet
+    amo: str
+    amo_cents: int | None
+    note: str  # why it is blocked, what to look at, or 精诚's number: the first line of ``details``
+    details: str  # every problem and warning, one a line
+    sheet_no: str  # 精诚's own number, once posted
+    stale: bool  # its review was made under other rules, or not yet: it is being checked again
 
 
-def _state(record: ReturnRecord) -> str:
-    if record.cancel:
-        return t("已取消", "Cancelled")
-    return t("已入库", "Received") if record.receive else t("未入库", "Not received")
+class Listed(NamedTuple):
+    """One return for the ``list`` command."""
+
+    row: Row
+    shop_code: str
+    modify_date: str
+    cancel: bool
+    receive: bool
+    ledger_status: str | None
 
 
-def _push_text(preview: push.Preview | None) -> str:
-    if preview is not None and preview.entry is not None and preview.status != SheetStatus.READY:
-        return status_text(preview.status)
-    if preview is not None and preview.mapped.ready:
-        return t("可推送", "Ready")
-    return t("不能推送", "Blocked")
-
-
-def _reasons(preview: push.Preview | None) -> str:
-    if preview is None:
-        return ""
-    blocking = [t("✖ ", "✖ ") + str(p) for p in preview.mapped.blocking]
-    return "\n".join(blocking + [t("⚠ ", "⚠ ") + str(p) for p in preview.mapped.warnings])
-
-
-def pulled_codes(since: datetime) -> list[str]:
-    """Codes stored at or after ``since``: cheap, no mapping."""
-    return [code for (code,) in ReturnRecord.select(ReturnRecord.code).where(ReturnRecord.last_pulled_at >= since)
-            .tuples()]
-
-
-def load_rows(codes: list[str] | None = None, cancel: CancelSource = None) -> list[Row]:
-    """Every pulled return (or those of ``codes``), newest receipt first, each with what the push would
-    decide for it.
-
-    Mapping every return takes seconds on a large store, so the window runs this on a worker; ``cancel``
-    is checked between batches of returns (:class:`Cancelled`)."""
-    query = ReturnRecord.select(
-        ReturnRecord.code,
-        ReturnRecord.shop_name,
-        ReturnRecord.platform_code,
-        ReturnRecord.create_date,
-        ReturnRecord.receive_date,
-        ReturnRecord.cancel,
+def _query(codes: Iterable[str] | None) -> Iterator[tuple]:
+    english = i18n.current() == "en"
+    columns = (
+        ReturnRecord.code, ReturnRecord.receive_date, ReturnRecord.create_date, ReturnRecord.shop_name,
+        ReturnRecord.platform_code, ReturnRecord.shop_code, ReturnRecord.modify_date, ReturnRecord.cancel,
         ReturnRecord.receive,
-    ).order_by(ReturnRecord.receive_date.desc(nulls="LAST"), ReturnRecord.code)
-    if codes is not None:
-        query = query.where(ReturnRecord.code.in_(codes))
-    records = list(query)
-    check = CancelCheck(cancel)
-    previews: dict[str, push.Preview] = {}
-    for start in range(0, len(records), _BATCH):
-        check.raise_if_set()
-        previews.update((p.code, p) for p in push.previews([r.code for r in records[start : start + _BATCH]]))
-    rows = []
-    for r in records:
-        found = previews.get(r.code)
-        rows.append(
-            Row(
-                r.code,
-                _push_text(found),
-                _state(r),
-                r.shop_name or "",
-                r.receive_date or "",
-                r.create_date or "",
-                r.platform_code or "",
-                ready=bool(found and found.mapped.ready),
-                status=found.entry.status if found and found.entry else "",
-                reasons=_reasons(found),
-            )
-        )
-    return rows
+        ReturnReview.stamp, ReturnReview.ready, ReturnReview.sheet_hash, ReturnReview.lines, ReturnReview.qua,
+        ReturnReview.amo, ReturnReview.amo_cents,
+        ReturnReview.blocking_en if english else ReturnReview.blocking_zh,
+        ReturnReview.warnings_en if english else ReturnReview.warnings_zh,
+        LedgerEntry.status, LedgerEntry.sheet_no, LedgerEntry.sheet_hash, LedgerEntry.message,
+    )
+    query = (ReturnRecord.select(*columns)
+             .join(ReturnReview, pw.JOIN.LEFT_OUTER, on=(ReturnReview.code == ReturnRecord.code))
+             .join_from(ReturnRecord, LedgerEntry, pw.JOIN.LEFT_OUTER, on=(LedgerEntry.sheet_id == ReturnRecord.code))
+             .order_by(ReturnRecord.receive_date.desc(nulls="LAST"), ReturnRecord.code))
+    if codes is None:
+        yield from query.tuples().iterator()
+        return
+    for chunk in pw.chunked(list(dict.fromkeys(codes)), CODES_PER_QUERY):
+        yield from query.where(ReturnRecord.code.in_(chunk)).tuples()
+
+
+def _row(values: tuple, stamp: str | None) -> Row:
+    (code, receive_date, create_date, shop_name, platform_code, _shop_code, _modify_date, _cancel, _receive,
+     review_stamp, ready, sheet_hash, lines, qua, amo, amo_cents, blocking, warnings,
+     ledger_status, sheet_no, posted_hash, ledger_message) = values
+    reviewed = review_stamp is not None
+    state = return_state(ledger_status, bool(ready), sheet_hash, posted_hash)
+    problems = [BLOCKING_MARK + line for line in (blocking or "").splitlines()]
+    problems += [WARNING_MARK + line for line in (warnings or "").splitlines()]
+    if not reviewed:
+        problems.insert(0, t("正在按当前规则检查…", "Being checked against the current rules…"))
+    note = ledger_note(state, sheet_no, ledger_message or "") or (problems[0] if problems else "")
+    details = "\n".join(dict.fromkeys([note, *problems, *([ledger_message] if ledger_message else [])]))
+    return Row(code, state, receive_date or "", create_date or "", shop_name or "", platform_code or "", lines,
+               qua or "", amo or "", amo_cents, note, details.strip(), sheet_no or "",
+               not reviewed or (stamp is not None and review_stamp != stamp))
+
+
+def load_rows(codes: Iterable[str] | None = None, stamp: str | None = None) -> list[Row]:
+    """Every pulled return (or those of ``codes``), newest receipt first. ``stamp`` is the current review stamp
+    (:func:`core.review.Context.current`), to tell rows whose review is stale; without it only unreviewed rows are."""
+    return [_row(values, stamp) for values in _query(codes)]
+
+
+def list_returns(state: str | None = None) -> list[Listed]:
+    """Every pulled return with its state (only those in ``state`` when given), for the ``list`` command."""
+    listed = []
+    for values in _query(None):
+        row = _row(values, None)
+        if state and row.state != state:
+            continue
+        shop_code, modify_date, cancel, receive = values[5:9]
+        listed.append(Listed(row, shop_code or "", modify_date or "", bool(cancel), bool(receive), values[18]))
+    return listed
 
 
 def raw_text(code: str) -> str | None:
@@ -110,44 +113,3 @@ def raw_text(code: str) -> str | None:
     was never pulled."""
     record = ReturnRecord.get_or_none(ReturnRecord.code == code)
     return None if record is None else dump_raw(load_raw(record.raw_json), indent=2)
-
-
-def _ledger_statuses() -> dict[str, str]:
-    statuses: dict[str, str] = {}
-    # Oldest first, so the latest row of a code wins.
-    for entry in LedgerEntry.select(LedgerEntry.code, LedgerEntry.status).order_by(LedgerEntry.updated_at):
-        statuses[entry.code] = entry.status
-    return statuses
-
-
-def _line_count(raw_json: str) -> int:
-    try:
-        return line_count(load_raw(raw_json))
-    except ValueError:
-        return 0
-
-
-def list_returns(status: str | None = None) -> list[dict]:
-    """Every pulled return, newest receipt first, with its ledger status (:data:`NEW` when never pushed); only those
-    of ``status`` when given. For the ``list`` command: plain values, no mapping."""
-    ledger = _ledger_statuses()
-    rows = []
-    query = ReturnRecord.select().order_by(ReturnRecord.receive_date.desc(), ReturnRecord.code)
-    for record in query:
-        found = ledger.get(record.code, NEW)
-        if status and found != status:
-            continue
-        rows.append({
-            "code": record.code,
-            "shop_code": record.shop_code or "",
-            "shop_name": record.shop_name or "",
-            "platform_code": record.platform_code or "",
-            "create_date": record.create_date,
-            "receive_date": record.receive_date,
-            "modify_date": record.modify_date,
-            "cancel": record.cancel,
-            "receive": record.receive,
-            "lines": _line_count(record.raw_json),
-            "status": found,
-        })
-    return rows

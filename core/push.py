@@ -1,4 +1,4 @@
-"""Pushing returns to 精诚 (SPEC §5): map, review against the ledger, claim, send, record.
+"""Pushing returns to 精诚 (SPEC §5): map, check against the ledger, claim, send, record.
 
 Each sheet costs two small transactions: its claim, committed before any byte leaves, and its
 outcome, committed as soon as it is known. Each step writes its sync-log row in the same
@@ -25,7 +25,17 @@ from core.jingcheng.outcome import Outcome
 from core.mapping.mapper import MappedReturn, map_return
 from core.mapping.rules import MappingRules
 from core.mapping.value_tables import ValueTables
-from core.states import FORCEABLE, PUSHABLE, ItemStatus, SheetStatus, status_text
+from core.states import (
+    FORCEABLE,
+    PUSHABLE,
+    TICKABLE,
+    ItemStatus,
+    ReturnState,
+    SheetStatus,
+    ledger_note,
+    return_state,
+    status_text,
+)
 from core.store import LedgerEntry, ReturnRecord, raw_json_of, write_log
 from core.timeutil import elapsed_ms
 
@@ -99,7 +109,8 @@ class PushResult:
 
 @dataclass(frozen=True)
 class Preview:
-    """A return as the push would see it: the mapped sheet with the ledger's problems added."""
+    """A return as the push would see it now: the sheet it maps to, with the mapping's problems, and its ledger
+    row; together, its state."""
 
     code: str
     mapped: MappedReturn
@@ -109,9 +120,26 @@ class Preview:
     def status(self) -> str:
         return self.entry.status if self.entry is not None else SheetStatus.READY
 
+    @property
+    def state(self) -> ReturnState:
+        sheet = self.mapped.sheet
+        return return_state(self.entry.status if self.entry else None, self.mapped.ready,
+                            sheet.digest() if sheet else None, self.entry.sheet_hash if self.entry else None)
+
+    @property
+    def ready(self) -> bool:
+        """It may be ticked and pushed without a person confirming a possible double."""
+        return self.state in TICKABLE
+
+    @property
+    def note(self) -> str:
+        """What the ledger adds to the mapping's problems: 精诚's number, the last failure, why it is in doubt."""
+        return ledger_note(self.state, self.entry.sheet_no if self.entry else None,
+                           self.entry.message if self.entry else "")
+
 
 def preview(code: str) -> Preview:
-    """The mapped, reviewed sheet of one pulled return (:class:`ConfigError` if it was never pulled)."""
+    """The mapped sheet of one pulled return and its ledger row (:class:`ConfigError` if it was never pulled)."""
     found = previews([code])
     if not found:
         raise ConfigError(
@@ -128,7 +156,7 @@ def previews(codes: Sequence[str]) -> list[Preview]:
     result = []
     for code, m in mapped.items():
         entry = entries.get(_sheet_id(m, code))
-        result.append(Preview(code, ledger.review(m, entry), entry))
+        result.append(Preview(code, m, entry))
     return result
 
 

@@ -1,8 +1,13 @@
-"""The states a sheet goes through, named once: the push ledger's (SPEC §5) and the extra ones a push run
-reports for the sheets it did not send. Each has its word in the user's language (:func:`status_text`).
+"""The states a return and its sheet go through, named once (SPEC §5, §8).
 
-They are ``StrEnum`` members, so they are stored, compared and printed (``--json``) as the plain words
-``ready``, ``posted``, … that the data file and the command line have always used.
+- :class:`SheetStatus` — a sheet's row in the push ledger, as stored;
+- :class:`ReturnState` — what the accountant sees of a return everywhere (the table, the sheet pane, ``list``, the
+  log, the CSV): the ledger's status, and whether the mapping lets the sheet go and whether it still matches what
+  was posted, in one word — 待推送 / 不可推送 / 推送中 / 已推送 / 失败 / 结果未知 / 推送后有变更;
+- :class:`ItemStatus` — what a push run says of a sheet it did not send.
+
+They are ``StrEnum`` members, so they are stored, compared and printed (``--json``) as plain words (``ready``,
+``posted``, …). Each has its word in the user's language: :func:`state_text`, :func:`status_text`.
 """
 
 from __future__ import annotations
@@ -31,6 +36,74 @@ class ItemStatus(StrEnum):
     NOT_SENT = "not_sent"  # the run stopped (cancelled, credentials refused, 精诚 unreachable) before it
 
 
+class ReturnState(StrEnum):
+    """A pulled return as the accountant sees it."""
+
+    READY = "ready"  # 待推送: the mapping lets it go, never sent (or safe to send again)
+    BLOCKED = "blocked"  # 不可推送: the mapping or the data forbids it; the reason is shown beside it
+    SENDING = "sending"  # 推送中: a push holds it right now
+    POSTED = "posted"  # 已推送: 精诚 booked it (with its 精诚单号)
+    FAILED = "failed"  # 失败: 精诚 did not book it; safe to push again
+    UNKNOWN = "unknown"  # 结果未知: it may have been booked; check 精诚 first
+    CHANGED = "changed"  # 推送后有变更: posted, but 管易云's return no longer maps to the sheet that was posted
+
+
+# The states whose sheet may be ticked and pushed without a person confirming a possible double.
+TICKABLE = (ReturnState.READY, ReturnState.FAILED)
+
+_STATE_WORDS = {
+    ReturnState.READY: ("待推送", "Ready"),
+    ReturnState.BLOCKED: ("不可推送", "Blocked"),
+    ReturnState.SENDING: ("推送中", "Sending"),
+    ReturnState.POSTED: ("已推送", "Posted"),
+    ReturnState.FAILED: ("失败", "Failed"),
+    ReturnState.UNKNOWN: ("结果未知", "Unknown"),
+    ReturnState.CHANGED: ("推送后有变更", "Changed after posting"),
+}
+
+
+def state_text(state: ReturnState) -> str:
+    """The word for a state, as a label (capitalised in English)."""
+    return t(*_STATE_WORDS[state])
+
+
+def return_state(ledger_status: str | None, mapping_ready: bool, sheet_hash: str | None,
+                 posted_hash: str | None) -> ReturnState:
+    """The one state of a return, from its ledger row (``None``: never claimed), whether its mapping lets the sheet
+    go, the digest of the sheet it maps to now (``None``: no sheet), and the digest of the sheet posted.
+
+    The ledger decides first — a sheet on the wire, in doubt or booked is that whatever the mapping says now; a
+    booked sheet that the current data would no longer make (blocked, no sheet, another sheet) is changed after
+    posting. Then the mapping: a blocked return is blocked even if its last push failed."""
+    if ledger_status == SheetStatus.SENDING:
+        return ReturnState.SENDING
+    if ledger_status == SheetStatus.UNKNOWN:
+        return ReturnState.UNKNOWN
+    if ledger_status == SheetStatus.POSTED:
+        same = mapping_ready and sheet_hash is not None and (posted_hash is None or posted_hash == sheet_hash)
+        return ReturnState.POSTED if same else ReturnState.CHANGED
+    if not mapping_ready:
+        return ReturnState.BLOCKED
+    return ReturnState.FAILED if ledger_status == SheetStatus.FAILED else ReturnState.READY
+
+
+def ledger_note(state: ReturnState, sheet_no: str | None, ledger_message: str) -> str:
+    """What a return's ledger row says beside its state: 精诚's number of a posted sheet, why a changed one needs a
+    look, the last failure, why the result is in doubt; "" when the ledger has nothing to add."""
+    if state is ReturnState.POSTED:
+        return t(f"精诚单号 {sheet_no}", f"Jingcheng sheet {sheet_no}") if sheet_no else ""
+    if state is ReturnState.CHANGED:
+        number = t(f"（精诚单号 {sheet_no}）", f" (Jingcheng sheet {sheet_no})") if sheet_no else ""
+        return t(f"已推送{number}，但按当前数据映射出的单据与已推送的不同，请在精诚中核对。",
+                 f"Posted{number}, but the sheet the current data maps to differs from the one posted; check it in "
+                 "Jingcheng.")
+    if state is ReturnState.SENDING:
+        return t("正在推送…", "Being sent…")
+    if state in (ReturnState.UNKNOWN, ReturnState.FAILED):
+        return ledger_message.splitlines()[0] if ledger_message else ""
+    return ""
+
+
 # A claim may take a row in these states; FORCEABLE adds the ones a person must confirm.
 # "sending" is in neither: a row being sent right now is never sent twice, not even by force.
 PUSHABLE = (SheetStatus.READY, SheetStatus.FAILED)
@@ -42,10 +115,10 @@ def status_text(status: str) -> str:
     words = {
         SheetStatus.READY: ("待推送", "ready"),
         SheetStatus.SENDING: ("推送中", "sending"),
-        SheetStatus.POSTED: ("已入账", "posted"),
+        SheetStatus.POSTED: ("已推送", "posted"),
         SheetStatus.FAILED: ("失败", "failed"),
-        SheetStatus.UNKNOWN: ("状态未知", "unknown"),
-        ItemStatus.BLOCKED: ("不能推送", "blocked"),
+        SheetStatus.UNKNOWN: ("结果未知", "unknown"),
+        ItemStatus.BLOCKED: ("不可推送", "blocked"),
         ItemStatus.SKIPPED: ("已跳过", "skipped"),
         ItemStatus.WOULD_SEND: ("将推送", "would be sent"),
         ItemStatus.NOT_SENT: ("未发送", "not sent"),

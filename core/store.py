@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 db = pw.DatabaseProxy()
 
 # Bumped with every entry appended to MIGRATIONS.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 # Codes bound in one ``IN (…)``: SQLite before 3.32 takes at most 999 parameters a statement.
 CODES_PER_QUERY = 500
 
@@ -58,6 +58,25 @@ class ReturnRecord(BaseModel):
     raw_json = pw.TextField()
     first_pulled_at = pw.DateTimeField()
     last_pulled_at = pw.DateTimeField()
+
+
+class ReturnReview(BaseModel):
+    """What the mapping makes of a pulled return, kept so that lists of tens of thousands need no mapping: the
+    sheet's totals, whether it may go, why not. ``stamp`` names the rules and value tables it was made under
+    (:mod:`core.review`); a row of another stamp is stale and is made again."""
+
+    code = pw.CharField(primary_key=True)
+    stamp = pw.CharField(index=True)
+    ready = pw.BooleanField()  # the mapping lets the sheet go (the ledger is not asked here)
+    sheet_hash = pw.CharField(null=True)  # digest of the sheet it maps to; None: no sheet
+    lines = pw.IntegerField(null=True)  # lines of that sheet
+    qua = pw.CharField(null=True)  # the sheet's Qua and Amo, as sent
+    amo = pw.CharField(null=True)
+    amo_cents = pw.IntegerField(null=True)  # Amo in cents, exact: for sorting and totals
+    blocking_zh = pw.TextField(default="")  # the blocking problems, one a line
+    blocking_en = pw.TextField(default="")
+    warnings_zh = pw.TextField(default="")
+    warnings_en = pw.TextField(default="")
 
 
 class LedgerEntry(BaseModel):
@@ -115,15 +134,20 @@ class Watermark(BaseModel):
     value = pw.DateTimeField()
 
 
-MODELS = [Setting, ReturnRecord, LedgerEntry, SyncLog, ShopMap, GoodsMap, Watermark]
+MODELS = [Setting, ReturnRecord, ReturnReview, LedgerEntry, SyncLog, ShopMap, GoodsMap, Watermark]
 
 
 def _migrate_to_1(database: pw.Database) -> None:
-    database.create_tables(MODELS)
+    database.create_tables([Setting, ReturnRecord, LedgerEntry, SyncLog, ShopMap, GoodsMap, Watermark])
+
+
+def _migrate_to_2(database: pw.Database) -> None:
+    # Empty at first: every return is stale, and is reviewed in the background once (core.review.refresh).
+    database.create_tables([ReturnReview])
 
 
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a step.
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_migrate_to_1]
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_migrate_to_1, _migrate_to_2]
 
 
 def _user_version(database: pw.SqliteDatabase) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from time import perf_counter
 
 from core.errors import ConfigError
@@ -66,3 +66,31 @@ def day_windows(start: datetime, end: datetime, days: int = 1) -> list[tuple[dat
         windows.append((cursor, window_end))
         cursor = window_end + timedelta(seconds=1)
     return windows
+
+
+# The quick choices of a date range beside the date pickers, with their words.
+QUICK_RANGES: dict[str, tuple[str, str]] = {
+    "today": ("今天", "Today"),
+    "yesterday": ("昨天", "Yesterday"),
+    "last7": ("近7天", "Last 7 days"),
+    "this_month": ("本月", "This month"),
+    "last_month": ("上月", "Last month"),
+}
+
+
+def quick_range(name: str, today: date) -> tuple[date, date]:
+    """The first and last day (both included) of a quick choice, counted from ``today`` (China time)."""
+    if name == "today":
+        return today, today
+    if name == "yesterday":
+        day = today - timedelta(days=1)
+        return day, day
+    if name == "last7":
+        return today - timedelta(days=6), today
+    first = today.replace(day=1)
+    if name == "this_month":
+        return first, today
+    if name == "last_month":
+        last = first - timedelta(days=1)
+        return last.replace(day=1), last
+    raise ValueError(f"unknown quick range {name!r}")

@@ -1,29 +1,25 @@
-"""The main window: pull (date range, time axis), the returns table with tick boxes, the mapped
-精诚 sheet beside it, 推送所选, and the sync-log export. Long work runs on a worker with a
-progress bar, a count and 取消."""
+"""The main window: pull (date range with quick choices, time axis), the returns table with tick boxes, the mapped
+精诚 sheet beside it, 推送所选, and the sync-log export. Long work runs on a worker with a progress bar, a count and
+取消; the table is loaded, and reviewed again after a change of rules, in the background, and changes row by row."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 
-from PySide6.QtCore import QDate, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
-    QTableView,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -34,62 +30,72 @@ from core import export, overview, push, settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import ReturnSyncError
 from core.i18n import t
-from core.states import status_text
-from core.timeutil import now_china
-from ui import pull_job, push_job, worker
-from ui.returns_model import ReturnsModel
+from core.timeutil import QUICK_RANGES, now_china, quick_range
+from ui import pull_job, push_job, table_jobs, worker
+from ui.returns_view import ReturnsTable
 from ui.settings_dialog import SettingsDialog
 from ui.sheet_view import SheetView
+
+
+def money(cents: int) -> str:
+    return f"{Decimal(cents).scaleb(-2):,.2f}"
 
 
 class MainWindow(QMainWindow):
     def __init__(self, banner: str = "") -> None:
         super().__init__()
         self.setWindowTitle(t("退货单同步助手", "ReturnSync"))
-        self.resize(1280, 760)
-        self._task: worker.Task | None = None
-        self._pull_started = now_china()
-        self._merged: set[str] = set()  # codes of this pull already merged into the table
+        self.resize(1280, 720)
+        self._task: worker.Task | None = None  # the pull, push or export the window is busy with
         self._close_requested = False
-        self._load: worker.Task | None = None  # the row load whose rows will be shown
-        self._loads: set[worker.Task] = set()  # row loads still running, shown or dropped: close waits for them
+        self._load: worker.Task | None = None  # the load of every row, while it runs
+        self._refresh: worker.Task | None = None  # the reviews made again after a change of rules, while it runs
+        self._background: set[worker.Task] = set()  # loads and refreshes still running: close waits for them
+        self._pending: list[overview.Row] = []  # rows a job changed while a load ran: applied after it
 
-        self.model = ReturnsModel(self)
+        self.returns = ReturnsTable(self)
+        self.model = self.returns.model
+        self.table = self.returns.table
+        self.search = self.returns.search
+        self.count_label = self.returns.count_label
         self.model.checked_changed.connect(self._update_push_button)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
+        self.model.checked_changed.connect(self._show_totals)
+        self.model.shown_changed.connect(self._show_totals)
 
         self._build_toolbar()
         self._build_body(banner)
         self._build_status()
-        self.reload()  # on a worker: the window shows at once and fills when the rows are mapped
+        self.reload()  # on a worker: the window shows at once and fills when the rows are read
 
-    # --- building -------------------------------------------------------------------------------
+    # --- building -------------------------------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
         bar = QToolBar(t("工具栏", "Toolbar"), self)
         bar.setMovable(False)
         self.addToolBar(bar)
         today = QDate(now_china().date())  # the remote systems keep China time, whatever the PC's zone
-        self.date_from = QDateEdit(today.addDays(-6), calendarPopup=True, displayFormat="yyyy-MM-dd")
-        self.date_to = QDateEdit(today, calendarPopup=True, displayFormat="yyyy-MM-dd")
+        self.date_from = _date_edit(today.addDays(-6))
+        self.date_to = _date_edit(today)
+        self.quick_dates = QComboBox()
+        self.quick_dates.addItem(t("快捷…", "Quick…"), None)
+        for name, words in QUICK_RANGES.items():
+            self.quick_dates.addItem(t(*words), name)
+        self.quick_dates.activated.connect(self._quick_range)
         self.axis = QComboBox()
         axes = settings.KEYS["pull.axis"]
         for key in axes.choices:
             self.axis.addItem(axes.choice_label(key), key)
         self.axis.setCurrentIndex(max(0, self.axis.findData(settings.get("pull.axis"))))
+        self.axis.currentIndexChanged.connect(self._axis_changed)
         self.all_statuses = QCheckBox(t("含未入库/已取消", "Include unreceived/cancelled"))
         self.pull_button = QPushButton(t("拉取", "Pull"))
         self.pull_button.clicked.connect(self.start_pull)
-        for label, widget in (
-            (t("从", "From"), self.date_from),
-            (t("到", "To"), self.date_to),
-            (t("时间类型", "Time axis"), self.axis),
-        ):
+        for label, widget in ((t("从", "From"), self.date_from), (t("到", "To"), self.date_to)):
             bar.addWidget(QLabel(f" {label} "))
             bar.addWidget(widget)
+        bar.addWidget(self.quick_dates)
+        bar.addWidget(QLabel(t(" 时间类型 ", " Time axis ")))
+        bar.addWidget(self.axis)
         bar.addWidget(QLabel(" "))
         bar.addWidget(self.all_statuses)
         bar.addWidget(QLabel(" "))
@@ -110,6 +116,7 @@ class MainWindow(QMainWindow):
         self.settings_button = QPushButton(t("设置…", "Settings…"))
         self.settings_button.clicked.connect(self.open_settings)
         bar.addWidget(self.settings_button)
+        self._axis_changed()
         self._update_push_button()
 
     def _build_body(self, banner: str) -> None:
@@ -121,28 +128,7 @@ class MainWindow(QMainWindow):
             self.banner.setObjectName("demoBanner")
             self.banner.setStyleSheet("#demoBanner { background: #fff4d6; border: 1px solid #e6c36a; padding: 6px; }")
             layout.addWidget(self.banner)
-        self.search = QLineEdit(
-            placeholderText=t("搜索单据编号、店铺、平台单号…", "Search code, shop, platform order…")
-        )
-        self.search.setClearButtonEnabled(True)
-        self.search.textChanged.connect(self.proxy.setFilterFixedString)
-        self.count_label = QLabel()
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.count_label)
-        layout.addLayout(top)
-
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setAlternatingRowColors(True)
-        self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.sortByColumn(ReturnsModel.RECEIVED, Qt.SortOrder.DescendingOrder)
-        self.table.selectionModel().currentRowChanged.connect(self._show_current)
+        self.returns.current_changed.connect(self._show_current)
 
         self.sheet_view = SheetView()
         self.raw_view = QPlainTextEdit(readOnly=True)
@@ -151,7 +137,7 @@ class MainWindow(QMainWindow):
         self.detail_tabs.addTab(self.raw_view, t("原始 JSON", "Raw JSON"))
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.table)
+        splitter.addWidget(self.returns)
         splitter.addWidget(self.detail_tabs)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
@@ -161,85 +147,148 @@ class MainWindow(QMainWindow):
     def _build_status(self) -> None:
         self.progress = QProgressBar(maximumWidth=260, visible=False)
         self.progress_label = QLabel()
+        self.totals_label = QLabel()
         self.cancel_button = QPushButton(t("取消", "Cancel"), visible=False)
         self.cancel_button.clicked.connect(self.cancel)
         status = self.statusBar()
         status.addWidget(self.progress_label, 1)
+        status.addPermanentWidget(self.totals_label)
         status.addPermanentWidget(self.progress)
         status.addPermanentWidget(self.cancel_button)
+        self._show_totals()
+
+    def _quick_range(self, index: int) -> None:
+        name = self.quick_dates.itemData(index)
+        if name is None:
+            return
+        start, end = quick_range(name, now_china().date())
+        self.date_from.setDate(QDate(start))
+        self.date_to.setDate(QDate(end))
+        self.quick_dates.setCurrentIndex(0)
+
+    def _axis_changed(self) -> None:
+        by_receipt = self.axis.currentData() == "receive"
+        # Only received returns have a receive time: on that axis the box could bring nothing more.
+        self.all_statuses.setEnabled(not by_receipt)
+        self.all_statuses.setToolTip(
+            t("按入库时间拉取时只会有已入库的退货单，此选项不起作用；要看未入库或已取消的，请改按修改时间或创建时间拉取。",
+              "By receive time only received returns can match, so this has no effect; pull by modify or create "
+              "time to see unreceived or cancelled ones.")
+            if by_receipt else
+            t("不勾选时只拉取已入库、未取消的退货单。", "Unticked, only received returns that are not cancelled come.")
+        )
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self)
         dialog.exec()
         dialog.deleteLater()
-        self.reload()  # mapping rules and value tables decide which rows are ready
+        self.refresh()  # mapping rules and value tables decide which rows may go
 
-    # --- the table and the detail pane ----------------------------------------------------------
+    # --- the table and the detail pane ----------------------------------------------------------------------------
 
     def reload(self) -> None:
-        """Reload the table on a worker while the window stays usable. A job running now reloads when it
-        ends; a job's reload in progress starts over, so it sees what changed (e.g. the mapping rules)."""
-        if self._task is None:
-            self._start_load()
-        elif self._task is self._load:
-            self._task = self._start_load()
-
-    def _start_load(self) -> worker.Task:
-        """Map every pulled return on a worker (seconds for tens of thousands); any earlier load is dropped."""
+        """Read every row again on a worker while the window stays usable; a load running is dropped."""
         if self._load is not None:
             self._load.cancel()
-        task = worker.Task(lambda _progress, cancel: overview.load_rows(cancel=cancel))
-        task.signals.finished.connect(lambda rows: self._on_loaded(task, rows))
+        task = self._load = worker.Task(table_jobs.load_job)
+        task.signals.finished.connect(lambda loaded: self._on_loaded(task, loaded))
         task.signals.failed.connect(lambda message: self._on_loaded(task, None, message))
         task.signals.cancelled.connect(lambda: self._on_loaded(task, None))
-        self._load = task
-        self._loads.add(task)
-        worker.start(task)
-        return task
+        self._pending = []
+        self._start_background(task)
 
-    def _on_loaded(self, task: worker.Task, rows: list[overview.Row] | None, failure: str = "") -> None:
-        self._loads.discard(task)
-        shown = task is self._load
-        if shown:
-            self._load = None
-            if rows is not None:
-                self._show_rows(rows)
-        if task is self._task:  # a job's reload: the job is over only now
-            self._task = None
-            self._busy(False)
+    def refresh(self) -> None:
+        """Review again, in the background, the returns whose review was made under other rules; their rows change
+        in place as each batch is done."""
+        if self._refresh is not None:
+            self._refresh.cancel()
+        task = self._refresh = worker.Task(table_jobs.refresh_job)
+        task.signals.progress.connect(lambda progress: self._on_refreshed(task, progress))
+        task.signals.finished.connect(lambda _count: self._refresh_done(task, ""))
+        task.signals.failed.connect(lambda message: self._refresh_done(task, message))
+        task.signals.cancelled.connect(lambda: self._refresh_done(task, ""))
+        self._start_background(task)
+
+    def _start_background(self, task: worker.Task) -> None:
+        self._background.add(task)
+        for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
+            signal.connect(lambda *_args: self._background_done(task))
+        worker.start(task)
+
+    def _background_done(self, task: worker.Task) -> None:
+        self._background.discard(task)
         if self._close_requested:
             self.close()
-        elif shown and failure:
-            QMessageBox.critical(self, self.windowTitle(), failure)
 
-    def _show_rows(self, rows: list[overview.Row]) -> None:
-        self.model.set_rows(rows)
-        self._count()
-        if self.proxy.rowCount() and not self.table.currentIndex().isValid():
-            self.table.selectRow(0)
+    def _on_loaded(self, task: worker.Task, loaded: table_jobs.Loaded | None, failure: str = "") -> None:
+        if task is not self._load:
+            return
+        self._load = None
+        if loaded is None:
+            if failure and not self._close_requested:
+                QMessageBox.critical(self, self.windowTitle(), failure)
+            return
+        self.returns.set_rows(loaded.rows)
+        if self._pending:
+            self.returns.update_rows(self._pending)
+            self._pending = []
+        if loaded.problem:
+            self.progress_label.setText(t(f"无法按映射规则检查退货单：{loaded.problem}",
+                                          f"Returns cannot be checked against the mapping rules: {loaded.problem}"))
+        elif loaded.stale:
+            self.refresh()
 
-    def _count(self) -> None:
-        self.count_label.setText(t(f"共 {self.model.rowCount()} 张退货单", f"{self.model.rowCount()} returns"))
+    def _on_refreshed(self, task: worker.Task, progress: tuple[int, int, list[overview.Row]]) -> None:
+        if task is not self._refresh:
+            return
+        done, total, rows = progress
+        self._apply_rows(rows)
+        if self._task is None:
+            self.progress_label.setText(t(f"正在按当前规则检查退货单：{done}/{total}",
+                                          f"Checking returns against the current rules: {done}/{total}"))
+
+    def _refresh_done(self, task: worker.Task, failure: str) -> None:
+        if task is not self._refresh:
+            return
+        self._refresh = None
+        if failure and self._task is None:
+            self.progress_label.setText(failure)
+        elif self._task is None and self.progress_label.text().startswith(t("正在按当前规则", "Checking returns")):
+            self.progress_label.setText(t("已按当前规则检查全部退货单。", "Every return is checked against the rules."))
+        self._show_current(self.returns.current_code())
+
+    def _apply_rows(self, rows: list[overview.Row]) -> None:
+        """Rows a job or a refresh changed: into the table, or kept until a load running now has filled it."""
+        if not rows:
+            return
+        if self._load is not None:
+            self._pending.extend(rows)
+        self.returns.update_rows(rows)
+        current = self.returns.current_code()
+        if any(row.code == current for row in rows):
+            self._show_current(current)
 
     def _update_push_button(self) -> None:
         count = len(self.model.checked_codes())
         self.push_button.setText(t(f"推送所选（{count}）", f"Push ticked ({count})"))
         self.push_button.setEnabled(count > 0 and self._task is None)
 
-    def tick_all_ready(self) -> None:
-        """Tick every ready row that the search leaves visible."""
-        visible = {
-            self.model.code_at(self.proxy.mapToSource(self.proxy.index(r, 0)).row())
-            for r in range(self.proxy.rowCount())
-        }
-        self.model.set_checked(visible)
+    def _show_totals(self) -> None:
+        ticked, ticked_cents, shown, shown_cents = self.model.totals()
+        self.totals_label.setText(t(
+            f"已勾选 {ticked} 张，金额 {money(ticked_cents)}　｜　显示 {shown} 张，金额 {money(shown_cents)}",
+            f"Ticked {ticked}, amount {money(ticked_cents)}  |  shown {shown}, amount {money(shown_cents)}",
+        ))
 
-    def _show_current(self, current, _previous) -> None:
+    def tick_all_ready(self) -> None:
+        """Tick every row that may go among those the search and the filter leave shown."""
+        self.model.set_checked(self.model.shown_tickable_codes())
+
+    def _show_current(self, code: str) -> None:
         self.raw_view.clear()
         self.sheet_view.clear()
-        if not current.isValid():
+        if not code:
             return
-        code = self.model.code_at(self.proxy.mapToSource(current).row())
         text = overview.raw_text(code)
         if text is None:
             return
@@ -249,9 +298,9 @@ class MainWindow(QMainWindow):
         except ReturnSyncError as exc:  # e.g. a mapping setting that no longer makes sense
             self.sheet_view.status.setText(str(exc))
             return
-        self.sheet_view.show_mapped(found.mapped, status_text(found.status))
+        self.sheet_view.show_preview(found)
 
-    # --- long work ------------------------------------------------------------------------------
+    # --- long work ------------------------------------------------------------------------------------------------
 
     def _run(
         self,
@@ -261,12 +310,10 @@ class MainWindow(QMainWindow):
         failed_title: str,
         cancelled_text: str,
         starting_text: str,
-        reload: bool = True,
+        reload: bool = False,
     ) -> None:
-        """Run ``job`` on a worker with the window busy; when it ends, the table is reloaded (``reload``)."""
-        if self._load is not None:  # a reload started before this job: the job's own reload replaces it
-            self._load.cancel()
-            self._load = None
+        """Run ``job`` on a worker with the window busy. The job hands its rows on as it goes; one cut short by a
+        failure or a cancel may have stored more than it reported: with ``reload`` the table is read again then."""
         self._task = worker.Task(job)
         self._task.signals.progress.connect(on_progress)
         self._task.signals.finished.connect(on_finished)
@@ -298,20 +345,16 @@ class MainWindow(QMainWindow):
             self.cancel_button.setEnabled(False)
             self.progress_label.setText(t("正在取消…（当前请求结束后停止）", "Cancelling… (after the current request)"))
 
-    def _finish(self, text: str, reload: bool = True) -> None:
-        """The job ended. With ``reload`` the window stays busy until the table is reloaded on a worker."""
+    def _finish(self, text: str, reload: bool = False) -> None:
         self.progress_label.setText(text)
-        if reload and not self._close_requested:
-            self.cancel_button.setVisible(False)  # nothing left to cancel: only the table is being refreshed
-            self.progress.setRange(0, 0)
-            self._task = self._start_load()
-            return
         self._task = None
         self._busy(False)
         if self._close_requested:
             self.close()
+        elif reload:
+            self.reload()
 
-    def _on_failed(self, title: str, message: str, reload: bool = True) -> None:
+    def _on_failed(self, title: str, message: str, reload: bool = False) -> None:
         self._finish(title, reload)
         QMessageBox.critical(self, title, message)
 
@@ -328,28 +371,27 @@ class MainWindow(QMainWindow):
             start=start,
             end=min(end, now_china().date()),
             axis=self.axis.currentData(),
-            all_statuses=self.all_statuses.isChecked(),
+            all_statuses=self.all_statuses.isChecked() and self.all_statuses.isEnabled(),
         )
-        self._pull_started, self._merged = now_china(), set()
         self._run(
             lambda progress, cancel: pull_job.pull_job(request, progress, cancel),
             self._on_pull_progress,
-            lambda result: self._finish(pull_job.describe_result(result)),
+            self._on_pulled,
             t("拉取失败", "Pull failed"),
             t("已取消拉取，已拉到的退货单已保存。", "Pull cancelled; what was pulled is kept."),
             t("正在连接管易云…", "Connecting to Guanyi…"),
+            reload=True,  # a pull cut short keeps whole windows it may not have reported yet
         )
 
-    def _on_pull_progress(self, progress) -> None:
+    def _on_pull_progress(self, progress: tuple) -> None:
         # Stored before shown (SPEC §2.4): rows appear once their window is committed, never half a window.
-        # Only the rows not merged yet: mapping every row so far on each page would grow with the pull and
-        # freeze the window on a long one.
-        if progress.stored > len(self._merged):
-            fresh = [code for code in overview.pulled_codes(since=self._pull_started) if code not in self._merged]
-            self.model.merge(overview.load_rows(codes=fresh))
-            self._merged.update(fresh)
-            self._count()
-        self._show_progress(*pull_job.describe_progress(progress))
+        report, rows = progress
+        self._apply_rows(rows)
+        self._show_progress(*pull_job.describe_progress(report))
+
+    def _on_pulled(self, pulled: pull_job.Pulled) -> None:
+        self._apply_rows(pulled.rows)
+        self._finish(pull_job.describe_result(pulled.result))
 
     # push
 
@@ -369,7 +411,7 @@ class MainWindow(QMainWindow):
             return
         self._run(
             lambda progress, cancel: push_job.push_job(codes, progress, cancel),
-            lambda progress: self._show_progress(*push_job.describe_progress(progress)),
+            self._on_push_progress,
             self._on_pushed,
             t("推送失败", "Push failed"),
             t(
@@ -379,11 +421,16 @@ class MainWindow(QMainWindow):
             t("正在推送…", "Posting…"),
         )
 
+    def _on_push_progress(self, progress: tuple) -> None:
+        report, rows = progress
+        self._apply_rows(rows)
+        self._show_progress(*push_job.describe_progress(report))
+
     def _on_pushed(self, result: push.PushResult) -> None:
         self._finish(result.summary())
         details = push_job.problems(result)
         if details:
-            QMessageBox.warning(self, t("部分单据未入账", "Some sheets were not posted"), details)
+            QMessageBox.warning(self, t("部分单据未推送", "Some sheets were not posted"), details)
 
     # export
 
@@ -396,22 +443,19 @@ class MainWindow(QMainWindow):
         self._run(
             lambda progress, cancel: _export(path, progress, cancel),
             lambda progress: self._show_progress(*progress, t("正在导出日志…", "Exporting the log…")),
-            lambda count: self._finish(
-                t(f"已导出 {count} 行日志到 {path}", f"Exported {count} log rows to {path}"), reload=False
-            ),
+            lambda count: self._finish(t(f"已导出 {count} 行日志到 {path}", f"Exported {count} log rows to {path}")),
             t("导出失败", "Export failed"),
             t("已取消导出，没有写入文件。", "Export cancelled; no file was written."),
             t("正在导出日志…", "Exporting the log…"),
-            reload=False,  # the log changes no return
         )
 
     def closeEvent(self, event) -> None:
-        if self._task is not None or self._loads:
-            # Close only once the work has stopped: a sheet on the wire gets its outcome recorded, and no
-            # row load still reads the database when the app closes it.
+        if self._task is not None or self._background:
+            # Close only once the work has stopped: a sheet on the wire gets its outcome recorded, and no load or
+            # review still reads the database when the app closes it.
             self._close_requested = True
             self.cancel()
-            for task in self._loads:
+            for task in self._background:
                 task.cancel()
             self.progress_label.setText(
                 t("正在停止，当前请求结束后关闭窗口…", "Stopping; the window closes after the current request…")
@@ -419,6 +463,10 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         super().closeEvent(event)
+
+
+def _date_edit(day: QDate) -> QDateEdit:
+    return QDateEdit(day, calendarPopup=True, displayFormat="yyyy-MM-dd")
 
 
 def _export(path: str, progress: Callable[[object], None], cancel: CancelSource) -> int:

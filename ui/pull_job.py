@@ -1,4 +1,5 @@
-"""The window's pull: the inputs gathered on the GUI thread, the core pull run on a worker."""
+"""The window's pull: the inputs gathered on the GUI thread, the core pull run on a worker, and the rows of each
+window read on the worker as soon as it is stored, so the table grows window by window without a reload."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from core import pull
+from core import overview, pull
 from core.guanyi.client import client_from_settings
 from core.i18n import t
+from ui.table_jobs import current_stamp
 
 
 @dataclass(frozen=True)
@@ -20,13 +22,28 @@ class PullRequest:
     all_statuses: bool
 
 
-def pull_job(request: PullRequest, progress: Callable[[object], None], cancel: threading.Event) -> pull.PullResult:
+@dataclass(frozen=True)
+class Pulled:
+    result: pull.PullResult
+    rows: list[overview.Row]  # the rows of the windows stored after the last progress report
+
+
+def pull_job(request: PullRequest, progress: Callable[[object], None], cancel: threading.Event) -> Pulled:
+    """Progress comes as ``(PullProgress, rows stored since the last report)``."""
     start = datetime.combine(request.start, time(0, 0, 0))
     end = datetime.combine(request.end, time(23, 59, 59))
+    stamp, _ = current_stamp()
+    shown: set[str] = set()
+
+    def report(p: pull.PullProgress) -> None:
+        shown.update(p.stored_now)
+        progress((p, overview.load_rows(p.stored_now, stamp=stamp) if p.stored_now else []))
+
     with client_from_settings() as client:
-        return pull.pull(
-            client, start, end, axis=request.axis, all_statuses=request.all_statuses, progress=progress, cancel=cancel
+        result = pull.pull(
+            client, start, end, axis=request.axis, all_statuses=request.all_statuses, progress=report, cancel=cancel
         )
+    return Pulled(result, overview.load_rows([code for code in result.codes if code not in shown], stamp=stamp))
 
 
 def describe_progress(p: pull.PullProgress) -> tuple[int, int, str]:

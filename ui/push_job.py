@@ -5,15 +5,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from core import push
+from core import overview, push
 from core.i18n import t
 from core.states import ItemStatus, SheetStatus, status_text
+from ui.table_jobs import current_stamp
 
 
 def push_job(codes: list[str], progress: Callable[[object], None], cancel: threading.Event) -> push.PushResult:
-    return push.push(
-        codes, progress=lambda index, count, code, status: progress((index, count, code, status)), cancel=cancel
-    )
+    """Progress comes as ``((index, count, code, status), the code's row as it stands now)``."""
+    stamp, _ = current_stamp()
+
+    def report(index: int, count: int, code: str, status: str) -> None:
+        progress(((index, count, code, status), overview.load_rows([code], stamp=stamp)))
+
+    return push.push(codes, progress=report, cancel=cancel)
 
 
 def describe_progress(progress: tuple[int, int, str, str]) -> tuple[int, int, str]:

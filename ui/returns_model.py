@@ -1,116 +1,118 @@
-"""The returns table: one row per pulled 退货单 (:class:`core.overview.Row`), with a tick box.
+"""The returns table: one row per pulled 退货单 (:class:`core.overview.Row`), with a tick box on the rows that may go.
 
-Each row carries what the push would decide (mapped and reviewed against the ledger): only a
-ready row can be ticked, and the reasons of a blocked one are its tooltip. Rows pulled while a
-pull runs are merged in as they are stored — appended with ``beginInsertRows`` or changed in
-place — so the table fills window by window without a reset. Loading every row maps every return,
-seconds on a large store, so the window runs :func:`core.overview.load_rows` on a worker and hands the rows to
-:meth:`ReturnsModel.set_rows` on the GUI thread.
+Built for tens of thousands of rows (calibre's way, not a ``QSortFilterProxyModel``): every text is made before it
+reaches the model, ``data()`` only looks it up, and sorting and filtering work on a list of positions with one key
+per row and column, computed once and kept. The rows shown are ``_shown``: positions into ``_rows``, filtered by the
+state and the search text, in sort order.
+
+Rows that change (a push, a review made again) change in place; rows that are new (a pull's window) are inserted
+where the sort puts them, in runs, so the view keeps its selection and scroll position.
 """
 
 from __future__ import annotations
 
-from dataclasses import astuple
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor
 
 from core.i18n import t
 from core.overview import Row
-from core.states import SheetStatus
+from core.states import TICKABLE, ReturnState, state_text
+from ui import state_style
 
 Index = QModelIndex | QPersistentModelIndex
+_STATE_ORDER = {state: n for n, state in enumerate(ReturnState)}
+# Beyond this many runs of new rows, one reset is cheaper than the inserts.
+_MAX_INSERT_RUNS = 40
 
 
-_COLUMNS = 7
-_STATUS_COLOURS = {
-    SheetStatus.POSTED: "#1b7f3b",
-    SheetStatus.FAILED: "#b3261e",
-    SheetStatus.UNKNOWN: "#b3261e",
-    SheetStatus.SENDING: "#8a5a00",
-}
+def _quantity(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return Decimal(-1)
 
 
 class ReturnsModel(QAbstractTableModel):
-    CODE, LEDGER, STATE, SHOP, RECEIVED, CREATED, PLATFORM = range(_COLUMNS)
+    STATE, CODE, RECEIVED, CREATED, SHOP, PLATFORM, LINES, QUA, AMOUNT, NOTE = range(10)
+    NUMBERS = (LINES, QUA, AMOUNT)
 
     checked_changed = Signal()
+    shown_changed = Signal()  # the rows shown or their number changed: counts and totals
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[Row] = []
-        self._index: dict[str, int] = {}
+        self._position: dict[str, int] = {}  # code -> position in _rows
+        self._shown: list[int] = []  # positions shown, in display order
         self._checked: set[str] = set()
-
-    def headers(self) -> list[str]:
-        return [
-            t("单据编号", "Code"),
-            t("推送状态", "Push status"),
-            t("单据状态", "State"),
-            t("店铺", "Shop"),
-            t("入库时间", "Received"),
-            t("创建时间", "Created"),
-            t("平台单号", "Platform order"),
+        self._keys: dict[int, list] = {}  # column -> the sort key of every row, by position
+        self._haystack: list[str] = []  # what the search looks in, lower case, by position
+        self._sort_column, self._sort_order = self.RECEIVED, Qt.SortOrder.DescendingOrder
+        self._state_filter: ReturnState | None = None
+        self._search = ""
+        self._words = {state: state_text(state) for state in ReturnState}
+        self._headers = [
+            t("状态", "State"), t("单据编号", "Code"), t("入库时间", "Received"), t("创建时间", "Created"),
+            t("店铺", "Shop"), t("平台单号", "Platform order"), t("行数", "Lines"), t("数量", "Quantity"),
+            t("金额", "Amount"), t("原因 / 说明", "Reason / note"),
         ]
 
-    def set_rows(self, rows: list[Row]) -> None:
-        """Show exactly ``rows`` (e.g. from :func:`load_rows` run on a worker); ticks stay on ready rows."""
-        self.beginResetModel()
-        self._rows = list(rows)
-        self._index = {row.code: i for i, row in enumerate(self._rows)}
-        self.endResetModel()
-        self._drop_unready_ticks()
+    # --- what the view asks ---------------------------------------------------------------------------------------
 
-    def merge(self, rows: list[Row]) -> None:
-        """Change known rows in place and append new ones."""
-        new = []
-        for row in rows:
-            at = self._index.get(row.code)
-            if at is None:
-                new.append(row)
-            elif self._rows[at] != row:
-                self._rows[at] = row
-                self.dataChanged.emit(self.index(at, 0), self.index(at, self.columnCount() - 1))
-        if new:
-            first = len(self._rows)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            for offset, row in enumerate(new):
-                self._index[row.code] = first + offset
-            self._rows.extend(new)
-            self.endInsertRows()
-        self._drop_unready_ticks()
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._shown)
 
-    def _drop_unready_ticks(self) -> None:
-        ready = {row.code for row in self._rows if row.ready}
-        if self._checked - ready:
-            self._checked &= ready
-            self.checked_changed.emit()
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._headers)
 
-    def code_at(self, row: int) -> str:
-        return self._rows[row].code
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self._rows[self._shown[index.row()]]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(row, column)
+        if column == self.STATE:
+            if role == Qt.ItemDataRole.DecorationRole:
+                return state_style.icon(row.state)
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return state_style.colour(row.state)
+            if role == Qt.ItemDataRole.CheckStateRole and row.state in TICKABLE:  # no box: it cannot be pushed
+                return Qt.CheckState.Checked if row.code in self._checked else Qt.CheckState.Unchecked
+        if role == Qt.ItemDataRole.ToolTipRole and column in (self.STATE, self.NOTE) and row.details:
+            return row.details
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.NUMBERS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
 
-    def checked_codes(self) -> list[str]:
-        """Ticked codes, in table order."""
-        return [row.code for row in self._rows if row.code in self._checked]
+    def _text(self, row: Row, column: int) -> str:
+        if column == self.STATE:
+            return self._words[row.state]
+        if column == self.LINES:
+            return "" if row.lines is None else str(row.lines)
+        return row[_FIELD[column]]
 
-    def set_checked(self, codes: set[str]) -> None:
-        """Tick exactly ``codes`` among the ready rows."""
-        self._checked = {row.code for row in self._rows if row.ready and row.code in codes}
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0))
-        self.checked_changed.emit()
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self._headers[section]
+            if role == Qt.ItemDataRole.TextAlignmentRole and section in self.NUMBERS:
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         flags = super().flags(index)
-        if index.isValid() and index.column() == self.CODE and self._rows[index.row()].ready:
+        if index.isValid() and index.column() == self.STATE and self.row_at(index.row()).state in TICKABLE:
             flags |= Qt.ItemFlag.ItemIsUserCheckable
         return flags
 
     def setData(self, index: Index, value, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or index.column() != self.CODE:
+        if role != Qt.ItemDataRole.CheckStateRole or not index.isValid() or index.column() != self.STATE:
             return False
-        row = self._rows[index.row()]
-        if not row.ready:
+        row = self.row_at(index.row())
+        if row.state not in TICKABLE:
             return False
         if Qt.CheckState(value) == Qt.CheckState.Checked:
             self._checked.add(row.code)
@@ -120,29 +122,205 @@ class ReturnsModel(QAbstractTableModel):
         self.checked_changed.emit()
         return True
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column, self._sort_order = column, order
+        self.layoutAboutToBeChanged.emit()
+        before = self._shown
+        self._shown = self._sorted(before)
+        self._move_persistent(before)
+        self.layoutChanged.emit()
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else _COLUMNS
+    # --- rows ------------------------------------------------------------------------------------------------------
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid():
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.UserRole):
-            return astuple(row)[column]
-        if role == Qt.ItemDataRole.CheckStateRole and column == self.CODE and row.ready:  # no box: cannot post
-            return Qt.CheckState.Checked if row.code in self._checked else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.ToolTipRole and column in (self.CODE, self.LEDGER) and row.reasons:
-            return row.reasons
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.LEDGER:
-            colour = _STATUS_COLOURS.get(row.status) or (None if row.ready else "#6b6b6b")
-            return QBrush(QColor(colour)) if colour else None
-        return None
+    def row_at(self, shown_row: int) -> Row:
+        return self._rows[self._shown[shown_row]]
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers()[section]
-        return None
+    def code_at(self, shown_row: int) -> str:
+        return self.row_at(shown_row).code
+
+    def shown_row_of(self, code: str) -> int:
+        """Where ``code`` is shown, or -1."""
+        position = self._position.get(code)
+        if position is None:
+            return -1
+        try:
+            return self._shown.index(position)
+        except ValueError:
+            return -1
+
+    def total_rows(self) -> int:
+        return len(self._rows)
+
+    def set_rows(self, rows: Iterable[Row]) -> None:
+        """Show exactly ``rows`` (filtered and sorted as set); ticks stay on the rows that may still go."""
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._reindex()
+        self._shown = self._sorted(self._filtered())
+        self.endResetModel()
+        self._drop_unready_ticks()
+        self.shown_changed.emit()
+
+    def update_rows(self, rows: Iterable[Row]) -> None:
+        """Change the known rows in place and insert the new ones where the sort puts them."""
+        new: list[Row] = []
+        changed: list[int] = []
+        for row in rows:
+            position = self._position.get(row.code)
+            if position is None:
+                new.append(row)
+            elif self._rows[position] != row:
+                self._rows[position] = row
+                changed.append(position)
+        if changed:
+            for column in list(self._keys):
+                keys = self._keys[column]
+                for position in changed:
+                    keys[position] = _KEY[column](self._rows[position])
+            for position in changed:
+                self._haystack[position] = _haystack(self._rows[position])
+            shown_at = {position: n for n, position in enumerate(self._shown)}
+            for position in changed:
+                n = shown_at.get(position)
+                if n is not None:
+                    self.dataChanged.emit(self.index(n, 0), self.index(n, self.columnCount() - 1))
+        if new:
+            self._insert(new)
+        self._drop_unready_ticks()
+        if changed or new:
+            self.shown_changed.emit()
+
+    def _insert(self, new: list[Row]) -> None:
+        first = len(self._rows)
+        self._rows.extend(new)
+        for offset, row in enumerate(new):
+            self._position[row.code] = first + offset
+            self._haystack.append(_haystack(row))
+        for column, keys in self._keys.items():
+            keys.extend(_KEY[column](row) for row in new)
+        fresh = [position for position in range(first, len(self._rows)) if self._matches(position)]
+        if not fresh:
+            return
+        target = self._sorted(self._shown + fresh)
+        places = sorted(n for n, position in enumerate(target) if position >= first)
+        runs: list[list[int]] = []
+        for n in places:
+            if runs and runs[-1][-1] == n - 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+        if len(runs) > _MAX_INSERT_RUNS:
+            self.beginResetModel()
+            self._shown = target
+            self.endResetModel()
+            return
+        for run in runs:  # in ascending order, so each run's place is already final
+            self.beginInsertRows(QModelIndex(), run[0], run[-1])
+            self._shown[run[0]:run[0]] = [target[n] for n in run]
+            self.endInsertRows()
+
+    def _reindex(self) -> None:
+        self._position = {row.code: position for position, row in enumerate(self._rows)}
+        self._haystack = [_haystack(row) for row in self._rows]
+        self._keys = {}
+
+    # --- filtering and sorting -------------------------------------------------------------------------------------
+
+    def set_filter(self, state: ReturnState | None = None, text: str = "") -> None:
+        """Show the rows in ``state`` (all when ``None``) whose code, shop, platform order or note holds ``text``."""
+        state_filter, search = state, text.strip().lower()
+        if (state_filter, search) == (self._state_filter, self._search):
+            return
+        self._state_filter, self._search = state_filter, search
+        self.beginResetModel()
+        self._shown = self._sorted(self._filtered())
+        self.endResetModel()
+        self.shown_changed.emit()
+
+    def _matches(self, position: int) -> bool:
+        if self._state_filter is not None and self._rows[position].state is not self._state_filter:
+            return False
+        return not self._search or self._search in self._haystack[position]
+
+    def _filtered(self) -> list[int]:
+        if self._state_filter is None and not self._search:
+            return list(range(len(self._rows)))
+        return [position for position in range(len(self._rows)) if self._matches(position)]
+
+    def _sorted(self, positions: list[int]) -> list[int]:
+        keys = self._keys.get(self._sort_column)
+        if keys is None:
+            keys = self._keys[self._sort_column] = [_KEY[self._sort_column](row) for row in self._rows]
+        # Ties keep the load's order (newest receipt first, then code): Python's sort is stable, reversed too.
+        return sorted(sorted(positions), key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+
+    def _move_persistent(self, before: list[int]) -> None:
+        old = self.persistentIndexList()
+        if not old:
+            return
+        now = {position: n for n, position in enumerate(self._shown)}
+        new = [self.index(now[before[index.row()]], index.column()) for index in old]
+        self.changePersistentIndexList(old, new)
+
+    # --- ticks and totals ------------------------------------------------------------------------------------------
+
+    def checked_codes(self) -> list[str]:
+        """Ticked codes, in the order shown (ticked rows hidden by a filter last)."""
+        shown = [self._rows[position].code for position in self._shown if self._rows[position].code in self._checked]
+        hidden = sorted(self._checked.difference(shown))
+        return shown + hidden
+
+    def set_checked(self, codes: Iterable[str]) -> None:
+        """Tick exactly ``codes`` among the rows that may go."""
+        wanted = set(codes)
+        self._checked = {row.code for row in self._rows if row.state in TICKABLE and row.code in wanted}
+        if self._shown:
+            self.dataChanged.emit(self.index(0, self.STATE), self.index(len(self._shown) - 1, self.STATE),
+                                  [Qt.ItemDataRole.CheckStateRole])
+        self.checked_changed.emit()
+
+    def shown_tickable_codes(self) -> list[str]:
+        return [self._rows[p].code for p in self._shown if self._rows[p].state in TICKABLE]
+
+    def _drop_unready_ticks(self) -> None:
+        if not self._checked:
+            return
+        ready = {code for code in self._checked
+                 if code in self._position and self._rows[self._position[code]].state in TICKABLE}
+        if ready != self._checked:
+            self._checked = ready
+            self.checked_changed.emit()
+
+    def totals(self) -> tuple[int, int, int, int]:
+        """(ticked, their amount in cents, shown, their amount in cents)."""
+        ticked = [self._rows[self._position[code]] for code in self._checked]
+        shown_cents = sum(self._rows[p].amo_cents or 0 for p in self._shown)
+        return len(ticked), sum(row.amo_cents or 0 for row in ticked), len(self._shown), shown_cents
+
+
+def _haystack(row: Row) -> str:
+    return f"{row.code}\n{row.shop}\n{row.platform_code}\n{row.note}".lower()
+
+
+_FIELD = {
+    ReturnsModel.CODE: Row._fields.index("code"),
+    ReturnsModel.RECEIVED: Row._fields.index("receive_date"),
+    ReturnsModel.CREATED: Row._fields.index("create_date"),
+    ReturnsModel.SHOP: Row._fields.index("shop"),
+    ReturnsModel.PLATFORM: Row._fields.index("platform_code"),
+    ReturnsModel.QUA: Row._fields.index("qua"),
+    ReturnsModel.AMOUNT: Row._fields.index("amo"),
+    ReturnsModel.NOTE: Row._fields.index("note"),
+}
+_KEY: dict[int, Callable[[Row], object]] = {
+    ReturnsModel.STATE: lambda row: _STATE_ORDER[row.state],
+    ReturnsModel.CODE: lambda row: row.code,
+    ReturnsModel.RECEIVED: lambda row: row.receive_date,
+    ReturnsModel.CREATED: lambda row: row.create_date,
+    ReturnsModel.SHOP: lambda row: row.shop,
+    ReturnsModel.PLATFORM: lambda row: row.platform_code,
+    ReturnsModel.LINES: lambda row: -1 if row.lines is None else row.lines,
+    ReturnsModel.QUA: lambda row: _quantity(row.qua) if row.qua else Decimal(-1),
+    ReturnsModel.AMOUNT: lambda row: -(10 ** 18) if row.amo_cents is None else row.amo_cents,
+    ReturnsModel.NOTE: lambda row: row.note,
+}

@@ -1,12 +1,15 @@
-"""The right-hand pane: the 精诚 sheet a return will become, with its problems and ledger status."""
+"""The right-hand pane: the 精诚 sheet a return will become, its state, and the mapping's problems."""
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFormLayout,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QListWidget,
@@ -19,9 +22,11 @@ from PySide6.QtWidgets import (
 )
 
 from core.i18n import t
-from core.mapping.mapper import MappedReturn
+from core.push import Preview
+from core.states import state_text
+from ui import state_style
 
-_BLOCKING = QColor("#b3261e")
+_BLOCKING = QColor("#3c3c3c")
 _WARNING = QColor("#8a5a00")
 
 
@@ -29,9 +34,14 @@ class SheetView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
+        self.state_icon = QLabel()
         self.status = QLabel()
         self.status.setWordWrap(True)
-        layout.addWidget(self.status)
+        self.status.setTextFormat(Qt.TextFormat.RichText)
+        heading = QHBoxLayout()
+        heading.addWidget(self.state_icon)
+        heading.addWidget(self.status, 1)
+        layout.addLayout(heading)
 
         self.header_labels: dict[str, QLabel] = {}
         form = QFormLayout()
@@ -78,15 +88,22 @@ class SheetView(QWidget):
 
     def clear(self) -> None:
         self.status.clear()
+        self.state_icon.clear()
         for label in self.header_labels.values():
             label.clear()
         self.lines.setRowCount(0)
         self.problems.clear()
 
-    def show_mapped(self, mapped: MappedReturn, ledger_status: str) -> None:
+    def show_preview(self, found: Preview) -> None:
+        """The sheet ``found`` maps to, its state (with its icon and colour), the mapping's problems, and what the
+        ledger adds."""
         self.clear()
-        ready = t("可以推送", "Ready to post") if mapped.ready else t("不能推送", "Cannot be posted")
-        self.status.setText(f"<b>{mapped.order.code}</b> · {ledger_status} · {ready}")
+        mapped = found.mapped
+        colour = state_style.COLOURS[found.state]
+        note = f" · {html.escape(found.note)}" if found.note else ""
+        self.status.setText(f"<b>{html.escape(mapped.order.code)}</b> · "
+                            f"<span style='color:{colour}; font-weight:bold'>{state_text(found.state)}</span>{note}")
+        self.state_icon.setPixmap(state_style.icon(found.state).pixmap(20, 20))
         sheet = mapped.sheet
         if sheet is not None:
             values = sheet.as_dict()
@@ -100,7 +117,7 @@ class SheetView(QWidget):
                         item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                     self.lines.setItem(row, column, item)
         for problem in mapped.blocking:
-            item = QListWidgetItem(t("✖ 阻止：", "✖ Blocked: ") + str(problem))
+            item = QListWidgetItem(t("✖ 不可推送：", "✖ Blocked: ") + str(problem))
             item.setForeground(_BLOCKING)
             self.problems.addItem(item)
         for problem in mapped.warnings:
@@ -108,4 +125,4 @@ class SheetView(QWidget):
             item.setForeground(_WARNING)
             self.problems.addItem(item)
         if not mapped.blocking and not mapped.warnings:
-            self.problems.addItem(QListWidgetItem(t("✔ 没有问题。", "✔ No problems.")))
+            self.problems.addItem(QListWidgetItem(t("✔ 映射没有问题。", "✔ The mapping has no problems.")))

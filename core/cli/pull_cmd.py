@@ -6,11 +6,12 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from core import overview, pull, settings
+from core import overview, pull, review, settings
 from core.cli.output import EXIT_OK, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
 from core.guanyi.client import client_from_settings
 from core.i18n import t
+from core.states import ReturnState, state_text
 from core.timeutil import parse_bound
 
 
@@ -25,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_pull)
 
     listing = sub.add_parser("list", help="the returns in the local file")
-    listing.add_argument("--status", choices=overview.LIST_STATUSES, help="only returns with this ledger status")
+    listing.add_argument("--status", choices=tuple(ReturnState), help="only returns in this state")
     listing.add_argument("--json", action="store_true")
     listing.set_defaults(handler=_list)
 
@@ -68,17 +69,36 @@ def _pull(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    rows = overview.list_returns(args.status)
-    header = t("单号\t店铺\t入库时间\t修改时间\t作废\t入库\t行数\t状态",
-               "code\tshop\treceived\tmodified\tcancel\treceive\tlines\tstatus")
+    review.refresh()  # the states follow the rules and value tables as they are now
+    listed = overview.list_returns(args.status)
+    returns = [{
+        "code": item.row.code,
+        "shop_code": item.shop_code,
+        "shop_name": item.row.shop,
+        "platform_code": item.row.platform_code,
+        "create_date": item.row.create_date or None,
+        "receive_date": item.row.receive_date or None,
+        "modify_date": item.modify_date or None,
+        "cancel": item.cancel,
+        "receive": item.receive,
+        "lines": item.row.lines,
+        "quantity": item.row.qua or None,
+        "amount": item.row.amo or None,
+        "status": item.row.state,
+        "ledger_status": item.ledger_status,
+        "sheet_no": item.row.sheet_no or None,
+        "note": item.row.note,
+    } for item in listed]
+    header = t("单号\t店铺\t入库时间\t行数\t数量\t金额\t状态\t说明",
+               "code\tshop\treceived\tlines\tquantity\tamount\tstate\tnote")
     lines = [header] + [
         "\t".join([
-            r["code"], r["shop_name"] or r["shop_code"], r["receive_date"] or "-", r["modify_date"] or "-",
-            t("是", "yes") if r["cancel"] else t("否", "no"), t("是", "yes") if r["receive"] else t("否", "no"),
-            str(r["lines"]), r["status"],
+            item.row.code, item.row.shop or item.shop_code or "-", item.row.receive_date or "-",
+            "-" if item.row.lines is None else str(item.row.lines), item.row.qua or "-", item.row.amo or "-",
+            state_text(item.row.state), item.row.note,
         ])
-        for r in rows
+        for item in listed
     ]
-    lines.append(t(f"共 {len(rows)} 张", f"{len(rows)} returns"))
-    emit(args, {"ok": True, "count": len(rows), "returns": rows}, "\n".join(lines))
+    lines.append(t(f"共 {len(listed)} 张", f"{len(listed)} returns"))
+    emit(args, {"ok": True, "count": len(listed), "returns": returns}, "\n".join(lines))
     return EXIT_OK

@@ -15,7 +15,7 @@ from core import ledger, push
 from core.cli.output import EXIT_OK, EXIT_REMOTE, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
 from core.i18n import t
-from core.states import ItemStatus, SheetStatus, status_text
+from core.states import ItemStatus, SheetStatus, state_text, status_text
 from core.timeutil import format_datetime
 
 
@@ -49,9 +49,11 @@ def _preview(args: argparse.Namespace) -> int:
     shown = push.preview(args.code)
     mapped, entry, sheet = shown.mapped, shown.entry, shown.mapped.sheet
     payload = {
-        "ok": mapped.ready,
+        "ok": shown.ready,
         "code": shown.code,
-        "ready": mapped.ready,
+        "ready": shown.ready,
+        "state": shown.state,
+        "note": shown.note,
         "sheet": sheet.as_dict() if sheet else None,
         "blocking": [{"code": p.code, "message": str(p)} for p in mapped.blocking],
         "warnings": [{"code": p.code, "message": str(p)} for p in mapped.warnings],
@@ -76,14 +78,12 @@ def _preview(args: argparse.Namespace) -> int:
         ]
     else:
         lines.append(t("（无法生成精诚单据）", "(no sheet can be made)"))
-    lines += [t(f"不能推送：{p}", f"Blocked: {p}") for p in mapped.blocking]
-    lines += [t(f"提示：{p}", f"Warning: {p}") for p in mapped.warnings]
-    state = status_text(shown.status)
-    if entry and entry.sheet_no:
-        state += t(f"（精诚单号 {entry.sheet_no}）", f" (Jingcheng sheet {entry.sheet_no})")
-    lines.append(t(f"推送状态：{state}", f"Push state: {state}"))
+    lines += [t(f"不可推送的原因：{p}", f"Blocked because: {p}") for p in mapped.blocking]
+    lines += [t(f"提醒：{p}", f"Warning: {p}") for p in mapped.warnings]
+    state = state_text(shown.state) + (t(f"：{shown.note}", f": {shown.note}") if shown.note else "")
+    lines.append(t(f"状态：{state}", f"State: {state}"))
     emit(args, payload, "\n".join(lines))
-    return EXIT_OK if mapped.ready else EXIT_SOME_FAILED
+    return EXIT_OK if shown.ready else EXIT_SOME_FAILED
 
 
 def _push(args: argparse.Namespace) -> int:

@@ -34,11 +34,11 @@ from datetime import datetime, timedelta
 from typing import TypedDict, Unpack
 from urllib.parse import urlencode
 
-from core import settings
+from core import review, settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import Cancelled, ConfigError, ReturnSyncError
 from core.guanyi.client import GuanyiClient
-from core.guanyi.returns import InvalidRecord, dump_raw, load_raw, parse_return, record_code
+from core.guanyi.returns import InvalidRecord, ReturnOrder, dump_raw, load_raw, parse_return, record_code
 from core.i18n import t
 from core.pull._pool import OrderedPool
 from core.store import ReturnRecord, Watermark, db, raw_json_of, write_log
@@ -88,6 +88,7 @@ class PullProgress:
     stored: int = 0  # of those, how many are in the file: a window is committed whole, once it settled
     windows_read: int = 0  # windows read to the end and handed to the store, in order
     percent: int = 0  # of the whole pull, from the pages read of each window; never goes back
+    stored_now: tuple[str, ...] = ()  # codes committed since the previous report: their rows can be shown now
 
 
 @dataclass
@@ -168,27 +169,40 @@ def _upsert_sql() -> str:
     )
 
 
-def _row(raw: dict, pulled_at: object, text: str | None = None) -> tuple:
-    """The values of ``_COLUMNS`` for one record; ``text`` is its JSON as Guanyi sent it, when kept (else it
-    is written out). The full typed parse runs here, as the indexed columns come from it and it is where
-    a record the parser cannot take would fail the pull."""
-    order = parse_return(raw)
+def _row(order: ReturnOrder, raw: dict, pulled_at: object, text: str | None = None) -> tuple:
+    """The values of ``_COLUMNS`` for one parsed record; ``text`` is its JSON as Guanyi sent it, when kept (else it
+    is written out)."""
     return (order.code, order.id or None, order.shop_code, order.shop_name, order.platform_code,
             _date_text(order.create_date), _date_text(order.receive_date), _date_text(order.modify_date),
             order.cancel, order.receive, text or dump_raw(raw), pulled_at, pulled_at)
+
+
+def review_context() -> review.Context | None:
+    """The context a pull reviews its returns under; ``None`` when the mapping rules cannot work — the pull stores
+    the returns all the same, and their reviews are made once the rules are mended."""
+    try:
+        return review.Context.current()
+    except ConfigError as exc:
+        log.warning("returns stored without review: %s", exc.en)
+        return None
 
 
 def store_window(
     records: Mapping[str, dict],
     pulled_at: datetime,
     texts: Mapping[str, str | None] | None = None,
+    context: review.Context | None = None,
 ) -> dict[str, str]:
-    """Upsert ``{code: record}`` in one transaction, on the calling thread; ``{code: "new" | "updated" | "unchanged"}``
-    as the file stood before. Every row is written, unchanged ones too: ``last_pulled_at`` moves.
-    ``texts`` are the records' JSON as Guanyi sent them, where kept."""
+    """Upsert ``{code: record}`` in one transaction, on the calling thread, with each record's review under
+    ``context`` (unless ``None``); ``{code: "new" | "updated" | "unchanged"}`` as the file stood before. Every row is
+    written, unchanged ones too: ``last_pulled_at`` moves. ``texts`` are the records' JSON as Guanyi sent them, where
+    kept. The full typed parse runs here, as the indexed columns come from it and it is where a record the parser
+    cannot take would fail the pull."""
     moment = ReturnRecord.last_pulled_at.db_value(pulled_at)
     texts = texts or {}
-    rows = [_row(raw, moment, texts.get(code)) for code, raw in records.items()]
+    orders = [(parse_return(raw), raw, code) for code, raw in records.items()]
+    rows = [_row(order, raw, moment, texts.get(code)) for order, raw, code in orders]
+    reviews = [review.summarize(order, context) for order, _raw, _code in orders] if context else []
     kinds: dict[str, str] = {}
     with db.atomic():
         stored = raw_json_of(list(records))
@@ -204,6 +218,7 @@ def store_window(
             else:
                 kinds[code] = "updated"
         db.connection().executemany(_upsert_sql(), rows)
+        review.store(reviews)
     return kinds
 
 
@@ -234,6 +249,8 @@ class _Writer:
         self.windows = 0  # committed
         self.handed = 0  # handed over to be committed
         self.error: BaseException | None = None
+        self.context: review.Context | None = None  # the reviews of every window are made under it
+        self.committed: list[str] = []  # codes of the windows committed so far, in order (appended, never changed)
         self._queue: queue.Queue[_Settled | None] = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._run, name="pull-writer", daemon=True)
         self._thread.start()
@@ -266,10 +283,13 @@ class _Writer:
             db.close()
 
     def _commit(self, window: _Settled) -> None:
-        kinds = store_window(window.records, now_china(), window.texts)
+        if self.context is None and not self.windows:
+            self.context = review_context()  # on this thread's connection, once a pull
+        kinds = store_window(window.records, now_china(), window.texts, self.context)
         for code, kind in kinds.items():
             self.kinds.setdefault(code, kind)
         self.codes.update(window.codes)
+        self.committed.extend(window.records)
         self.windows += 1
 
 
@@ -334,6 +354,7 @@ class _Pull:
         self.seen: set[str] = set()
         self.read_part = [0.0] * len(self.windows)
         self.percent = 0
+        self.reported = 0  # committed codes already handed to the progress
         self.writer: _Writer | None = None
         self.server_start: datetime | None = None  # Guanyi's clock at the first reply of this pull
         self.clock_skew = timedelta(0)  # how far this PC's clock is ahead of Guanyi's, at that reply
@@ -369,8 +390,11 @@ class _Pull:
         self.percent = max(self.percent, int(100 * sum(self.read_part) / len(self.windows)))
         if self.progress:
             w_start, w_end = self.windows[index]
+            fresh = tuple(self.writer.committed[self.reported:])  # the writer only ever appends
+            self.reported += len(fresh)
             self.progress(PullProgress(index + 1, len(self.windows), w_start, w_end, page.page, page.pages,
-                                       len(self.seen), page.total, self.stored, self.writer.handed, self.percent))
+                                       len(self.seen), page.total, self.stored, self.writer.handed, self.percent,
+                                       fresh))
 
     def _on_window(self, index: int, window: _Settled) -> None:
         """The windows before this one are handed over already (calling thread): this one goes to the store."""

@@ -67,7 +67,7 @@ def test_push_killed_mid_request_leaves_unknown_and_nothing_is_sent_twice(child_
 
         shown = cli("preview", victim, "--json")
         assert shown.code == 1 and shown.json()["ledger"]["status"] == "unknown"
-        assert [p["code"] for p in shown.json()["blocking"]] == ["state_unknown"]
+        assert shown.json()["state"] == "unknown" and shown.json()["blocking"] == []
 
         assert cli("push", "--all-ready").code == 0
         assert len(sb.jingcheng.sheets) == len(ready)
@@ -106,16 +106,16 @@ def test_preview_push_mark_and_exit_codes(cli, sb_cli):
     payload = shown.json()
     assert payload["ready"] and payload["sheet"]["SheetID"] == first and payload["ledger"]["status"] == "ready"
     text = cli("preview", first)
-    assert f"精诚单据 {first}" in text.stdout and "推送状态：待推送" in text.stdout
+    assert f"精诚单据 {first}" in text.stdout and "状态：待推送" in text.stdout
 
     assert cli("push", first, "--dry-run").code == 0
     pushed = cli("push", first, "--json")
     assert pushed.code == 0 and pushed.json()["items"][0]["status"] == "posted"
     assert cli("push", first).code == 1  # already posted: skipped
-    assert "已入账" in cli("preview", first).stdout
+    assert "状态：已推送：精诚单号 " in cli("preview", first).stdout
     posted = cli("preview", first, "--json").json()
     assert posted["ledger"]["sheet_no"] == sb.jingcheng.sheets[0]["SheetNo"] and posted["ledger"]["posted_at"]
-    assert [p["code"] for p in posted["blocking"]] == ["already_posted"]
+    assert posted["state"] == "posted" and not posted["ready"] and posted["blocking"] == []
 
     sb.jingcheng.faults.push("http500")
     unknown = cli("push", second, "--json")

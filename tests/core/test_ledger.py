@@ -11,10 +11,8 @@ import pytest
 
 from core import ledger
 from core.errors import ConfigError
-from core.guanyi.returns import parse_return
 from core.jingcheng.outcome import Outcome
 from core.jingcheng.sheet import Sheet, SheetLine
-from core.mapping.mapper import MappedReturn
 from core.states import SheetStatus
 from core.store import LedgerEntry, SyncLog
 from core.timeutil import now_china
@@ -147,35 +145,6 @@ def test_mark_refuses_what_is_not_unknown(db):
     ledger.claim(make_sheet(), "RGO1")
     with pytest.raises(ConfigError, match="状态未知"):
         ledger.mark("RGO1", SheetStatus.POSTED)
-
-
-def _mapped(sheet: Sheet) -> MappedReturn:
-    return MappedReturn(parse_return({"code": sheet.sheet_id}), sheet, (), ())
-
-
-def test_review_adds_the_ledger_problems(db):
-    sheet = make_sheet()
-    assert ledger.review(_mapped(sheet), None) == _mapped(sheet)
-    claim = ledger.claim(sheet, "RGO1")
-    assert [p.code for p in ledger.review(_mapped(sheet), LedgerEntry.get_by_id("RGO1")).blocking] == ["being_sent"]
-    ledger.record(claim, Outcome("posted", "ok", sheet_no="XT1"))
-    entry = LedgerEntry.get_by_id("RGO1")
-    reviewed = ledger.review(_mapped(sheet), entry)
-    assert [p.code for p in reviewed.blocking] == ["already_posted"] and not reviewed.ready
-    assert "XT1" in str(reviewed.blocking[0])
-    assert not reviewed.warnings
-
-    changed = ledger.review(_mapped(make_sheet(amo="11.00")), entry)
-    assert [p.code for p in changed.warnings] == ["changed_after_posting"]
-    assert ledger.changed_after_posting(entry, make_sheet(amo="11.00"))
-
-    LedgerEntry.update(status=SheetStatus.UNKNOWN).execute()
-    unknown = ledger.review(_mapped(sheet), LedgerEntry.get_by_id("RGO1"))
-    assert [p.code for p in unknown.blocking] == ["state_unknown"]
-
-    LedgerEntry.update(status=SheetStatus.FAILED, message="客户编码不存在").execute()
-    failed = ledger.review(_mapped(sheet), LedgerEntry.get_by_id("RGO1"))
-    assert failed.ready and "客户编码不存在" in str(failed.warnings[0])
 
 
 def test_claims_racing_in_threads_take_each_sheet_once(db):

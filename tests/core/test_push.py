@@ -15,7 +15,7 @@ from core.jingcheng.client import Client
 from core.jingcheng.profile import Profile
 from core.paths import database_path
 from core.sandbox import Sandbox
-from core.states import SheetStatus, status_text
+from core.states import ReturnState, SheetStatus, status_text
 from core.store import LedgerEntry, ReturnRecord, SyncLog
 from tests.support.pushing import load_returns, ready_codes, use_sandbox
 
@@ -48,7 +48,7 @@ def test_all_ready_posts_each_ready_return_once_with_its_mapped_sheet(sb):
     for shown in push.previews(ready):
         assert by_id[shown.code]["body"] == shown.mapped.sheet.as_dict()
         assert shown.entry.sheet_no == by_id[shown.code]["SheetNo"]
-        assert [p.code for p in shown.mapped.blocking] == ["already_posted"]
+        assert shown.state is ReturnState.POSTED and shown.entry.sheet_no in shown.note and not shown.ready
     assert set(statuses().values()) == {"posted"}
 
     again = push.push(all_ready=True)
@@ -235,8 +235,7 @@ def test_changed_after_posting(sb):
     raw["reason"] = "退货原因已修改"
     ReturnRecord.update(raw_json=json.dumps(raw, ensure_ascii=False)).where(ReturnRecord.code == code).execute()
     shown = push.preview(code)
-    assert [p.code for p in shown.mapped.warnings if p.code == "changed_after_posting"] == ["changed_after_posting"]
-    assert [p.code for p in shown.mapped.blocking] == ["already_posted"]
+    assert shown.state is ReturnState.CHANGED and not shown.ready and shown.mapped.ready
     assert push.push(all_ready=True, dry_run=True).counts().get("would_send", 0) == len(ready_codes())
 
 
@@ -261,15 +260,14 @@ def test_a_posted_return_that_could_no_longer_be_posted_is_changed_after_posting
 
     _edit_return(code, edit)
     shown = push.preview(code)
-    assert "changed_after_posting" in [p.code for p in shown.mapped.warnings]
-    assert "already_posted" in [p.code for p in shown.mapped.blocking]
+    assert shown.state is ReturnState.CHANGED and not shown.ready and not shown.mapped.ready
 
 
 def test_every_run_writes_a_summary_row(sb):
     push.push(ready_codes()[:2])
     row = SyncLog.select().order_by(SyncLog.id.desc()).get()
     assert (row.action, row.status, row.code) == ("push", "ok", None)
-    assert "已入账 2" in row.message
+    assert "已推送 2" in row.message
 
 
 _HOLD_LOCK = """
@@ -387,4 +385,4 @@ def test_every_state_the_progress_reports_has_a_text_in_the_users_language(sb):
     assert set(seen) == {"blocked", "skipped", "sending", "posted", "not_sent", "would_send"}
     for status in seen:
         assert status_text(status) != status
-    assert status_text("blocked") == "不能推送"
+    assert status_text("blocked") == "不可推送"

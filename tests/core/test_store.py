@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime
 
 import pytest
 
@@ -35,15 +36,33 @@ def test_migration_copies_file_first(tmp_path, monkeypatch):
     applied = []
     monkeypatch.setattr(store, "SCHEMA_VERSION", store.SCHEMA_VERSION + 1)
     monkeypatch.setattr(store, "MIGRATIONS", [*store.MIGRATIONS, lambda database: applied.append(database)])
+    current = store.SCHEMA_VERSION
     store.open_database(path)
     try:
         assert len(applied) == 1
-        copies = list(tmp_path.glob("old.sqlite3.v1-*.bak"))
+        copies = list(tmp_path.glob(f"old.sqlite3.v{current - 1}-*.bak"))
         assert len(copies) == 1
         with sqlite3.connect(copies[0]) as copy:
             assert copy.execute("SELECT value FROM setting WHERE key='ui.lang'").fetchone() == ("en",)
-            assert copy.execute("PRAGMA user_version").fetchone() == (1,)
-        assert store.db.execute_sql("PRAGMA user_version").fetchone()[0] == 2
+            assert copy.execute("PRAGMA user_version").fetchone() == (current - 1,)
+        assert store.db.execute_sql("PRAGMA user_version").fetchone()[0] == current
+    finally:
+        store.close_database()
+
+
+def test_a_version_1_file_gains_the_review_table_and_keeps_its_returns(tmp_path, monkeypatch):
+    path = tmp_path / "v1.sqlite3"
+    monkeypatch.setattr(store, "SCHEMA_VERSION", 1)
+    store.open_database(path)
+    store.ReturnRecord.create(code="R1", raw_json='{"code":"R1"}', first_pulled_at=datetime(2024, 1, 1),
+                              last_pulled_at=datetime(2024, 1, 1))
+    store.close_database()
+    monkeypatch.undo()
+    store.open_database(path)
+    try:
+        assert "return_review" in store.db.get_tables() and store.ReturnReview.select().count() == 0
+        assert [r.code for r in store.ReturnRecord.select()] == ["R1"]
+        assert len(list(tmp_path.glob("v1.sqlite3.v1-*.bak"))) == 1
     finally:
         store.close_database()
 

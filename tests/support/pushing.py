@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core import credentials, push, settings
+from core import credentials, push, review, settings
 from core.pull import store_window
 from core.sandbox import Sandbox
 from core.store import ReturnRecord
@@ -21,10 +21,10 @@ def use_sandbox(sb: Sandbox, *, connect_timeout: str = "2", read_timeout: str = 
 
 
 def load_returns(sb: Sandbox) -> None:
-    """The sandbox's returns in the local file, as a pull would leave them."""
-    store_window({r["code"]: r for r in sb.guanyi.records}, now_china())
+    """The sandbox's returns in the local file, reviewed, as a pull would leave them."""
+    store_window({r["code"]: r for r in sb.guanyi.records}, now_china(), context=review.Context.current())
 
 
 def ready_codes() -> list[str]:
     codes = [row.code for row in ReturnRecord.select(ReturnRecord.code).order_by(ReturnRecord.code)]
-    return [p.code for p in push.previews(codes) if p.mapped.ready]
+    return [p.code for p in push.previews(codes) if p.ready]

@@ -1,59 +1,213 @@
-"""The returns table's model, under Qt's own model tester, filled with real rows of the sandbox's returns."""
+"""The returns table's model, under Qt's own model tester, on real rows of the sandbox's returns in every state:
+what it shows, how it sorts and filters, what may be ticked, the totals."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
-from core import overview
+from core import ledger, overview, review, settings_save
+from core.jingcheng.outcome import Outcome
+from core.push import previews
 from core.sandbox import Sandbox
+from core.states import ReturnState, SheetStatus
+from core.store import ReturnRecord
 from tests.support.pushing import load_returns
+from ui import state_style
 from ui.returns_model import ReturnsModel
+
+Fatal = QAbstractItemModelTester.FailureReportingMode.Fatal
+
+
+def _set_state(code: str, state: ReturnState) -> None:
+    """Put a return's ledger row where ``state`` needs it, as pushes and recoveries would."""
+    sheet = next(p for p in previews([code])).mapped.sheet
+    claim = ledger.claim(sheet, code)
+    if state is ReturnState.SENDING:
+        return
+    outcome = {ReturnState.FAILED: Outcome(SheetStatus.FAILED, "精诚拒收：客户不存在"),
+               ReturnState.UNKNOWN: Outcome(SheetStatus.UNKNOWN, "精诚在 30 秒内没有回复。")}.get(
+        state, Outcome(SheetStatus.POSTED, "ok", sheet_no=f"XT-{code}"))
+    ledger.record(claim, outcome)
+    ledger.release(claim)
+    if state is ReturnState.CHANGED:  # 管易云 changed the return after it was posted
+        raw = json.loads(ReturnRecord.get_by_id(code).raw_json)
+        raw["reason"] = "退货原因改过"
+        ReturnRecord.update(raw_json=json.dumps(raw, ensure_ascii=False)).where(ReturnRecord.code == code).execute()
+        review.refresh([code])
 
 
 @pytest.fixture
 def rows(db) -> list[overview.Row]:
     with Sandbox(returns=80, days=10, seed=5) as sb:
         load_returns(sb)
-    found = overview.load_rows()
-    assert len(found) == 80 and any(r.ready for r in found) and not all(r.ready for r in found)
+    ready = [p.code for p in previews([r.code for r in ReturnRecord.select(ReturnRecord.code)]) if p.ready]
+    for code, state in zip(ready, (ReturnState.POSTED, ReturnState.POSTED, ReturnState.FAILED, ReturnState.UNKNOWN,
+                                   ReturnState.SENDING, ReturnState.CHANGED), strict=False):
+        _set_state(code, state)
+    found = overview.load_rows(stamp=review.Context.current().stamp)
+    assert len(found) == 80 and {row.state for row in found} == set(ReturnState)
     return found
 
 
-def test_the_model_passes_qts_model_tester_through_a_reset_appends_and_changes(qtbot, rows):
-    model = ReturnsModel()
-    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
-    model.set_rows(rows[:50])
-    assert model.rowCount() == 50 and model.columnCount() == 7
-    changed = [r if i != 3 else replace(r, shop="改名的店") for i, r in enumerate(rows)]
-    with qtbot.waitSignal(model.rowsInserted):
-        model.merge(changed[45:])  # five known rows (one of them changed) and thirty new ones
-    assert model.rowCount() == 80
-    assert model.data(model.index(3, ReturnsModel.SHOP)) == rows[3].shop  # row 3 was not in the merge
-    model.merge(changed[:5])
-    assert model.data(model.index(3, ReturnsModel.SHOP)) == "改名的店"
-    assert [model.code_at(i) for i in range(80)] == [r.code for r in rows]
-    assert model.headerData(0, Qt.Orientation.Horizontal) == "单据编号"
+def _shown(model: ReturnsModel, column: int) -> list[str]:
+    return [model.data(model.index(row, column)) for row in range(model.rowCount())]
 
 
-def test_only_ready_rows_can_be_ticked_and_ticks_leave_rows_that_stop_being_ready(qtbot, rows):
+def test_each_row_shows_its_state_with_its_own_word_icon_and_colour(qtbot, rows):
     model = ReturnsModel()
-    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    QAbstractItemModelTester(model, Fatal)
     model.set_rows(rows)
-    ready = [i for i, r in enumerate(rows) if r.ready]
-    blocked = next(i for i, r in enumerate(rows) if not r.ready)
+    seen = {}
+    for n in range(model.rowCount()):
+        index = model.index(n, ReturnsModel.STATE)
+        row = model.row_at(n)
+        seen[row.state] = (model.data(index), model.data(index, Qt.ItemDataRole.DecorationRole).cacheKey(),
+                           model.data(index, Qt.ItemDataRole.ForegroundRole).name().lower())
+    words = {state: word for state, (word, _, _) in seen.items()}
+    assert words == {ReturnState.READY: "待推送", ReturnState.BLOCKED: "不可推送", ReturnState.SENDING: "推送中",
+                     ReturnState.POSTED: "已推送", ReturnState.FAILED: "失败", ReturnState.UNKNOWN: "结果未知",
+                     ReturnState.CHANGED: "推送后有变更"}
+    assert len({icon for _, icon, _ in seen.values()}) == len(ReturnState)  # an icon of its own
+    assert len({colour for _, _, colour in seen.values()}) == len(ReturnState)  # and a colour of its own
+    posted = state_style.colour(ReturnState.POSTED)
+    assert posted.green() > posted.red()  # success is never red
+    failed, unknown = state_style.colour(ReturnState.FAILED), state_style.colour(ReturnState.UNKNOWN)
+    assert abs(failed.hue() - unknown.hue()) > 60  # 失败 and 结果未知 clearly apart, beside their shapes
+
+
+def test_columns_show_the_sheet_totals_and_the_reason(qtbot, rows):
+    model = ReturnsModel()
+    model.set_rows(rows)
+    by_code = {p.code: p for p in previews([row.code for row in rows])}
+    for n in range(model.rowCount()):
+        row = model.row_at(n)
+        sheet = by_code[row.code].mapped.sheet
+        if sheet is not None:
+            assert model.data(model.index(n, ReturnsModel.AMOUNT)) == sheet.amo
+            assert model.data(model.index(n, ReturnsModel.QUA)) == sheet.qua
+            assert model.data(model.index(n, ReturnsModel.LINES)) == str(len(sheet.items))
+        if row.state is ReturnState.BLOCKED:
+            reason = str(by_code[row.code].mapped.blocking[0])
+            assert model.data(model.index(n, ReturnsModel.NOTE)) == "✖ " + reason
+        if row.state is ReturnState.POSTED:
+            assert model.data(model.index(n, ReturnsModel.NOTE)) == f"精诚单号 XT-{row.code}"
+    alignment = model.data(model.index(0, ReturnsModel.AMOUNT), Qt.ItemDataRole.TextAlignmentRole)
+    assert alignment & Qt.AlignmentFlag.AlignRight
+
+
+@pytest.mark.parametrize("column", range(10))
+def test_every_column_sorts_both_ways_by_its_value_not_its_text(qtbot, rows, column):
+    model = ReturnsModel()
+    QAbstractItemModelTester(model, Fatal)
+    model.set_rows(rows)
+    key = {
+        ReturnsModel.STATE: lambda r: list(ReturnState).index(r.state),
+        ReturnsModel.LINES: lambda r: -1 if r.lines is None else r.lines,
+        ReturnsModel.QUA: lambda r: Decimal(r.qua) if r.qua else Decimal(-1),
+        ReturnsModel.AMOUNT: lambda r: -(10 ** 18) if r.amo_cents is None else r.amo_cents,
+    }.get(column, lambda r: model._text(r, column))
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        model.sort(column, order)
+        keys = [key(model.row_at(n)) for n in range(model.rowCount())]
+        assert keys == sorted(keys, reverse=order == Qt.SortOrder.DescendingOrder)
+        assert len({model.code_at(n) for n in range(model.rowCount())}) == 80
+
+
+def test_amounts_sort_as_numbers(qtbot, rows):
+    model = ReturnsModel()
+    model.set_rows(rows)
+    model.sort(ReturnsModel.AMOUNT, Qt.SortOrder.DescendingOrder)
+    amounts = [Decimal(text) for text in _shown(model, ReturnsModel.AMOUNT) if text]
+    assert amounts == sorted(amounts, reverse=True) and len(amounts) > 10
+    assert [len(text) for text in _shown(model, ReturnsModel.AMOUNT)[:len(amounts)]] != sorted(
+        len(text) for text in _shown(model, ReturnsModel.AMOUNT)[:len(amounts)])  # not the text order of "9.00"
+
+
+def test_the_state_filter_and_the_search_keep_the_matching_rows_and_the_selection(qtbot, rows):
+    model = ReturnsModel()
+    QAbstractItemModelTester(model, Fatal)
+    model.set_rows(rows)
+    model.set_filter(ReturnState.BLOCKED)
+    assert {model.row_at(n).state for n in range(model.rowCount())} == {ReturnState.BLOCKED}
+    assert model.rowCount() == sum(row.state is ReturnState.BLOCKED for row in rows)
+    shop = rows[7].shop
+    model.set_filter(None, shop[:4].upper())
+    assert model.rowCount() == sum(shop[:4].lower() in (row.shop + row.code).lower() for row in rows)
+    model.set_filter(None, rows[3].code.lower())
+    assert [model.code_at(n) for n in range(model.rowCount())] == [rows[3].code]
+    model.set_filter(ReturnState.POSTED, rows[3].code if rows[3].state is not ReturnState.POSTED else "none-such")
+    assert model.rowCount() == 0 and model.total_rows() == 80
+    model.set_filter(None, "")
+    assert model.rowCount() == 80
+
+
+def test_new_rows_go_where_the_sort_puts_them_and_changed_rows_change_in_place(qtbot, rows):
+    model = ReturnsModel()
+    QAbstractItemModelTester(model, Fatal)
+    model.sort(ReturnsModel.CODE, Qt.SortOrder.AscendingOrder)
+    model.set_rows(rows[::2])
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    with qtbot.waitSignal(model.rowsInserted):
+        model.update_rows(rows[1::2])
+    assert not resets
+    assert _shown(model, ReturnsModel.CODE) == sorted(row.code for row in rows)
+    renamed = rows[10]._replace(shop="改名的店")
+    with qtbot.waitSignal(model.dataChanged):
+        model.update_rows([renamed])
+    assert model.data(model.index(model.shown_row_of(renamed.code), ReturnsModel.SHOP)) == "改名的店"
+    assert model.rowCount() == 80 and not resets
+
+
+def test_only_rows_that_may_go_can_be_ticked_and_the_totals_add_up_to_the_cent(qtbot, rows):
+    model = ReturnsModel()
+    QAbstractItemModelTester(model, Fatal)
+    model.set_rows(rows)
     tick = Qt.CheckState.Checked.value
-    assert not model.setData(model.index(blocked, ReturnsModel.CODE), tick, Qt.ItemDataRole.CheckStateRole)
-    assert model.data(model.index(blocked, ReturnsModel.CODE), Qt.ItemDataRole.CheckStateRole) is None
-    assert rows[blocked].reasons == model.data(model.index(blocked, ReturnsModel.CODE), Qt.ItemDataRole.ToolTipRole)
+    for n in range(model.rowCount()):
+        row = model.row_at(n)
+        index = model.index(n, ReturnsModel.STATE)
+        may_go = row.state in (ReturnState.READY, ReturnState.FAILED)
+        assert bool(model.flags(index) & Qt.ItemFlag.ItemIsUserCheckable) == may_go
+        assert model.setData(index, tick, Qt.ItemDataRole.CheckStateRole) == may_go
+    ticked = [row for row in rows if row.state in (ReturnState.READY, ReturnState.FAILED)]
+    assert sorted(model.checked_codes()) == sorted(row.code for row in ticked)
+    count, cents, shown, shown_cents = model.totals()
+    assert (count, shown) == (len(ticked), 80)
+    assert cents == sum(Decimal(row.amo).scaleb(2) for row in ticked)
+    assert shown_cents == sum(Decimal(row.amo).scaleb(2) for row in rows if row.amo)
+    failed = next(row for row in ticked if row.state is ReturnState.FAILED)
     with qtbot.waitSignal(model.checked_changed):
-        assert model.setData(model.index(ready[0], ReturnsModel.CODE), tick, Qt.ItemDataRole.CheckStateRole)
-    model.set_checked({rows[i].code for i in ready[1:3]} | {rows[blocked].code})
-    assert model.checked_codes() == [rows[i].code for i in ready[1:3]]
-    gone = rows[ready[1]]
-    with qtbot.waitSignal(model.checked_changed):
-        model.merge([replace(gone, ready=False)])
-    assert model.checked_codes() == [rows[ready[2]].code]
+        model.update_rows([failed._replace(state=ReturnState.POSTED)])  # pushed again, elsewhere
+    assert failed.code not in model.checked_codes()
+    model.set_filter(ReturnState.READY)
+    assert model.totals()[2:] == (sum(row.state is ReturnState.READY for row in rows),
+                                  sum(row.amo_cents or 0 for row in rows if row.state is ReturnState.READY))
+
+
+def test_a_rules_change_updates_rows_in_place(qtbot, rows):
+    """Red sheets marked differently from now on: every posted sheet no longer matches what its return maps to."""
+    model = ReturnsModel()
+    QAbstractItemModelTester(model, Fatal)
+    model.set_rows(rows)
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    posted = {row.code for row in rows if row.state is ReturnState.POSTED}
+    settings_save.save({"mapping.red_value": "红"}, {})
+    stamp = review.Context.current().stamp
+    assert len(review.stale_codes(stamp)) == 80
+    changed: list[overview.Row] = []
+    review.refresh(progress=lambda codes, done, total: changed.extend(overview.load_rows(codes, stamp=stamp)))
+    with qtbot.waitSignal(model.dataChanged):
+        model.update_rows(changed)
+    assert not resets and model.rowCount() == 80 and not review.stale_codes(stamp)
+    now = {model.code_at(n): model.row_at(n) for n in range(80)}
+    assert all(now[code].state is ReturnState.CHANGED for code in posted)
+    assert {code for code, row in now.items() if row.state is ReturnState.READY} == {
+        row.code for row in rows if row.state is ReturnState.READY}
+    assert not any(row.stale for row in now.values())

@@ -404,12 +404,12 @@ def test_the_dialog_fits_a_1280_by_760_screen(db, open_dialog, lang):
         assert hint.width() <= 1280 and hint.height() <= 700, (dialog.tabs.tabText(index), hint)
 
 
-def test_the_toolbar_opens_the_dialog_and_reloads_the_table(qtbot, db, monkeypatch):
+def test_the_toolbar_opens_the_dialog_and_then_checks_the_returns_against_the_rules_again(qtbot, db, monkeypatch):
     window = MainWindow()
     qtbot.addWidget(window)
     opened, reloaded = [], []
     monkeypatch.setattr(SettingsDialog, "exec", lambda self: opened.append(self) or 0)
-    monkeypatch.setattr(window, "reload", lambda: reloaded.append(1))
+    monkeypatch.setattr(window, "refresh", lambda: reloaded.append(1))
     window.settings_button.click()
     assert len(opened) == 1 and opened[0].parent() is window and reloaded == [1]
 

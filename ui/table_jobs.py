@@ -1,0 +1,45 @@
+"""The returns table's background work: loading every row, and reviewing returns again after the rules changed.
+
+Plain functions for :class:`ui.worker.Task`, taking ``(progress, cancel)``; the rows they hand back are complete
+(texts made, keys ready), so the GUI thread only puts them in the model.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from core import overview, review
+from core.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Loaded:
+    rows: list[overview.Row]
+    stale: bool  # some rows were reviewed under other rules, or not yet: a refresh should follow
+    problem: str  # why reviews cannot be made now (the mapping rules cannot work), or ""
+
+
+def current_stamp() -> tuple[str | None, str]:
+    """The current review stamp, or ``None`` and why the rules cannot work."""
+    try:
+        return review.Context.current().stamp, ""
+    except ConfigError as exc:
+        return None, str(exc)
+
+
+def load_job(_progress: Callable[[object], None], _cancel: threading.Event) -> Loaded:
+    stamp, problem = current_stamp()
+    rows = overview.load_rows(stamp=stamp)
+    return Loaded(rows, any(row.stale for row in rows), problem)
+
+
+def refresh_job(progress: Callable[[object], None], cancel: threading.Event) -> int:
+    """Review the stale returns again; each batch's rows go to ``progress`` as ``(done, total, rows)``."""
+    stamp, _ = current_stamp()
+
+    def batch_done(codes: list[str], done: int, total: int) -> None:
+        progress((done, total, overview.load_rows(codes, stamp=stamp)))
+
+    return review.refresh(progress=batch_done, cancel=cancel)
