@@ -6,18 +6,15 @@ Both test the settings and credentials as saved, which is what a pull or a push 
 
 from __future__ import annotations
 
-import requests
-
+from core import pull
 from core.errors import NetworkError, ServerError
-from core.guanyi.client import client_from_settings
 from core.i18n import t
-from core.jingcheng.client import Client
 from core.redact import shown_url
 
 
 def check_guanyi() -> str:
     """One tiny signed query (a page of one return), through the transport chosen in the settings."""
-    with client_from_settings() as client:
+    with pull.connect() as client:
         # One attempt: a test that silently retries for a minute reads as a frozen button.
         client.retries = 0
         total = client.check_connection()
@@ -34,6 +31,11 @@ def check_jingcheng() -> str:
     精诚 offers no call that is safe to make (SPEC §3.2), so the credentials are checked for being stored
     and usable in a request, but only a push shows whether 精诚 accepts them. The probe is a GET, sent
     without them: 精诚's interface takes POST, so any HTTP answer proves the address and the network."""
+    # Loaded here, when a test is asked for: neither is needed to open the window.
+    import requests
+
+    from core.jingcheng.client import Client
+
     with Client.from_settings() as client:  # profile checks, credentials present and well-formed
         profile = client.profile
     shown = shown_url(profile.url)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Mapping
-
-import keyring
-import keyring.errors
+from types import ModuleType
 
 from core import settings
 from core.errors import CredentialsError
@@ -77,9 +75,18 @@ def _keyring_failed(exc: Exception) -> CredentialsError:
     )
 
 
-def _call(fn, *args):
+def _keyring() -> ModuleType:
+    """The keyring library, imported on first use: it costs a tenth of a second, and the window shows first."""
+    import keyring
+    import keyring.errors
+
+    return keyring
+
+
+def _call(name: str, *args):
+    keyring = _keyring()
     try:
-        return fn(*args)
+        return getattr(keyring, name)(*args)
     except keyring.errors.NoKeyringError as exc:
         raise _no_backend(exc) from None
     except keyring.errors.PasswordDeleteError:
@@ -114,7 +121,7 @@ def parse_input(kind: str, text: str, auth: str | None = None) -> dict[str, str]
 
 
 def _not_kept() -> CredentialsError:
-    backend = type(keyring.get_keyring())
+    backend = type(_keyring().get_keyring())
     name = f"{backend.__module__}.{backend.__qualname__}"
     return CredentialsError(
         f"系统钥匙串没有保存这些凭据（后端 {name} 不保存任何内容；`keyring --disable` 会选它）。"
@@ -130,15 +137,15 @@ def store(kind: str, values: Mapping[str, str]) -> None:
     one) must not leave the user thinking they are stored."""
     fields(kind, None)
     text = json.dumps(dict(values), ensure_ascii=False)
-    _call(keyring.set_password, SERVICE, kind, text)
-    if _call(keyring.get_password, SERVICE, kind) != text:
+    _call("set_password", SERVICE, kind, text)
+    if _call("get_password", SERVICE, kind) != text:
         raise _not_kept()
 
 
 def load(kind: str) -> dict[str, str] | None:
     """The stored object, or ``None`` when nothing is stored for ``kind``."""
     fields(kind, None)
-    text = _call(keyring.get_password, SERVICE, kind)
+    text = _call("get_password", SERVICE, kind)
     if not text:
         return None
     try:
@@ -174,8 +181,8 @@ def require(kind: str, auth: str | None = None, transport: str | None = None) ->
 
 def delete(kind: str) -> None:
     fields(kind, None)
-    with contextlib.suppress(keyring.errors.PasswordDeleteError):
-        _call(keyring.delete_password, SERVICE, kind)
+    with contextlib.suppress(_keyring().errors.PasswordDeleteError):
+        _call("delete_password", SERVICE, kind)
 
 
 def check(jingcheng_auth: str = "token", transport: str = "direct") -> dict[str, dict[str, object]]:

@@ -14,13 +14,13 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from core import ledger
 from core.cancel import CancelCheck, CancelSource
 from core.errors import ConfigError
 from core.guanyi.returns import load_raw, parse_return
 from core.i18n import t
-from core.jingcheng.client import Client
 from core.jingcheng.outcome import Outcome
 from core.mapping.mapper import MappedReturn, map_return
 from core.mapping.rules import MappingRules
@@ -38,6 +38,9 @@ from core.states import (
 )
 from core.store import LedgerEntry, ReturnRecord, raw_json_of, write_log
 from core.timeutil import elapsed_ms
+
+if TYPE_CHECKING:
+    from core.jingcheng.client import Client
 
 # This many unknown outcomes in a row stop the run: 精诚 is in trouble, and every further sheet
 # would be one more that the accountant has to check by hand.
@@ -324,6 +327,8 @@ def push(
     started = time.perf_counter()
     own_client = client is None and not dry_run
     if own_client:
+        from core.jingcheng.client import Client  # requests loads on the first push, not when the app starts
+
         client = Client.from_settings()
     try:
         with ledger.writing("已发出的单据结果都已记录，其余没有发出。",

@@ -4,6 +4,7 @@ the command line without the window."""
 from __future__ import annotations
 
 import ast
+import os
 import shutil
 import subprocess
 import sys
@@ -73,3 +74,13 @@ def test_core_runs_without_qt_loaded():
     # A fresh interpreter: in this one the window's tests have loaded Qt already.
     code = "import sys, main; main.build_parser(); import core.app, core.push; assert 'PySide6' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+
+
+def test_the_window_starts_without_what_only_work_needs():
+    """requests, the keyring and the simulators load when a pull, a push, a secret or --demo first needs them:
+    the window shows before any of them is read (issue 8, start-up)."""
+    code = ("import sys, main, ui.app\n"
+            "late = [m for m in ('requests', 'urllib3', 'keyring', 'core.sandbox.sandbox', 'core.guanyi.client',"
+            " 'core.jingcheng.client') if m in sys.modules]\n"
+            "assert not late, late")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from core import overview, pull
-from core.guanyi.client import client_from_settings
 from core.i18n import t
 from ui.table_jobs import current_stamp
 
@@ -39,7 +38,7 @@ def pull_job(request: PullRequest, progress: Callable[[object], None], cancel: t
         shown.update(p.stored_now)
         progress((p, overview.load_rows(p.stored_now, stamp=stamp) if p.stored_now else []))
 
-    with client_from_settings() as client:
+    with pull.connect() as client:
         result = pull.pull(
             client, start, end, axis=request.axis, all_statuses=request.all_statuses, progress=report, cancel=cancel
         )

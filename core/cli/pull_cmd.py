@@ -9,7 +9,6 @@ from collections.abc import Callable
 from core import overview, pull, review, settings
 from core.cli.output import EXIT_OK, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
-from core.guanyi.client import client_from_settings
 from core.i18n import t
 from core.states import ReturnState, state_text
 from core.timeutil import parse_bound
@@ -54,7 +53,7 @@ def _pull(args: argparse.Namespace) -> int:
         )
     options = {"axis": axis, "all_statuses": args.all_statuses}
     progress = None if args.json else _progress_printer()
-    with client_from_settings() as client:
+    with pull.connect() as client:
         if args.since_last:
             result = pull.pull_since_last(client, progress=progress, **options)
         else:

@@ -11,11 +11,10 @@ import signal
 import threading
 from collections.abc import Callable
 
+from core import settings
 from core.cli.output import EXIT_OK
 from core.errors import ConfigError
-from core.sandbox import Sandbox
 from core.sandbox.faults import GUANYI_FAULTS, JINGCHENG_FAULTS
-from core.sandbox.jingcheng_sim import AUTH_MODES
 
 _SIMULATOR_FAULTS = {"guanyi": GUANYI_FAULTS, "jingcheng": JINGCHENG_FAULTS}
 
@@ -29,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--days", type=_at_least(1), default=30, metavar="N", help="days the returns span (30)")
     parser.add_argument("--seed", type=int, default=1, metavar="N", help="same seed, same data (1)")
     parser.add_argument("--latency-ms", type=_at_least(0), default=0, metavar="N", help="delay of every reply")
-    parser.add_argument("--jingcheng-auth", choices=AUTH_MODES, default="token")
+    parser.add_argument("--jingcheng-auth", choices=tuple(settings.KEYS["jingcheng.auth"].choices), default="token")
     parser.add_argument(
         "--fault", action="append", default=[], type=_fault, metavar="KIND:RATE",
         help="inject a fault at a rate in [0, 1]; KIND may be prefixed guanyi. or jingcheng., "
@@ -40,6 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from core.sandbox import Sandbox  # the simulators load only for this command
+
     sandbox = Sandbox(
         host=args.host, guanyi_port=args.guanyi_port, jingcheng_port=args.jingcheng_port, returns=args.returns,
         days=args.days, seed=args.seed, latency_ms=args.latency_ms, jingcheng_auth=args.jingcheng_auth,

@@ -31,18 +31,20 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TypedDict, Unpack
+from typing import TYPE_CHECKING, TypedDict, Unpack
 from urllib.parse import urlencode
 
 from core import review, settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import Cancelled, ConfigError, ReturnSyncError
-from core.guanyi.client import GuanyiClient
 from core.guanyi.returns import InvalidRecord, ReturnOrder, dump_raw, load_raw, parse_return, record_code
 from core.i18n import t
 from core.pull._pool import OrderedPool
 from core.store import ReturnRecord, Watermark, db, raw_json_of, write_log
 from core.timeutil import day_windows, elapsed_ms, format_datetime, now_china
+
+if TYPE_CHECKING:
+    from core.guanyi.client import GuanyiClient
 
 log = logging.getLogger(__name__)
 
@@ -571,6 +573,14 @@ class PullOptions(TypedDict, total=False):
     concurrency: int | None
     progress: Callable[[PullProgress], None] | None
     cancel: CancelSource
+
+
+def connect() -> GuanyiClient:
+    """A 管易云 client of the settings and the keyring. ``requests`` loads here, on the first pull, not when the app
+    starts (:class:`~core.errors.CredentialsError` when the credentials are missing)."""
+    from core.guanyi.client import client_from_settings
+
+    return client_from_settings()
 
 
 def pull(client: GuanyiClient, start: datetime, end: datetime, **options: Unpack[PullOptions]) -> PullResult:
