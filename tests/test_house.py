@@ -83,4 +83,5 @@ def test_the_window_starts_without_what_only_work_needs():
             "late = [m for m in ('requests', 'urllib3', 'keyring', 'core.sandbox.sandbox', 'core.guanyi.client',"
             " 'core.jingcheng.client') if m in sys.modules]\n"
             "assert not late, late")
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=environment)
