@@ -13,7 +13,7 @@ import csv
 import os
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +21,7 @@ import peewee as pw
 
 from core.errors import Cancelled, ConfigError, ReturnSyncError
 from core.i18n import t
+from core.states import action_text, status_text
 from core.store import SyncLog, db, write_log
 from core.timeutil import elapsed_ms, format_datetime
 
@@ -110,6 +111,9 @@ def export_log(
 ) -> int:
     """Write the sync-log rows with ``start <= time <= end`` and the given status to a CSV file.
 
+    ``status`` is a status code as logged (``failed``, ``ok``, …); the file shows each action and status as its word
+    in the UI language (:func:`core.states.action_text`, :func:`core.states.status_text`).
+
     Rows go out in the order they were logged, streamed from one SQLite cursor. The export
     itself is logged afterwards (ok, failed or cancelled), so it is not among the rows it wrote.
     """
@@ -145,7 +149,7 @@ def export_log(
         with db.atomic():
             total = count_query.count()
             header = [t(zh, en) for zh, en in LOG_HEADER]
-            rows = write_csv(path, header, rows_query.tuples().iterator(), total=total, progress=progress)
+            rows = write_csv(path, header, _in_words(rows_query.tuples().iterator()), total=total, progress=progress)
     except Cancelled:
         write_log("export", "cancelled", what, duration_ms=elapsed_ms(started))
         raise
@@ -154,6 +158,22 @@ def export_log(
         raise
     write_log("export", "ok", t(f"{what}：{rows} 行", f"{what}: {rows} rows"), duration_ms=elapsed_ms(started))
     return rows
+
+
+def _in_words(rows: Iterable[tuple]) -> Iterator[tuple]:
+    """The log rows with their action and status as words of the UI language (SPEC §10), not codes.
+
+    A log holds a handful of distinct codes, so each is looked up once per export, not once per row."""
+    actions: dict[str, str] = {}
+    statuses: dict[str, str] = {}
+    for time_text, action, code, status, message, duration_ms, os_user in rows:
+        action_word = actions.get(action)
+        if action_word is None:
+            action_word = actions[action] = action_text(action)
+        status_word = statuses.get(status)
+        if status_word is None:
+            status_word = statuses[status] = status_text(status)
+        yield time_text, action_word, code, status_word, message, duration_ms, os_user
 
 
 def _describe(path: str | os.PathLike, start: datetime | None, end: datetime | None, status: str | None) -> str:

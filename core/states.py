@@ -110,17 +110,50 @@ PUSHABLE = (SheetStatus.READY, SheetStatus.FAILED)
 FORCEABLE = (SheetStatus.READY, SheetStatus.FAILED, SheetStatus.POSTED, SheetStatus.UNKNOWN)
 
 
+# The words of every status the sync log holds: a ledger status, what a push says of a sheet it did not send, and how
+# a whole run ended (pull: ok / warning / failed / cancelled; push: ok / partial / stopped / cancelled / dry-run).
+# "cancelled" is 已中止, never 已取消: in 管易云 已取消 names a cancelled return.
+_STATUS_WORDS = {
+    SheetStatus.READY: ("待推送", "ready"),
+    SheetStatus.SENDING: ("推送中", "sending"),
+    SheetStatus.POSTED: ("已推送", "posted"),
+    SheetStatus.FAILED: ("失败", "failed"),
+    SheetStatus.UNKNOWN: ("结果未知", "unknown"),
+    ItemStatus.BLOCKED: ("不可推送", "blocked"),
+    ItemStatus.SKIPPED: ("已跳过", "skipped"),
+    ItemStatus.WOULD_SEND: ("将推送", "would be sent"),
+    ItemStatus.NOT_SENT: ("未发送", "not sent"),
+    "ok": ("成功", "ok"),
+    "warning": ("有提醒", "warning"),
+    "cancelled": ("已中止", "cancelled"),
+    "stopped": ("已停止", "stopped"),
+    "partial": ("部分完成", "partial"),
+    "dry-run": ("试运行", "dry run"),
+}
+
+# The words of every action the sync log holds (the first argument of ``store.write_log``).
+_ACTION_WORDS = {
+    "pull": ("拉取", "pull"),
+    "push": ("推送", "push"),
+    "force": ("强制重推", "forced re-push"),
+    "mark": ("手工标记", "marked by hand"),
+    "recover": ("启动恢复", "recovery at start-up"),
+    "config": ("设置", "settings"),
+    "credentials": ("凭据", "credentials"),
+    "maps": ("对照表", "value tables"),
+    "import": ("导入", "import"),
+    "export": ("导出", "export"),
+}
+
+
 def status_text(status: str) -> str:
-    """The word for a ledger status, or for a state a push reports to its progress callback."""
-    words = {
-        SheetStatus.READY: ("待推送", "ready"),
-        SheetStatus.SENDING: ("推送中", "sending"),
-        SheetStatus.POSTED: ("已推送", "posted"),
-        SheetStatus.FAILED: ("失败", "failed"),
-        SheetStatus.UNKNOWN: ("结果未知", "unknown"),
-        ItemStatus.BLOCKED: ("不可推送", "blocked"),
-        ItemStatus.SKIPPED: ("已跳过", "skipped"),
-        ItemStatus.WOULD_SEND: ("将推送", "would be sent"),
-        ItemStatus.NOT_SENT: ("未发送", "not sent"),
-    }.get(status)
+    """The word for a ledger status, for a state a push reports to its progress callback, or for how a logged run
+    ended; an unknown status is given back as it is."""
+    words = _STATUS_WORDS.get(status)
     return t(*words) if words else status
+
+
+def action_text(action: str) -> str:
+    """The word for a sync-log action; an unknown action is given back as it is."""
+    words = _ACTION_WORDS.get(action)
+    return t(*words) if words else action

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import unicodedata
 
 from core.cli.output import EXIT_OK, emit
 from core.errors import ConfigError
 from core.export import export_log
 from core.i18n import t
+from core.states import action_text, status_text
 from core.store import SyncLog
 from core.timeutil import format_datetime, parse_bound
 
@@ -20,7 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("file", metavar="FILE.csv")
     export.add_argument("--from", dest="start", metavar="D", help="yyyy-MM-dd (whole day) or yyyy-MM-dd HH:mm:ss")
     export.add_argument("--to", dest="end", metavar="D", help="yyyy-MM-dd (whole day) or yyyy-MM-dd HH:mm:ss")
-    export.add_argument("--status", metavar="S", help="only rows with this status (ok, failed, …)")
+    export.add_argument("--status", metavar="S",
+                        help="only rows with this status, given by its code (ok, failed, unknown, …)")
     export.add_argument("--json", action="store_true")
     export.set_defaults(handler=_export)
 
@@ -61,10 +64,24 @@ def _show(args: argparse.Namespace) -> int:
         }
         for entry in reversed(list(latest))
     ]
+    # --json keeps the codes (scripts read them); the text a person reads has the words of the UI language.
+    actions = [action_text(r["action"]) for r in rows]
+    statuses = [status_text(r["status"]) for r in rows]
+    action_width = max(map(_width, actions), default=0)
+    status_width = max(map(_width, statuses), default=0)
     text = "\n".join(
-        f"{r['time']}  {r['action']:<10} {r['status']:<9} {r['code'] or '-'}  {r['message']}"
+        f"{r['time']}  {_pad(action, action_width)}  {_pad(status, status_width)}  {r['code'] or '-'}  {r['message']}"
         + (f"  ({r['duration_ms']} ms)" if r["duration_ms"] else "")
-        for r in rows
+        for r, action, status in zip(rows, actions, statuses, strict=True)
     )
     emit(args, {"ok": True, "rows": rows}, text or t("同步日志为空。", "The sync log is empty."))
     return EXIT_OK
+
+
+def _width(text: str) -> int:
+    """How many terminal columns the text takes: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))

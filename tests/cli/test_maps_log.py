@@ -18,11 +18,11 @@ def _json(cli, *args: str) -> dict:
     return result.json()
 
 
-def _add_log_rows(data_dir: Path, rows: list[tuple[str, str, str]]) -> None:
+def _add_log_rows(data_dir: Path, rows: list[tuple[str, str, str]], action: str = "push") -> None:
     store.open_database(database_path(data_dir))
     try:
         for time, status, message in rows:
-            store.SyncLog.create(time=datetime.strptime(time, "%Y-%m-%d %H:%M:%S"), action="push", code="RT1",
+            store.SyncLog.create(time=datetime.strptime(time, "%Y-%m-%d %H:%M:%S"), action=action, code="RT1",
                                  status=status, message=message, os_user="会计小王")
     finally:
         store.close_database()
@@ -133,7 +133,39 @@ def test_import_and_its_refusal_are_logged_and_exported(cli, tmp_path):
     exported = cli("log", "export", str(tmp_path / "log.csv"), "--json")
     assert exported.code == 0, exported.stderr
     rows = _read(tmp_path / "log.csv")
-    assert [row[1:4:2] for row in rows[1:]] == [["import", "ok"], ["import", "failed"]]
+    assert [row[1:4:2] for row in rows[1:]] == [["导入", "成功"], ["导入", "失败"]]
     assert "shops.csv" in rows[1][4] and "GBK" in rows[1][4]
     shown = cli("log", "show", "--json")
     assert [r["action"] for r in shown.json()["rows"]][-1] == "export"
+
+
+def test_log_export_writes_words_and_its_status_filter_takes_the_code(cli, data_dir, tmp_path):
+    _add_log_rows(data_dir, [("2026-03-01 08:00:00", "unknown", "读取超时"), ("2026-03-01 08:00:01", "ok", "")])
+    _add_log_rows(data_dir, [("2026-03-01 08:00:02", "unknown", "启动时发现推送中的单据")], action="recover")
+    target = tmp_path / "log.csv"
+    assert _json(cli, "log", "export", str(target), "--status", "unknown")["rows"] == 2
+    assert [row[1:4:2] for row in _read(target)[1:]] == [["推送", "结果未知"], ["启动恢复", "结果未知"]]
+    assert cli("--lang", "en", "log", "export", str(target), "--status", "unknown").code == 0
+    assert [row[1:4:2] for row in _read(target)[1:]] == [["push", "unknown"], ["recovery at start-up", "unknown"]]
+
+
+def test_log_show_speaks_words_and_json_keeps_the_codes(cli, data_dir):
+    _add_log_rows(data_dir, [("2026-03-01 08:00:00", "unknown", "读取超时"), ("2026-03-01 08:00:01", "dry-run", "")])
+    _add_log_rows(data_dir, [("2026-03-01 08:00:02", "posted", "经核对精诚")], action="mark")
+    shown = cli("log", "show")
+    assert shown.code == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert "推送" in lines[0] and "结果未知" in lines[0] and "试运行" in lines[1]
+    assert "手工标记" in lines[2] and "已推送" in lines[2]
+    assert not any(code in shown.stdout for code in ("push", "unknown", "dry-run", "mark", "posted"))
+    # the codes line up in one column whatever the width of the words before them
+    assert len({_columns(line[: line.index("RT1")]) for line in lines}) == 1
+    english = cli("--lang", "en", "log", "show").stdout.splitlines()
+    assert "push" in english[0] and "unknown" in english[0] and "dry run" in english[1]
+    assert "marked by hand" in english[2] and "posted" in english[2]
+    rows = _json(cli, "log", "show")["rows"]
+    assert [(r["action"], r["status"]) for r in rows] == [("push", "unknown"), ("push", "dry-run"), ("mark", "posted")]
+
+
+def _columns(text: str) -> int:
+    return sum(2 if "\u4e00" <= char <= "\u9fff" else 1 for char in text)

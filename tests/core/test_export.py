@@ -41,7 +41,7 @@ def test_every_column_with_the_time_as_text(db, tmp_path):
     _log("2026-03-01 09:30:05", "failed", "精诚返回 Flag 0", code="RT001", duration_ms=1234)
     target = tmp_path / "log.csv"
     export_log(target)
-    assert _read(target)[1] == ["2026-03-01 09:30:05", "push", "RT001", "failed", "精诚返回 Flag 0", "1234", "会计小王"]
+    assert _read(target)[1] == ["2026-03-01 09:30:05", "推送", "RT001", "失败", "精诚返回 Flag 0", "1234", "会计小王"]
 
 
 def test_empty_code_is_an_empty_cell(db, tmp_path):
@@ -116,8 +116,8 @@ def test_status_filter(db, tmp_path):
     _log("2026-03-01 10:00:00", "ok")
     _log("2026-03-01 10:00:01", "failed", "精诚返回 Flag 0")
     _log("2026-03-01 10:00:02", "unknown")
-    assert export_log(tmp_path / "log.csv", status="failed") == 1
-    assert _read(tmp_path / "log.csv")[1][3:5] == ["failed", "精诚返回 Flag 0"]
+    assert export_log(tmp_path / "log.csv", status="failed") == 1  # the filter takes the code, the CSV shows the word
+    assert _read(tmp_path / "log.csv")[1][3:5] == ["失败", "精诚返回 Flag 0"]
 
 
 def test_rows_in_the_order_logged(db, tmp_path):
@@ -204,3 +204,57 @@ def test_status_filter_ignores_case_and_spaces(db, tmp_path):
     _log("2026-03-01 10:00:00", "ok")
     _log("2026-03-01 10:00:01", "failed")
     assert export_log(tmp_path / "log.csv", status=" Failed ") == 1
+
+
+# SPEC §10: the 操作 and 状态 columns hold the words of the UI language (the §8 vocabulary), not internal codes.
+LOGGED = [
+    ("pull", "ok", "拉取", "成功", "pull", "ok"),
+    ("pull", "warning", "拉取", "有提醒", "pull", "warning"),
+    ("pull", "cancelled", "拉取", "已中止", "pull", "cancelled"),
+    ("push", "sending", "推送", "推送中", "push", "sending"),
+    ("push", "posted", "推送", "已推送", "push", "posted"),
+    ("push", "failed", "推送", "失败", "push", "failed"),
+    ("push", "unknown", "推送", "结果未知", "push", "unknown"),
+    ("push", "blocked", "推送", "不可推送", "push", "blocked"),
+    ("push", "skipped", "推送", "已跳过", "push", "skipped"),
+    ("push", "partial", "推送", "部分完成", "push", "partial"),
+    ("push", "stopped", "推送", "已停止", "push", "stopped"),
+    ("push", "dry-run", "推送", "试运行", "push", "dry run"),
+    ("force", "posted", "强制重推", "已推送", "forced re-push", "posted"),
+    ("mark", "failed", "手工标记", "失败", "marked by hand", "failed"),
+    ("recover", "unknown", "启动恢复", "结果未知", "recovery at start-up", "unknown"),
+    ("config", "ok", "设置", "成功", "settings", "ok"),
+    ("credentials", "ok", "凭据", "成功", "credentials", "ok"),
+    ("maps", "ok", "对照表", "成功", "value tables", "ok"),
+    ("import", "failed", "导入", "失败", "import", "failed"),
+    ("export", "cancelled", "导出", "已中止", "export", "cancelled"),
+    ("someday", "whatever", "someday", "whatever", "someday", "whatever"),  # an unknown code is shown as it is
+]
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_action_and_status_are_words_of_the_ui_language(db, tmp_path, lang):
+    for i, (action, status, *_) in enumerate(LOGGED):
+        _log(f"2026-03-01 10:00:{i:02d}", status, action=action)
+    i18n.set_language(lang)
+    assert export_log(tmp_path / "log.csv") == len(LOGGED)
+    words = [(row[1], row[3]) for row in _read(tmp_path / "log.csv")[1:]]
+    column = 2 if lang == "zh_CN" else 4
+    assert words == [(entry[column], entry[column + 1]) for entry in LOGGED]
+    # The database keeps the codes: only what is exported changes.
+    assert [(r.action, r.status) for r in SyncLog.select().order_by(SyncLog.id)][: len(LOGGED)] == [
+        entry[:2] for entry in LOGGED
+    ]
+
+
+def test_cancelled_is_never_the_word_of_a_cancelled_return(db, tmp_path):
+    _log("2026-03-01 10:00:00", "cancelled", action="export")
+    export_log(tmp_path / "log.csv")
+    assert _read(tmp_path / "log.csv")[1][3] == "已中止"
+    assert "已取消" not in (tmp_path / "log.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_word_that_looks_like_a_formula_is_still_inert(db, tmp_path):
+    _log("2026-03-01 10:00:00", "-1", action="=cmd")  # never logged by core; shown as it is, and inert
+    export_log(tmp_path / "log.csv")
+    assert _read(tmp_path / "log.csv")[1][1:4:2] == ["'=cmd", "'-1"]

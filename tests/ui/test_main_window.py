@@ -192,7 +192,7 @@ def test_export_log_writes_a_csv_with_bom(qtbot, window, tmp_path, monkeypatch):
     window.export_button.click()
     qtbot.waitUntil(lambda: window._task is None, timeout=10_000)
     data = target.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf") and b",pull," in data
+    assert data.startswith(b"\xef\xbb\xbf") and ",拉取,".encode() in data
     assert str(target) in window.progress_label.text()
 
 
