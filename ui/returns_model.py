@@ -34,6 +34,17 @@ def _quantity(text: str) -> Decimal:
         return Decimal(-1)
 
 
+class RowSet:
+    """Rows with what sorting and searching them needs, ready before they reach the model: built on a worker for a
+    whole table, so that the GUI thread only swaps them in."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.rows = list(rows)
+        self.position = {row.code: position for position, row in enumerate(self.rows)}
+        self.haystack = [_haystack(row) for row in self.rows]
+        self.keys = {column: [key(row) for row in self.rows] for column, key in _KEY.items()}
+
+
 class ReturnsModel(QAbstractTableModel):
     STATE, CODE, RECEIVED, CREATED, SHOP, PLATFORM, LINES, QUA, AMOUNT, NOTE = range(10)
     NUMBERS = (LINES, QUA, AMOUNT)
@@ -151,11 +162,13 @@ class ReturnsModel(QAbstractTableModel):
     def total_rows(self) -> int:
         return len(self._rows)
 
-    def set_rows(self, rows: Iterable[Row]) -> None:
-        """Show exactly ``rows`` (filtered and sorted as set); ticks stay on the rows that may still go."""
+    def set_rows(self, rows: Iterable[Row] | RowSet) -> None:
+        """Show exactly ``rows`` (filtered and sorted as set); ticks stay on the rows that may still go. A whole
+        table comes as a :class:`RowSet` made on a worker."""
+        prepared = rows if isinstance(rows, RowSet) else RowSet(rows)
         self.beginResetModel()
-        self._rows = list(rows)
-        self._reindex()
+        self._rows, self._position, self._haystack = prepared.rows, prepared.position, prepared.haystack
+        self._keys = prepared.keys
         self._shown = self._sorted(self._filtered())
         self.endResetModel()
         self._drop_unready_ticks()
@@ -218,11 +231,6 @@ class ReturnsModel(QAbstractTableModel):
             self.beginInsertRows(QModelIndex(), run[0], run[-1])
             self._shown[run[0]:run[0]] = [target[n] for n in run]
             self.endInsertRows()
-
-    def _reindex(self) -> None:
-        self._position = {row.code: position for position, row in enumerate(self._rows)}
-        self._haystack = [_haystack(row) for row in self._rows]
-        self._keys = {}
 
     # --- filtering and sorting -------------------------------------------------------------------------------------
 

@@ -22,7 +22,7 @@ from core.i18n import t
 from core.overview import Row
 from core.states import ReturnState, state_text
 from ui import state_style
-from ui.returns_model import ReturnsModel
+from ui.returns_model import ReturnsModel, RowSet
 
 HINT_STYLE = "color: #8a5a00;"
 _SAMPLE = 200  # rows measured to size the columns
@@ -80,7 +80,7 @@ class ReturnsTable(QWidget):
 
     # --- rows -----------------------------------------------------------------------------------------------------
 
-    def set_rows(self, rows: list[Row]) -> None:
+    def set_rows(self, rows: list[Row] | RowSet) -> None:
         self.model.set_rows(rows)
         self._size_columns()
         if self.model.rowCount() and not self.table.currentIndex().isValid():

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from core import overview, review
 from core.errors import ConfigError
+from ui.returns_model import RowSet
 
 
 @dataclass(frozen=True)
 class Loaded:
-    rows: list[overview.Row]
+    rows: RowSet
     stale: bool  # some rows were reviewed under other rules, or not yet: a refresh should follow
     problem: str  # why reviews cannot be made now (the mapping rules cannot work), or ""
 
@@ -32,7 +33,7 @@ def current_stamp() -> tuple[str | None, str]:
 def load_job(_progress: Callable[[object], None], _cancel: threading.Event) -> Loaded:
     stamp, problem = current_stamp()
     rows = overview.load_rows(stamp=stamp)
-    return Loaded(rows, any(row.stale for row in rows), problem)
+    return Loaded(RowSet(rows), any(row.stale for row in rows), problem)
 
 
 def refresh_job(progress: Callable[[object], None], cancel: threading.Event) -> int:
