@@ -72,7 +72,8 @@ def test_ruff_clean():
 
 def test_core_runs_without_qt_loaded():
     # A fresh interpreter: in this one the window's tests have loaded Qt already.
-    code = "import sys, main; main.build_parser(); import core.app, core.push; assert 'PySide6' not in sys.modules"
+    code = ("import sys, main, core.cli.parser; core.cli.parser.build_parser(); import core.app, core.push; "
+            "assert 'PySide6' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
 
 

@@ -1,59 +1,8 @@
 """The command line (SPEC §7) over the same core as the window.
 
-Each subcommand lives in its own module with ``register(subparsers)``; the parser here holds the
-global options, and :func:`run` runs a command on the app opened by :func:`core.app.open_app`, the
-window's start-up path too. The exit codes and the printing of results are in :mod:`core.cli.output`.
+:mod:`~core.cli.options` holds the global options, light enough for the window to start on them without loading
+a single command; :mod:`~core.cli.parser` the whole parser (each command in its own ``*_cmd`` module with
+``register(subparsers)``) and :func:`~core.cli.parser.run`, which runs a command on the app opened by
+:func:`core.app.open_app`, the window's start-up path too. The exit codes and the printing of results are in
+:mod:`~core.cli.output`.
 """
-
-from __future__ import annotations
-
-import argparse
-import sys
-from collections.abc import Callable
-
-from core import __version__, i18n
-from core.app import open_app
-from core.cli import config_cmd, credentials_cmd, log_cmd, maps_cmd, pull_cmd, push_cmd, sandbox_cmd
-from core.cli.output import EXIT_SOME_FAILED, EXIT_USAGE, emit
-from core.errors import ReturnSyncError
-
-# Imported by name, not discovered: PyInstaller bundles only what it sees imported.
-COMMANDS = (sandbox_cmd, config_cmd, credentials_cmd, pull_cmd, push_cmd, maps_cmd, log_cmd)
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 on usage errors, as SPEC §7 wants
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="main.py", description="ReturnSync 退货单同步助手")
-    parser.add_argument("--data-dir", metavar="DIR", help="data folder (default: per-user folder or RETURNSYNC_HOME)")
-    parser.add_argument("--lang", choices=i18n.LANGUAGES, help="language of messages")
-    parser.add_argument("--demo", action="store_true", help="open the window on the built-in sandbox")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
-    parser.add_argument("--version", action="version", version=f"ReturnSync {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for module in COMMANDS:
-        module.register(sub)
-    return parser
-
-
-def run(args: argparse.Namespace) -> int:
-    """Run the command of ``args`` on the opened app; a :class:`ReturnSyncError` becomes its message and exit code."""
-    handler: Callable[[argparse.Namespace], int] = args.handler
-    try:
-        with open_app(args.data_dir, args.lang, verbose=args.verbose, needs_store=getattr(args, "needs_store", True)):
-            return handler(args)
-    except ReturnSyncError as exc:
-        if getattr(args, "json", False):
-            emit(args, {"ok": False, "error": str(exc), "error_type": type(exc).__name__}, "")
-        print(str(exc), file=sys.stderr)
-        return exc.exit_code
-    except KeyboardInterrupt:
-        message = i18n.t("已中断。已完成的部分已保存。", "Interrupted. What was done so far is kept.")
-        if getattr(args, "json", False):
-            emit(args, {"ok": False, "error": message, "error_type": "Interrupted"}, "")
-        print(message, file=sys.stderr)
-        return EXIT_SOME_FAILED

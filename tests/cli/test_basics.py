@@ -88,7 +88,7 @@ def test_ctrl_c_still_prints_one_json_object(child_env, cli):
 def test_every_command_of_the_spec_is_registered_statically():
     import ast
 
-    from core.cli import build_parser
+    from core.cli.parser import build_parser
 
     parser = build_parser()
     commands = set(next(a for a in parser._actions if a.dest == "command").choices)

@@ -12,7 +12,7 @@ import sys
 import pytest
 import requests
 
-from core.cli import build_parser
+from core.cli.parser import build_parser
 from tests.conftest import ROOT
 from tests.support.cli import run_main
 from tests.support.wire import direct, direct_params

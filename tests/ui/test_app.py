@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core import paths, store
-from core.cli import build_parser
+from core.cli.parser import build_parser
 from ui import app as ui_app
 from ui.main_window import MainWindow
 

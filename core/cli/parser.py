@@ -1,0 +1,53 @@
+"""The command line's parser — the global options and every command — and :func:`run`, which runs a command on the
+app opened by :func:`core.app.open_app`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from core import __version__, i18n
+from core.app import open_app
+from core.cli import config_cmd, credentials_cmd, log_cmd, maps_cmd, pull_cmd, push_cmd, sandbox_cmd
+from core.cli.options import add_global_options
+from core.cli.output import EXIT_SOME_FAILED, EXIT_USAGE, emit
+from core.errors import ReturnSyncError
+
+# Imported by name, not discovered: PyInstaller bundles only what it sees imported.
+COMMANDS = (sandbox_cmd, config_cmd, credentials_cmd, pull_cmd, push_cmd, maps_cmd, log_cmd)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse exits 2 on usage errors, as SPEC §7 wants
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="main.py", description="ReturnSync 退货单同步助手")
+    add_global_options(parser)
+    parser.add_argument("--version", action="version", version=f"ReturnSync {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the command of ``args`` on the opened app; a :class:`ReturnSyncError` becomes its message and exit code."""
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        with open_app(args.data_dir, args.lang, verbose=args.verbose, needs_store=getattr(args, "needs_store", True)):
+            return handler(args)
+    except ReturnSyncError as exc:
+        if getattr(args, "json", False):
+            emit(args, {"ok": False, "error": str(exc), "error_type": type(exc).__name__}, "")
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        message = i18n.t("已中断。已完成的部分已保存。", "Interrupted. What was done so far is kept.")
+        if getattr(args, "json", False):
+            emit(args, {"ok": False, "error": message, "error_type": "Interrupted"}, "")
+        print(message, file=sys.stderr)
+        return EXIT_SOME_FAILED
