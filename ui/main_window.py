@@ -1,479 +1,54 @@
-"""The main window: pull (date range with quick choices, time axis), the returns table with tick boxes, the mapped
-精诚 sheet beside it, 推送所选, and the sync-log export. Long work runs on a worker with a progress bar, a count and
-取消; the table is loaded, and reviewed again after a change of rules, in the background, and changes row by row."""
+"""The main window: its frame first — title, size, and a word that the app is opening — shown before anything slow
+is imported or read, then the workspace (:mod:`ui.workspace`) inside it once the app is open.
+
+Light on purpose: Qt and the language only, so that it is on the screen as soon as a bare Qt window would be.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QPlainTextEdit,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-    QTabWidget,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QCloseEvent, QPaintEvent
+from PySide6.QtWidgets import QLabel, QMainWindow
 
-from core import export, overview, push, settings
-from core.cancel import CancelCheck, CancelSource
-from core.errors import ReturnSyncError
 from core.i18n import t
-from core.timeutil import QUICK_RANGES, now_china, quick_range
-from ui import pull_job, push_job, table_jobs, worker
-from ui.returns_view import ReturnsTable
-from ui.settings_dialog import SettingsDialog
-from ui.sheet_view import SheetView
+
+if TYPE_CHECKING:
+    from ui.workspace import Workspace
 
 
-def money(cents: int) -> str:
-    return f"{Decimal(cents).scaleb(-2):,.2f}"
+def title() -> str:
+    """The app's name, as the title of its windows and message boxes."""
+    return t("退货单同步助手", "ReturnSync")
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, banner: str = "") -> None:
+    first_painted = Signal()  # the frame is on the screen: the app may open now
+
+    def __init__(self) -> None:
         super().__init__()
-        self.setWindowTitle(t("退货单同步助手", "ReturnSync"))
-        self.resize(1280, 720)
-        self._task: worker.Task | None = None  # the pull, push or export the window is busy with
-        self._close_requested = False
-        self._load: worker.Task | None = None  # the load of every row, while it runs
-        self._refresh: worker.Task | None = None  # the reviews made again after a change of rules, while it runs
-        self._background: set[worker.Task] = set()  # loads and refreshes still running: close waits for them
-        self._pending: list[overview.Row] = []  # rows a job changed while a load ran: applied after it
+        self._painted = False
+        self.setWindowTitle(title())
+        self.resize(1280, 720)  # fits a 1920×1080 laptop at 150 % (1280×720) with its taskbar
+        self.workspace: Workspace | None = None
+        opening = QLabel(t("正在打开…", "Opening…"))
+        opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setCentralWidget(opening)
 
-        self.returns = ReturnsTable(self)
-        self.model = self.returns.model
-        self.table = self.returns.table
-        self.search = self.returns.search
-        self.count_label = self.returns.count_label
-        self.model.checked_changed.connect(self._update_push_button)
-        self.model.checked_changed.connect(self._show_totals)
-        self.model.shown_changed.connect(self._show_totals)
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            self.first_painted.emit()
 
-        self._build_toolbar()
-        self._build_body(banner)
-        self._build_status()
-        self.reload()  # on a worker: the window shows at once and fills when the rows are read
+    def set_workspace(self, workspace: Workspace) -> None:
+        self.workspace = workspace
+        self.setCentralWidget(workspace)
 
-    # --- building -------------------------------------------------------------------------------------------------
-
-    def _build_toolbar(self) -> None:
-        bar = QToolBar(t("工具栏", "Toolbar"), self)
-        bar.setMovable(False)
-        self.addToolBar(bar)
-        today = QDate(now_china().date())  # the remote systems keep China time, whatever the PC's zone
-        self.date_from = _date_edit(today.addDays(-6))
-        self.date_to = _date_edit(today)
-        self.quick_dates = QComboBox()
-        self.quick_dates.addItem(t("快捷…", "Quick…"), None)
-        for name, words in QUICK_RANGES.items():
-            self.quick_dates.addItem(t(*words), name)
-        self.quick_dates.activated.connect(self._quick_range)
-        self.axis = QComboBox()
-        axes = settings.KEYS["pull.axis"]
-        for key in axes.choices:
-            self.axis.addItem(axes.choice_label(key), key)
-        self.axis.setCurrentIndex(max(0, self.axis.findData(settings.get("pull.axis"))))
-        self.axis.currentIndexChanged.connect(self._axis_changed)
-        self.all_statuses = QCheckBox(t("含未入库/已取消", "Include unreceived/cancelled"))
-        self.pull_button = QPushButton(t("拉取", "Pull"))
-        self.pull_button.clicked.connect(self.start_pull)
-        for label, widget in ((t("从", "From"), self.date_from), (t("到", "To"), self.date_to)):
-            bar.addWidget(QLabel(f" {label} "))
-            bar.addWidget(widget)
-        bar.addWidget(self.quick_dates)
-        bar.addWidget(QLabel(t(" 时间类型 ", " Time axis ")))
-        bar.addWidget(self.axis)
-        bar.addWidget(QLabel(" "))
-        bar.addWidget(self.all_statuses)
-        bar.addWidget(QLabel(" "))
-        bar.addWidget(self.pull_button)
-        bar.addSeparator()
-        self.tick_ready_button = QPushButton(t("勾选全部可推送", "Tick all ready"))
-        self.tick_ready_button.clicked.connect(self.tick_all_ready)
-        self.push_button = QPushButton()
-        self.push_button.clicked.connect(self.start_push)
-        bar.addWidget(self.tick_ready_button)
-        bar.addWidget(QLabel(" "))
-        bar.addWidget(self.push_button)
-        bar.addSeparator()
-        self.export_button = QPushButton(t("导出日志…", "Export log…"))
-        self.export_button.clicked.connect(self.export_log)
-        bar.addWidget(self.export_button)
-        bar.addSeparator()
-        self.settings_button = QPushButton(t("设置…", "Settings…"))
-        self.settings_button.clicked.connect(self.open_settings)
-        bar.addWidget(self.settings_button)
-        self._axis_changed()
-        self._update_push_button()
-
-    def _build_body(self, banner: str) -> None:
-        central = QWidget(self)
-        layout = QVBoxLayout(central)
-        if banner:
-            self.banner = QLabel(banner)
-            self.banner.setWordWrap(True)
-            self.banner.setObjectName("demoBanner")
-            self.banner.setStyleSheet("#demoBanner { background: #fff4d6; border: 1px solid #e6c36a; padding: 6px; }")
-            layout.addWidget(self.banner)
-        self.returns.current_changed.connect(self._show_current)
-
-        self.sheet_view = SheetView()
-        self.raw_view = QPlainTextEdit(readOnly=True)
-        self.detail_tabs = QTabWidget()
-        self.detail_tabs.addTab(self.sheet_view, t("精诚单据", "Jingcheng sheet"))
-        self.detail_tabs.addTab(self.raw_view, t("原始 JSON", "Raw JSON"))
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.returns)
-        splitter.addWidget(self.detail_tabs)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
-
-    def _build_status(self) -> None:
-        self.progress = QProgressBar(maximumWidth=260, visible=False)
-        self.progress_label = QLabel()
-        self.totals_label = QLabel()
-        self.cancel_button = QPushButton(t("取消", "Cancel"), visible=False)
-        self.cancel_button.clicked.connect(self.cancel)
-        status = self.statusBar()
-        status.addWidget(self.progress_label, 1)
-        status.addPermanentWidget(self.totals_label)
-        status.addPermanentWidget(self.progress)
-        status.addPermanentWidget(self.cancel_button)
-        self._show_totals()
-
-    def _quick_range(self, index: int) -> None:
-        name = self.quick_dates.itemData(index)
-        if name is None:
-            return
-        start, end = quick_range(name, now_china().date())
-        self.date_from.setDate(QDate(start))
-        self.date_to.setDate(QDate(end))
-        self.quick_dates.setCurrentIndex(0)
-
-    def _axis_changed(self) -> None:
-        by_receipt = self.axis.currentData() == "receive"
-        # Only received returns have a receive time: on that axis the box could bring nothing more.
-        self.all_statuses.setEnabled(not by_receipt)
-        self.all_statuses.setToolTip(
-            t("按入库时间拉取时只会有已入库的退货单，此选项不起作用；要看未入库或已取消的，请改按修改时间或创建时间拉取。",
-              "By receive time only received returns can match, so this has no effect; pull by modify or create "
-              "time to see unreceived or cancelled ones.")
-            if by_receipt else
-            t("不勾选时只拉取已入库、未取消的退货单。", "Unticked, only received returns that are not cancelled come.")
-        )
-
-    def open_settings(self) -> None:
-        dialog = SettingsDialog(self)
-        dialog.exec()
-        dialog.deleteLater()
-        self.refresh()  # mapping rules and value tables decide which rows may go
-
-    # --- the table and the detail pane ----------------------------------------------------------------------------
-
-    def reload(self) -> None:
-        """Read every row again on a worker while the window stays usable; a load running is dropped."""
-        if self._load is not None:
-            self._load.cancel()
-        task = self._load = worker.Task(table_jobs.load_job)
-        task.signals.finished.connect(lambda loaded: self._on_loaded(task, loaded))
-        task.signals.failed.connect(lambda message: self._on_loaded(task, None, message))
-        task.signals.cancelled.connect(lambda: self._on_loaded(task, None))
-        self._pending = []
-        self._start_background(task)
-
-    def refresh(self) -> None:
-        """Review again, in the background, the returns whose review was made under other rules; their rows change
-        in place as each batch is done."""
-        if self._refresh is not None:
-            self._refresh.cancel()
-        task = self._refresh = worker.Task(table_jobs.refresh_job)
-        task.signals.progress.connect(lambda progress: self._on_refreshed(task, progress))
-        task.signals.finished.connect(lambda _count: self._refresh_done(task, ""))
-        task.signals.failed.connect(lambda message: self._refresh_done(task, message))
-        task.signals.cancelled.connect(lambda: self._refresh_done(task, ""))
-        self._start_background(task)
-
-    def _start_background(self, task: worker.Task) -> None:
-        self._background.add(task)
-        for signal in (task.signals.finished, task.signals.failed, task.signals.cancelled):
-            signal.connect(lambda *_args: self._background_done(task))
-        worker.start(task)
-
-    def _background_done(self, task: worker.Task) -> None:
-        self._background.discard(task)
-        if self._close_requested:
-            self.close()
-
-    def _on_loaded(self, task: worker.Task, loaded: table_jobs.Loaded | None, failure: str = "") -> None:
-        if task is not self._load:
-            return
-        self._load = None
-        if loaded is None:
-            if failure and not self._close_requested:
-                QMessageBox.critical(self, self.windowTitle(), failure)
-            return
-        self.returns.set_rows(loaded.rows)
-        if self._pending:
-            self.returns.update_rows(self._pending)
-            self._pending = []
-        if loaded.problem:
-            self.progress_label.setText(t(f"无法按映射规则检查退货单：{loaded.problem}",
-                                          f"Returns cannot be checked against the mapping rules: {loaded.problem}"))
-        elif loaded.stale:
-            self.refresh()
-
-    def _on_refreshed(self, task: worker.Task, progress: tuple[int, int, list[overview.Row]]) -> None:
-        if task is not self._refresh:
-            return
-        done, total, rows = progress
-        self._apply_rows(rows)
-        if self._task is None:
-            self.progress_label.setText(t(f"正在按当前规则检查退货单：{done}/{total}",
-                                          f"Checking returns against the current rules: {done}/{total}"))
-
-    def _refresh_done(self, task: worker.Task, failure: str) -> None:
-        if task is not self._refresh:
-            return
-        self._refresh = None
-        if failure and self._task is None:
-            self.progress_label.setText(failure)
-        elif self._task is None and self.progress_label.text().startswith(t("正在按当前规则", "Checking returns")):
-            self.progress_label.setText(t("已按当前规则检查全部退货单。", "Every return is checked against the rules."))
-        self._show_current(self.returns.current_code())
-
-    def _apply_rows(self, rows: list[overview.Row]) -> None:
-        """Rows a job or a refresh changed: into the table, or kept until a load running now has filled it."""
-        if not rows:
-            return
-        if self._load is not None:
-            self._pending.extend(rows)
-        self.returns.update_rows(rows)
-        current = self.returns.current_code()
-        if any(row.code == current for row in rows):
-            self._show_current(current)
-
-    def _update_push_button(self) -> None:
-        count = len(self.model.checked_codes())
-        self.push_button.setText(t(f"推送所选（{count}）", f"Push ticked ({count})"))
-        self.push_button.setEnabled(count > 0 and self._task is None)
-
-    def _show_totals(self) -> None:
-        ticked, ticked_cents, shown, shown_cents = self.model.totals()
-        self.totals_label.setText(t(
-            f"已勾选 {ticked} 张，金额 {money(ticked_cents)}　｜　显示 {shown} 张，金额 {money(shown_cents)}",
-            f"Ticked {ticked}, amount {money(ticked_cents)}  |  shown {shown}, amount {money(shown_cents)}",
-        ))
-
-    def tick_all_ready(self) -> None:
-        """Tick every row that may go among those the search and the filter leave shown."""
-        self.model.set_checked(self.model.shown_tickable_codes())
-
-    def _show_current(self, code: str) -> None:
-        self.raw_view.clear()
-        self.sheet_view.clear()
-        if not code:
-            return
-        text = overview.raw_text(code)
-        if text is None:
-            return
-        self.raw_view.setPlainText(text)
-        try:
-            found = push.preview(code)
-        except ReturnSyncError as exc:  # e.g. a mapping setting that no longer makes sense
-            self.sheet_view.status.setText(str(exc))
-            return
-        self.sheet_view.show_preview(found)
-
-    # --- long work ------------------------------------------------------------------------------------------------
-
-    def _run(
-        self,
-        job: worker.Job,
-        on_progress: Callable[[object], None],
-        on_finished: Callable[[object], None],
-        failed_title: str,
-        cancelled_text: str,
-        starting_text: str,
-        reload: bool = False,
-    ) -> None:
-        """Run ``job`` on a worker with the window busy. The job hands its rows on as it goes; one cut short by a
-        failure or a cancel may have stored more than it reported: with ``reload`` the table is read again then."""
-        self._task = worker.Task(job)
-        self._task.signals.progress.connect(on_progress)
-        self._task.signals.finished.connect(on_finished)
-        self._task.signals.failed.connect(lambda message: self._on_failed(failed_title, message, reload))
-        self._task.signals.cancelled.connect(lambda: self._finish(cancelled_text, reload))
-        self._busy(True)
-        self.progress_label.setText(starting_text)
-        worker.start(self._task)
-
-    def _busy(self, busy: bool) -> None:
-        for button in (self.pull_button, self.tick_ready_button, self.export_button):
-            button.setEnabled(not busy)
-        self.progress.setVisible(busy)
-        self.cancel_button.setVisible(busy)
-        self.cancel_button.setEnabled(busy)
-        if busy:
-            self.progress.setRange(0, 0)
-        self._update_push_button()
-
-    def _show_progress(self, done: int, total: int, text: str) -> None:
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-        self.progress_label.setText(text)
-
-    def cancel(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            self.cancel_button.setEnabled(False)
-            self.progress_label.setText(t("正在取消…（当前请求结束后停止）", "Cancelling… (after the current request)"))
-
-    def _finish(self, text: str, reload: bool = False) -> None:
-        self.progress_label.setText(text)
-        self._task = None
-        self._busy(False)
-        if self._close_requested:
-            self.close()
-        elif reload:
-            self.reload()
-
-    def _on_failed(self, title: str, message: str, reload: bool = False) -> None:
-        self._finish(title, reload)
-        QMessageBox.critical(self, title, message)
-
-    # pull
-
-    def start_pull(self) -> None:
-        start, end = self.date_from.date().toPython(), self.date_to.date().toPython()
-        if start > end:
-            QMessageBox.warning(
-                self, self.windowTitle(), t("开始日期晚于结束日期。", "The start date is after the end date.")
-            )
-            return
-        request = pull_job.PullRequest(
-            start=start,
-            end=min(end, now_china().date()),
-            axis=self.axis.currentData(),
-            all_statuses=self.all_statuses.isChecked() and self.all_statuses.isEnabled(),
-        )
-        self._run(
-            lambda progress, cancel: pull_job.pull_job(request, progress, cancel),
-            self._on_pull_progress,
-            self._on_pulled,
-            t("拉取失败", "Pull failed"),
-            t("已取消拉取，已拉到的退货单已保存。", "Pull cancelled; what was pulled is kept."),
-            t("正在连接管易云…", "Connecting to Guanyi…"),
-            reload=True,  # a pull cut short keeps whole windows it may not have reported yet
-        )
-
-    def _on_pull_progress(self, progress: tuple) -> None:
-        # Stored before shown (SPEC §2.4): rows appear once their window is committed, never half a window.
-        report, rows = progress
-        self._apply_rows(rows)
-        self._show_progress(*pull_job.describe_progress(report))
-
-    def _on_pulled(self, pulled: pull_job.Pulled) -> None:
-        self._apply_rows(pulled.rows)
-        self._finish(pull_job.describe_result(pulled.result))
-
-    # push
-
-    def start_push(self) -> None:
-        codes = self.model.checked_codes()
-        if not codes:
-            return
-        answer = QMessageBox.question(
-            self,
-            t("推送到精诚", "Post to Jingcheng"),
-            t(
-                f"将把 {len(codes)} 张单据推送到精诚，每张只推送一次。继续吗？",
-                f"Post {len(codes)} sheets to Jingcheng, each exactly once. Go ahead?",
-            ),
-        )
-        if answer != QMessageBox.StandardButton.Yes:
-            return
-        self._run(
-            lambda progress, cancel: push_job.push_job(codes, progress, cancel),
-            self._on_push_progress,
-            self._on_pushed,
-            t("推送失败", "Push failed"),
-            t(
-                "已取消推送：已发送的单据结果已记录，其余未发送。",
-                "Push cancelled: what was sent is recorded, the rest was not sent.",
-            ),
-            t("正在推送…", "Posting…"),
-        )
-
-    def _on_push_progress(self, progress: tuple) -> None:
-        report, rows = progress
-        self._apply_rows(rows)
-        self._show_progress(*push_job.describe_progress(report))
-
-    def _on_pushed(self, result: push.PushResult) -> None:
-        self._finish(result.summary())
-        details = push_job.problems(result)
-        if details:
-            QMessageBox.warning(self, t("部分单据未推送", "Some sheets were not posted"), details)
-
-    # export
-
-    def export_log(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, t("导出同步日志", "Export the sync log"), f"returnsync-log-{now_china():%Y%m%d}.csv", "CSV (*.csv)"
-        )
-        if not path:
-            return
-        self._run(
-            lambda progress, cancel: _export(path, progress, cancel),
-            lambda progress: self._show_progress(*progress, t("正在导出日志…", "Exporting the log…")),
-            lambda count: self._finish(t(f"已导出 {count} 行日志到 {path}", f"Exported {count} log rows to {path}")),
-            t("导出失败", "Export failed"),
-            t("已取消导出，没有写入文件。", "Export cancelled; no file was written."),
-            t("正在导出日志…", "Exporting the log…"),
-        )
-
-    def closeEvent(self, event) -> None:
-        if self._task is not None or self._background:
-            # Close only once the work has stopped: a sheet on the wire gets its outcome recorded, and no load or
-            # review still reads the database when the app closes it.
-            self._close_requested = True
-            self.cancel()
-            for task in self._background:
-                task.cancel()
-            self.progress_label.setText(
-                t("正在停止，当前请求结束后关闭窗口…", "Stopping; the window closes after the current request…")
-            )
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # The workspace may first have to let a sheet on the wire finish: it closes the window itself then.
+        if self.workspace is not None and not self.workspace.request_close(self.close):
             event.ignore()
             return
         super().closeEvent(event)
-
-
-def _date_edit(day: QDate) -> QDateEdit:
-    return QDateEdit(day, calendarPopup=True, displayFormat="yyyy-MM-dd")
-
-
-def _export(path: str, progress: Callable[[object], None], cancel: CancelSource) -> int:
-    check = CancelCheck(cancel)
-
-    def report(done: int, total: int) -> None:
-        check.raise_if_set()
-        progress((done, total))
-
-    return export.export_log(path, progress=report)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 
 import pytest
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from core import paths, store
+from core import i18n, paths, settings, store
+from core.app import open_app
 from core.cli.parser import build_parser
 from ui import app as ui_app
 from ui.main_window import MainWindow
@@ -16,11 +18,19 @@ from ui.main_window import MainWindow
 
 @pytest.fixture
 def shown(monkeypatch, qapp) -> list[MainWindow]:
-    """The windows run_window showed; its event loop returns at once, and its error hook is put back afterwards."""
+    """The windows run_window showed, with the app opened in them; its event loop ends once the window is open, and
+    its error hook is put back afterwards."""
     windows: list[MainWindow] = []
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    monkeypatch.setattr(QApplication, "exec", lambda *_args: windows.extend(
-        w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()) or 0)
+
+    def loop(*_args) -> int:
+        for _ in range(50):  # the frame paints, then the app opens on the next turn
+            QApplication.processEvents()
+            time.sleep(0.01)
+        windows.extend(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", loop)
     yield windows
     for window in windows:
         window.close()
@@ -33,7 +43,7 @@ def test_a_data_file_that_cannot_be_opened_is_said_in_a_box_and_no_window_opens(
     monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: said.append(text))
     handlers = list(logging.getLogger().handlers)
     code = ui_app.run_window(build_parser().parse_args(["--data-dir", str(tmp_path), "--lang", "en"]))
-    assert code == 2 and not shown
+    assert code == 2 and not shown  # the frame showed, said why, and closed
     assert len(said) == 1 and "Cannot open the data file" in said[0] and str(tmp_path) in said[0]
     assert logging.getLogger().handlers == handlers  # what start-up added went with it
     assert store.db.obj is None or store.db.is_closed()
@@ -41,7 +51,25 @@ def test_a_data_file_that_cannot_be_opened_is_said_in_a_box_and_no_window_opens(
 
 def test_the_window_opens_on_the_shared_start_up_path_and_honours_verbose(tmp_path, shown, capsys):
     code = ui_app.run_window(build_parser().parse_args(["--data-dir", str(tmp_path), "--verbose"]))
-    assert code == 0 and len(shown) == 1
+    assert code == 0 and len(shown) == 1 and shown[0].workspace is not None
     assert (tmp_path / paths.DB_FILENAME).exists() and store.db.is_closed()
     assert "DEBUG:peewee" in capsys.readouterr().err  # --verbose: details on stderr, as on the command line
     assert f"data folder {tmp_path}" in (tmp_path / "returnsync.log").read_text("utf-8")  # the window's own log
+
+
+def test_the_frame_shows_first_in_the_chosen_language_and_the_app_opens_once_painted(tmp_path, qtbot, monkeypatch):
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    with open_app(tmp_path):
+        settings.set_value("ui.lang", "en")
+    i18n.set_language("zh_CN")
+    launch = ui_app.Launch(build_parser().parse_args(["--data-dir", str(tmp_path)]))
+    try:
+        window = launch.window
+        qtbot.addWidget(window)
+        assert window.isVisible() and window.workspace is None and launch.opened is None
+        assert window.windowTitle() == "ReturnSync"  # read from the data file before the core was loaded
+        qtbot.waitUntil(lambda: window.workspace is not None, timeout=5_000)
+        assert launch.opened is not None and launch.opened.data_dir == tmp_path
+        assert window.workspace.pull_button.text() == "Pull"
+    finally:
+        launch.close()

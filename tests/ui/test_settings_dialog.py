@@ -17,9 +17,9 @@ from core.sandbox.demo import start_demo
 from core.store import SyncLog
 from tests.support.value_tables import set_goods, set_shop
 from ui import value_tables_view
-from ui.main_window import MainWindow
 from ui.settings_dialog import SettingsDialog
 from ui.value_tables_view import ValueTableModel
+from ui.workspace import Workspace
 
 GUANYI = {"appkey": "100001", "sessionkey": "sess-SECRET-7f3a", "secret": "gy-SECRET-91c2"}
 
@@ -405,7 +405,7 @@ def test_the_dialog_fits_a_1280_by_760_screen(db, open_dialog, lang):
 
 
 def test_the_toolbar_opens_the_dialog_and_then_checks_the_returns_against_the_rules_again(qtbot, db, monkeypatch):
-    window = MainWindow()
+    window = Workspace()
     qtbot.addWidget(window)
     opened, reloaded = [], []
     monkeypatch.setattr(SettingsDialog, "exec", lambda self: opened.append(self) or 0)

@@ -1,4 +1,5 @@
-"""The window driven as a user would: pull with progress, cancel, errors, the mapped sheet."""
+"""The window driven as a user would: pull with progress, cancel, errors, the mapped sheet. ``window`` is the
+workspace inside a main window frame, as the app shows it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from core.sandbox.demo import describe_demo, start_demo
 from core.timeutil import format_datetime, parse_bound
 from ui.main_window import MainWindow
 from ui.returns_model import ReturnsModel
+from ui.workspace import Workspace
 
 
 @pytest.fixture
@@ -23,9 +25,11 @@ def sandbox(db, request):
 
 @pytest.fixture
 def window(qtbot, sandbox):
-    win = MainWindow(banner=describe_demo(sandbox))
-    qtbot.addWidget(win)
-    win.show()
+    frame = MainWindow()
+    win = Workspace(banner=describe_demo(sandbox))
+    frame.set_workspace(win)
+    qtbot.addWidget(frame)
+    frame.show()
     qtbot.waitUntil(lambda: win._load is None, timeout=10_000)  # the first load of the (empty) table
     yield win
     if win._task is not None:
@@ -201,7 +205,7 @@ def test_closing_during_a_pull_waits_for_the_current_request_then_closes(qtbot, 
     window.date_from.setDate(window.date_to.date().addDays(-9))
     window.pull_button.click()
     qtbot.waitUntil(lambda: window.progress.value() > 0, timeout=10_000)
-    window.close()
-    assert window.isVisible() and window._task is not None  # still finishing the request on the wire
-    qtbot.waitUntil(lambda: not window.isVisible(), timeout=10_000)
+    window.window().close()
+    assert window.window().isVisible() and window._task is not None  # still finishing the request on the wire
+    qtbot.waitUntil(lambda: not window.window().isVisible(), timeout=10_000)
     assert window._task is None
