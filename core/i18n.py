@@ -7,6 +7,9 @@ The window installs Qt translators for its own texts and sets this language to m
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 LANGUAGES = ("zh_CN", "en")
 _current = "zh_CN"
 
@@ -26,3 +29,17 @@ def current() -> str:
 def t(zh: str, en: str) -> str:
     """Pick the text of the current language."""
     return en if _current == "en" else zh
+
+
+def stored_language(database: Path) -> str | None:
+    """The language chosen in Settings (``ui.lang``), read straight from the data file, read-only, before the core is
+    loaded: the window's frame is shown in it. ``None`` when there is no file or no choice stored (or it cannot be
+    read now: the core will say why when it opens the file)."""
+    if not database.is_file():
+        return None
+    try:
+        with sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=1) as connection:
+            row = connection.execute("SELECT value FROM setting WHERE key = 'ui.lang'").fetchone()
+    except sqlite3.Error:
+        return None
+    return row[0] if row and row[0] in LANGUAGES else None
