@@ -246,7 +246,7 @@ class ReturnsModel(QAbstractTableModel):
         self.shown_changed.emit()
 
     def _matches(self, position: int) -> bool:
-        if self._state_filter is not None and self._rows[position].state is not self._state_filter:
+        if self._state_filter is not None and self._rows[position].state != self._state_filter:
             return False
         return not self._search or self._search in self._haystack[position]
 

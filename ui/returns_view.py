@@ -108,7 +108,8 @@ class ReturnsTable(QWidget):
         self.current_changed.emit(self.model.code_at(current.row()) if current.isValid() else "")
 
     def _remember_current(self) -> None:
-        self._kept = self.current_code()
+        # A search that matches nothing leaves no current row: the one before it is selected again once it shows.
+        self._kept = self.current_code() or self._kept
 
     def _restore_current(self) -> None:
         # A reset (a filter, a new load) forgets the selection: the same return is selected again if still shown.

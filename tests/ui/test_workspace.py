@@ -3,13 +3,17 @@ workspace inside a main window frame, as the app shows it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core import credentials
 from core.sandbox.demo import describe_demo, start_demo
-from core.timeutil import format_datetime, parse_bound
+from core.states import ReturnState
+from core.timeutil import format_datetime, now_china, parse_bound
 from ui.main_window import MainWindow
 from ui.returns_model import ReturnsModel
 from ui.workspace import Workspace
@@ -209,3 +213,62 @@ def test_closing_during_a_pull_waits_for_the_current_request_then_closes(qtbot, 
     assert window.window().isVisible() and window._task is not None  # still finishing the request on the wire
     qtbot.waitUntil(lambda: not window.window().isVisible(), timeout=10_000)
     assert window._task is None
+
+
+def test_the_state_filter_shows_exactly_the_rows_in_the_chosen_state_and_says_how_many(qtbot, window):
+    window.axis.setCurrentIndex(window.axis.findData("create"))
+    window.all_statuses.setChecked(True)  # brings cancelled and unreceived returns too: some blocked
+    _pull(qtbot, window)
+    total = window.model.rowCount()
+    states = {window.model.row_at(n).state for n in range(total)}
+    assert {ReturnState.READY, ReturnState.BLOCKED} <= states
+    combo = window.returns.state_filter
+    for state in states:
+        combo.setCurrentIndex(combo.findData(state))
+        shown = [window.model.row_at(n) for n in range(window.model.rowCount())]
+        assert shown and {row.state for row in shown} == {state}
+        assert window.count_label.text() == f"显示 {len(shown)} / 共 {total}"
+    combo.setCurrentIndex(combo.findData(ReturnState.UNKNOWN))
+    assert window.model.rowCount() == 0 and "没有匹配的退货单" in window.count_label.text()
+    combo.setCurrentIndex(0)
+    assert window.model.rowCount() == total and window.count_label.text() == f"显示 {total} / 共 {total}"
+
+
+def test_search_keeps_the_selected_return_selected_when_it_still_matches(qtbot, window):
+    _pull(qtbot, window)
+    row = window.model.row_at(window.model.rowCount() // 2)
+    window.returns.select_code(row.code)
+    window.search.setText(row.shop[:2])  # QTest types ASCII only
+    assert window.returns.current_code() == row.code
+    assert window.sheet_view.header_labels["SheetID"].text() == row.code
+    window.search.setText("没有这样的单号")
+    assert window.model.rowCount() == 0 and "没有匹配的退货单" in window.count_label.text()
+    window.search.clear()
+    assert window.returns.current_code() == row.code
+
+
+def test_the_status_bar_totals_the_ticked_and_the_shown_rows(qtbot, window):
+    _pull(qtbot, window)
+    rows = [window.model.row_at(n) for n in range(window.model.rowCount())]
+    ready = [row for row in rows if row.state is ReturnState.READY][:3]
+    window.model.set_checked([row.code for row in ready])
+    ticked = sum(Decimal(row.amo) for row in ready)
+    shown = sum(Decimal(row.amo) for row in rows if row.amo)
+    assert window.totals_label.text() == f"已勾选 3 张，金额 {ticked:,.2f}　｜　显示 {len(rows)} 张，金额 {shown:,.2f}"
+
+
+def test_quick_dates_set_the_range_and_the_box_says_why_it_does_nothing_by_receive_time(qtbot, window):
+    today = now_china().date()
+    combo = window.quick_dates
+    combo.setCurrentIndex(combo.findData("yesterday"))
+    combo.activated.emit(combo.currentIndex())
+    assert window.date_from.date().toPython() == window.date_to.date().toPython() == today - timedelta(days=1)
+    combo.setCurrentIndex(combo.findData("last_month"))
+    combo.activated.emit(combo.currentIndex())
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    assert window.date_from.date().toPython() == first and window.date_to.date().toPython().month == first.month
+    assert combo.currentIndex() == 0  # back to "快捷…", ready for the next choice
+    window.axis.setCurrentIndex(window.axis.findData("receive"))
+    assert not window.all_statuses.isEnabled() and "不起作用" in window.all_statuses.toolTip()
+    window.axis.setCurrentIndex(window.axis.findData("modify"))
+    assert window.all_statuses.isEnabled()
