@@ -1,7 +1,7 @@
-"""Start the window in two steps: its frame is on the screen first, as fast as a bare Qt window; on the next turn of
-the event loop the core loads, the app opens (:func:`core.app.open_app`: data folder, database, recovery, logging)
-and the workspace fills the frame. Then Qt's own translations and the error hook; the event loop runs until the
-window closes.
+"""Start the window in two steps: its frame is on the screen first, as fast as a bare Qt window; once it is painted,
+the core loads and the app opens (:func:`core.app.open_app`: data folder, database, recovery, logging, --demo) on a
+thread of their own, so the frame stays responsive, and the workspace fills the frame. Then Qt's own translations
+and the error hook; the event loop runs until the window closes.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import threading
 import traceback
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -52,8 +53,12 @@ def _excepthook(exc_type, exc, tb) -> None:
     QMessageBox.critical(None, title(), message)
 
 
+class _Opened(QObject):
+    done = Signal(object)  # the opened App, or the ReturnSyncError that kept it from opening
+
+
 class Launch:
-    """A window being started: shown at once (:attr:`window`), opened on the next turn of the event loop."""
+    """A window being started: shown at once (:attr:`window`), then opened."""
 
     def __init__(self, options: argparse.Namespace) -> None:
         self.options = options
@@ -66,6 +71,8 @@ class Launch:
             stored = i18n.stored_language(paths.database_path(paths.data_dir(options.data_dir)))
             i18n.set_language(options.lang or stored or i18n.current())
         self._opening = False
+        self._opened = _Opened()
+        self._opened.done.connect(self._fill)
         self.window = MainWindow()
         # Open once the frame is painted; a window started minimised is never painted, so open after a moment anyway.
         self.window.first_painted.connect(lambda: QTimer.singleShot(0, self.open))
@@ -73,26 +80,48 @@ class Launch:
         self.window.show()
 
     def open(self) -> None:
+        """Load the core and open the app on a thread; the workspace follows on the GUI thread (:meth:`_fill`)."""
         if self._opening:
             return
         self._opening = True
-        # Loaded only now, with the window on the screen: the core, its database and the workspace.
+        threading.Thread(target=self._open, name="opening", daemon=True).start()
+
+    def _open(self) -> None:
+        # Loaded only now, with the window on the screen, and off the GUI thread: the core and the workspace's modules
+        # (no widget is made here), the database, recovery, and for --demo the simulators.
+        import ui.workspace  # noqa: F401
+        from core import store
         from core.app import open_app
-        from ui.workspace import Workspace
 
         options = self.options
         try:
-            self.opened = open_app(options.data_dir, options.lang, verbose=options.verbose, log_file=True,
-                                   demo=options.demo)
+            opened = open_app(options.data_dir, options.lang, verbose=options.verbose, log_file=True,
+                              demo=options.demo)
         except ReturnSyncError as exc:
-            QMessageBox.critical(None, title(), str(exc))
-            self.exit_code = exc.exit_code
+            self._opened.done.emit(exc)
+            return
+        except Exception:
+            log.exception("opening the app failed")
+            self._opened.done.emit(ReturnSyncError(
+                "打开时发生了意外错误，详情已写入日志文件 returnsync.log。",
+                "An unexpected error occurred while opening; details are in returnsync.log."))
+            return
+        store.close_database()  # this thread's connection; every thread opens its own
+        self._opened.done.emit(opened)
+
+    def _fill(self, result: App | ReturnSyncError) -> None:
+        if isinstance(result, ReturnSyncError):
+            QMessageBox.critical(None, title(), str(result))
+            self.exit_code = result.exit_code
             self.window.close()
             return
+        from ui.workspace import Workspace  # loaded by the opening thread already
+
+        self.opened = result
         _install_qt_translations(QApplication.instance(), i18n.current())
         sys.excepthook = _excepthook
         self.window.setWindowTitle(title())
-        self.window.set_workspace(Workspace(banner=self.opened.banner))
+        self.window.set_workspace(Workspace(banner=result.banner))
 
     def close(self) -> None:
         if self.opened is not None:

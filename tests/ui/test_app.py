@@ -24,7 +24,9 @@ def shown(monkeypatch, qapp) -> list[MainWindow]:
     monkeypatch.setattr(sys, "excepthook", sys.excepthook)
 
     def loop(*_args) -> int:
-        for _ in range(50):  # the frame paints, then the app opens on the next turn
+        deadline = time.monotonic() + 10  # the frame paints, then the app opens on a thread and fills it
+        frames = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        while time.monotonic() < deadline and any(w.isVisible() and w.workspace is None for w in frames):
             QApplication.processEvents()
             time.sleep(0.01)
         windows.extend(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
