@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _OPEN_AT_THE_LATEST_MS = 300
+# How long a busy worker thread (a pull, a push) may keep the interpreter lock while the GUI thread waits for it.
+# Painting the table calls from Qt into Python a few hundred times, each waiting for the lock: at Python's 5 ms a
+# repaint during a pull took up to half a second; at 0.2 ms it takes a few milliseconds, and the workers lose little.
+_SWITCH_INTERVAL_S = 0.0002
 _translators: list[QTranslator] = []  # Qt drops a translator whose Python object is collected
 
 
@@ -64,6 +68,7 @@ class Launch:
         self.options = options
         self.opened: App | None = None
         self.exit_code: int | None = None  # set when the app could not be opened
+        sys.setswitchinterval(_SWITCH_INTERVAL_S)
         qt_app = QApplication.instance() or QApplication(sys.argv[:1])
         qt_app.setApplicationName("ReturnSync")
         qt_app.setWindowIcon(QIcon(str(paths.asset_path("icons", "returnsync.svg"))))

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QModelRoleDataSpan, QPersistentModelIndex, Qt, Signal
 
 from core.i18n import t
 from core.overview import Row
@@ -22,6 +22,12 @@ from core.states import TICKABLE, ReturnState, state_text
 from ui import state_style
 
 Index = QModelIndex | QPersistentModelIndex
+# The roles as the plain numbers Qt hands over, compared once per cell and role.
+_DISPLAY, _DECORATION, _FOREGROUND = (int(Qt.ItemDataRole.DisplayRole), int(Qt.ItemDataRole.DecorationRole),
+                                      int(Qt.ItemDataRole.ForegroundRole))
+_CHECK, _TOOLTIP, _ALIGNMENT = (int(Qt.ItemDataRole.CheckStateRole), int(Qt.ItemDataRole.ToolTipRole),
+                                int(Qt.ItemDataRole.TextAlignmentRole))
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _STATE_ORDER = {state: n for n, state in enumerate(ReturnState)}
 # Beyond this many runs of new rows, one reset is cheaper than the inserts.
 _MAX_INSERT_RUNS = 40
@@ -57,6 +63,8 @@ class ReturnsModel(QAbstractTableModel):
         self._rows: list[Row] = []
         self._position: dict[str, int] = {}  # code -> position in _rows
         self._shown: list[int] = []  # positions shown, in display order
+        self._shown_at: dict[int, int] | None = None  # position -> row shown, made when first needed after a change
+        self._shown_cents: int | None = None  # the amount of the rows shown, kept until they change
         self._checked: set[str] = set()
         self._keys: dict[int, list] = {}  # column -> the sort key of every row, by position
         self._haystack: list[str] = []  # what the search looks in, lower case, by position
@@ -81,21 +89,31 @@ class ReturnsModel(QAbstractTableModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
             return None
-        row = self._rows[self._shown[index.row()]]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        return self._value(self._rows[self._shown[index.row()]], index.column(), int(role))
+
+    def multiData(self, index: Index, roles: QModelRoleDataSpan) -> None:
+        """Every role the view wants of a cell in one call: Qt's delegate asks for eight or so per cell, and each call
+        from Qt into Python waits for the interpreter lock while a pull or a push works on other threads."""
+        if not index.isValid():
+            return
+        row, column = self._rows[self._shown[index.row()]], index.column()
+        for role_data in roles:
+            role_data.setData(self._value(row, column, role_data.role()))
+
+    def _value(self, row: Row, column: int, role: int):
+        if role == _DISPLAY:
             return self._text(row, column)
         if column == self.STATE:
-            if role == Qt.ItemDataRole.DecorationRole:
+            if role == _DECORATION:
                 return state_style.icon(row.state)
-            if role == Qt.ItemDataRole.ForegroundRole:
+            if role == _FOREGROUND:
                 return state_style.colour(row.state)
-            if role == Qt.ItemDataRole.CheckStateRole and row.state in TICKABLE:  # no box: it cannot be pushed
+            if role == _CHECK and row.state in TICKABLE:  # no box: it cannot be pushed
                 return Qt.CheckState.Checked if row.code in self._checked else Qt.CheckState.Unchecked
-        if role == Qt.ItemDataRole.ToolTipRole and column in (self.STATE, self.NOTE) and row.details:
+        if role == _TOOLTIP and column in (self.STATE, self.NOTE) and row.details:
             return row.details
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in self.NUMBERS:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == _ALIGNMENT and column in self.NUMBERS:
+            return _RIGHT
         return None
 
     def _text(self, row: Row, column: int) -> str:
@@ -137,7 +155,7 @@ class ReturnsModel(QAbstractTableModel):
         self._sort_column, self._sort_order = column, order
         self.layoutAboutToBeChanged.emit()
         before = self._shown
-        self._shown = self._sorted(before)
+        self._set_shown(self._sorted(before))
         self._move_persistent(before)
         self.layoutChanged.emit()
 
@@ -154,10 +172,7 @@ class ReturnsModel(QAbstractTableModel):
         position = self._position.get(code)
         if position is None:
             return -1
-        try:
-            return self._shown.index(position)
-        except ValueError:
-            return -1
+        return self._shown_index().get(position, -1)
 
     def total_rows(self) -> int:
         return len(self._rows)
@@ -169,7 +184,7 @@ class ReturnsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows, self._position, self._haystack = prepared.rows, prepared.position, prepared.haystack
         self._keys = prepared.keys
-        self._shown = self._sorted(self._filtered())
+        self._set_shown(self._sorted(self._filtered()))
         self.endResetModel()
         self._drop_unready_ticks()
         self.shown_changed.emit()
@@ -178,11 +193,13 @@ class ReturnsModel(QAbstractTableModel):
         """Change the known rows in place and insert the new ones where the sort puts them."""
         new: list[Row] = []
         changed: list[int] = []
+        amounts: list[int] = []  # the changed rows' amounts before, to keep the total of the rows shown
         for row in rows:
             position = self._position.get(row.code)
             if position is None:
                 new.append(row)
             elif self._rows[position] != row:
+                amounts.append(self._rows[position].amo_cents or 0)
                 self._rows[position] = row
                 changed.append(position)
         if changed:
@@ -192,11 +209,18 @@ class ReturnsModel(QAbstractTableModel):
                     keys[position] = _KEY[column](self._rows[position])
             for position in changed:
                 self._haystack[position] = _haystack(self._rows[position])
-            shown_at = {position: n for n, position in enumerate(self._shown)}
-            for position in changed:
+            shown_at = self._shown_index()
+            rows_shown = []
+            for position, before in zip(changed, amounts, strict=True):
                 n = shown_at.get(position)
                 if n is not None:
-                    self.dataChanged.emit(self.index(n, 0), self.index(n, self.columnCount() - 1))
+                    rows_shown.append(n)
+                    if self._shown_cents is not None:
+                        self._shown_cents += (self._rows[position].amo_cents or 0) - before
+            if rows_shown:
+                # One signal for the span: the view repaints only what of it is on the screen.
+                self.dataChanged.emit(self.index(min(rows_shown), 0),
+                                      self.index(max(rows_shown), self.columnCount() - 1))
         if new:
             self._insert(new)
         self._drop_unready_ticks()
@@ -224,12 +248,12 @@ class ReturnsModel(QAbstractTableModel):
                 runs.append([n])
         if len(runs) > _MAX_INSERT_RUNS:
             self.beginResetModel()
-            self._shown = target
+            self._set_shown(target)
             self.endResetModel()
             return
         for run in runs:  # in ascending order, so each run's place is already final
             self.beginInsertRows(QModelIndex(), run[0], run[-1])
-            self._shown[run[0]:run[0]] = [target[n] for n in run]
+            self._set_shown(self._shown[:run[0]] + [target[n] for n in run] + self._shown[run[0]:])
             self.endInsertRows()
 
     # --- filtering and sorting -------------------------------------------------------------------------------------
@@ -241,9 +265,17 @@ class ReturnsModel(QAbstractTableModel):
             return
         self._state_filter, self._search = state_filter, search
         self.beginResetModel()
-        self._shown = self._sorted(self._filtered())
+        self._set_shown(self._sorted(self._filtered()))
         self.endResetModel()
         self.shown_changed.emit()
+
+    def _set_shown(self, shown: list[int]) -> None:
+        self._shown, self._shown_at, self._shown_cents = shown, None, None
+
+    def _shown_index(self) -> dict[int, int]:
+        if self._shown_at is None:
+            self._shown_at = {position: n for n, position in enumerate(self._shown)}
+        return self._shown_at
 
     def _matches(self, position: int) -> bool:
         if self._state_filter is not None and self._rows[position].state != self._state_filter:
@@ -302,8 +334,9 @@ class ReturnsModel(QAbstractTableModel):
     def totals(self) -> tuple[int, int, int, int]:
         """(ticked, their amount in cents, shown, their amount in cents)."""
         ticked = [self._rows[self._position[code]] for code in self._checked]
-        shown_cents = sum(self._rows[p].amo_cents or 0 for p in self._shown)
-        return len(ticked), sum(row.amo_cents or 0 for row in ticked), len(self._shown), shown_cents
+        if self._shown_cents is None:
+            self._shown_cents = sum(self._rows[p].amo_cents or 0 for p in self._shown)
+        return len(ticked), sum(row.amo_cents or 0 for row in ticked), len(self._shown), self._shown_cents
 
 
 def _haystack(row: Row) -> str:

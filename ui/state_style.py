@@ -25,6 +25,7 @@ COLOURS: dict[ReturnState, str] = {
 }
 
 
+@cache
 def colour(state: ReturnState) -> QColor:
     return QColor(COLOURS[state])
 
