@@ -24,6 +24,7 @@ from ui.main_window import MainWindow, title
 
 if TYPE_CHECKING:
     from core.app import App
+    from ui.table_jobs import Loaded
 
 log = logging.getLogger(__name__)
 _OPEN_AT_THE_LATEST_MS = 300
@@ -59,6 +60,7 @@ def _excepthook(exc_type, exc, tb) -> None:
 
 class _Opened(QObject):
     done = Signal(object)  # the opened App, or the ReturnSyncError that kept it from opening
+    loaded = Signal(object)  # then the rows of the table (table_jobs.Loaded), or None when they could not be read
 
 
 class Launch:
@@ -78,6 +80,7 @@ class Launch:
         self._opening = False
         self._opened = _Opened()
         self._opened.done.connect(self._fill)
+        self._opened.loaded.connect(self._show_rows)
         self.window = MainWindow()
         # Open once the frame is painted; a window started minimised is never painted, so open after a moment anyway.
         self.window.first_painted.connect(lambda: QTimer.singleShot(0, self.open))
@@ -97,6 +100,7 @@ class Launch:
         import ui.workspace  # noqa: F401
         from core import store
         from core.app import open_app
+        from ui.table_jobs import load_job
 
         options = self.options
         try:
@@ -111,8 +115,15 @@ class Launch:
                 "打开时发生了意外错误，详情已写入日志文件 returnsync.log。",
                 "An unexpected error occurred while opening; details are in returnsync.log."))
             return
-        store.close_database()  # this thread's connection; every thread opens its own
-        self._opened.done.emit(opened)
+        self._opened.done.emit(opened)  # the GUI thread makes the workspace while this one reads the rows
+        try:
+            loaded = load_job(lambda _progress: None, threading.Event())
+        except Exception:
+            log.exception("the first read of the returns failed")
+            loaded = None  # the workspace reads them again, and says why
+        finally:
+            store.close_database()  # this thread's connection; every thread opens its own
+        self._opened.loaded.emit(loaded)
 
     def _fill(self, result: App | ReturnSyncError) -> None:
         if isinstance(result, ReturnSyncError):
@@ -126,7 +137,12 @@ class Launch:
         _install_qt_translations(QApplication.instance(), i18n.current())
         sys.excepthook = _excepthook
         self.window.setWindowTitle(title())
-        self.window.set_workspace(Workspace(banner=result.banner))
+        self.window.set_workspace(Workspace(banner=result.banner, load=False))
+
+    def _show_rows(self, loaded: Loaded | None) -> None:
+        workspace = self.window.workspace
+        if workspace is not None:
+            workspace.show_loaded(loaded)
 
     def close(self) -> None:
         if self.opened is not None:

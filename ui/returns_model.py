@@ -33,11 +33,12 @@ _STATE_ORDER = {state: n for n, state in enumerate(ReturnState)}
 _MAX_INSERT_RUNS = 40
 
 
-def _quantity(text: str) -> Decimal:
+def _quantity(text: str) -> int:
+    """A quantity in millionths, exact (a sheet's quantity has at most six decimals): integers sort fastest."""
     try:
-        return Decimal(text)
-    except InvalidOperation:
-        return Decimal(-1)
+        return int(Decimal(text).scaleb(6))
+    except (InvalidOperation, ValueError):
+        return -1
 
 
 class RowSet:
@@ -62,11 +63,13 @@ class ReturnsModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: list[Row] = []
         self._position: dict[str, int] = {}  # code -> position in _rows
-        self._shown: list[int] = []  # positions shown, in display order
+        self._members: list[int] = []  # positions shown, in the load's order
+        self._shown: list[int] = []  # the same, in display order
+        self._in_order = True  # _shown follows the sort: no row changed its sort key since
         self._shown_at: dict[int, int] | None = None  # position -> row shown, made when first needed after a change
         self._shown_cents: int | None = None  # the amount of the rows shown, kept until they change
         self._checked: set[str] = set()
-        self._keys: dict[int, list] = {}  # column -> the sort key of every row, by position
+        self._keys: dict[int, list] = {column: [] for column in _KEY}  # column -> every row's sort key, by position
         self._haystack: list[str] = []  # what the search looks in, lower case, by position
         self._sort_column, self._sort_order = self.RECEIVED, Qt.SortOrder.DescendingOrder
         self._state_filter: ReturnState | None = None
@@ -152,10 +155,12 @@ class ReturnsModel(QAbstractTableModel):
         return True
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if (column, order) == (self._sort_column, self._sort_order) and self._in_order:
+            return  # QTableView.sortByColumn asks twice
         self._sort_column, self._sort_order = column, order
         self.layoutAboutToBeChanged.emit()
         before = self._shown
-        self._set_shown(self._sorted(before))
+        self._set_shown(self._sorted(self._members))
         self._move_persistent(before)
         self.layoutChanged.emit()
 
@@ -184,7 +189,8 @@ class ReturnsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows, self._position, self._haystack = prepared.rows, prepared.position, prepared.haystack
         self._keys = prepared.keys
-        self._set_shown(self._sorted(self._filtered()))
+        self._members = self._filtered()
+        self._set_shown(self._sorted(self._members))
         self.endResetModel()
         self._drop_unready_ticks()
         self.shown_changed.emit()
@@ -203,6 +209,7 @@ class ReturnsModel(QAbstractTableModel):
                 self._rows[position] = row
                 changed.append(position)
         if changed:
+            self._in_order = False  # a changed row keeps its place until the next sort
             for column in list(self._keys):
                 keys = self._keys[column]
                 for position in changed:
@@ -238,7 +245,8 @@ class ReturnsModel(QAbstractTableModel):
         fresh = [position for position in range(first, len(self._rows)) if self._matches(position)]
         if not fresh:
             return
-        target = self._sorted(self._shown + fresh)
+        self._members.extend(fresh)  # new rows come last in the load's order: the members stay in that order
+        target = self._sorted(self._members)
         places = sorted(n for n, position in enumerate(target) if position >= first)
         runs: list[list[int]] = []
         for n in places:
@@ -246,7 +254,8 @@ class ReturnsModel(QAbstractTableModel):
                 runs[-1].append(n)
             else:
                 runs.append([n])
-        if len(runs) > _MAX_INSERT_RUNS:
+        # Many runs, or rows out of their sorted place (changed since the sort): one reset does it.
+        if len(runs) > _MAX_INSERT_RUNS or not self._in_order:
             self.beginResetModel()
             self._set_shown(target)
             self.endResetModel()
@@ -265,12 +274,13 @@ class ReturnsModel(QAbstractTableModel):
             return
         self._state_filter, self._search = state_filter, search
         self.beginResetModel()
-        self._set_shown(self._sorted(self._filtered()))
+        self._members = self._filtered()
+        self._set_shown(self._sorted(self._members))
         self.endResetModel()
         self.shown_changed.emit()
 
-    def _set_shown(self, shown: list[int]) -> None:
-        self._shown, self._shown_at, self._shown_cents = shown, None, None
+    def _set_shown(self, shown: list[int], in_order: bool = True) -> None:
+        self._shown, self._shown_at, self._shown_cents, self._in_order = shown, None, None, in_order
 
     def _shown_index(self) -> dict[int, int]:
         if self._shown_at is None:
@@ -287,12 +297,11 @@ class ReturnsModel(QAbstractTableModel):
             return list(range(len(self._rows)))
         return [position for position in range(len(self._rows)) if self._matches(position)]
 
-    def _sorted(self, positions: list[int]) -> list[int]:
-        keys = self._keys.get(self._sort_column)
-        if keys is None:
-            keys = self._keys[self._sort_column] = [_KEY[self._sort_column](row) for row in self._rows]
-        # Ties keep the load's order (newest receipt first, then code): Python's sort is stable, reversed too.
-        return sorted(sorted(positions), key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+    def _sorted(self, members: list[int]) -> list[int]:
+        """``members`` — positions in the load's order — in the order of the sort column. Ties keep the load's order,
+        either way: Python's sort is stable, reversed too."""
+        keys = self._keys[self._sort_column]
+        return sorted(members, key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
 
     def _move_persistent(self, before: list[int]) -> None:
         old = self.persistentIndexList()
@@ -361,7 +370,7 @@ _KEY: dict[int, Callable[[Row], object]] = {
     ReturnsModel.SHOP: lambda row: row.shop,
     ReturnsModel.PLATFORM: lambda row: row.platform_code,
     ReturnsModel.LINES: lambda row: -1 if row.lines is None else row.lines,
-    ReturnsModel.QUA: lambda row: _quantity(row.qua) if row.qua else Decimal(-1),
+    ReturnsModel.QUA: lambda row: _quantity(row.qua) if row.qua else -1,
     ReturnsModel.AMOUNT: lambda row: -(10 ** 18) if row.amo_cents is None else row.amo_cents,
     ReturnsModel.NOTE: lambda row: row.note,
 }
