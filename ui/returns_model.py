@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QModelRoleDataSpan, QPersistentModelIndex, Qt, Signal
 
@@ -49,7 +50,7 @@ class RowSet:
         self.rows = list(rows)
         self.position = {row.code: position for position, row in enumerate(self.rows)}
         self.haystack = [_haystack(row) for row in self.rows]
-        self.keys = {column: [key(row) for row in self.rows] for column, key in _KEY.items()}
+        self.keys = {column: list(map(key, self.rows)) for column, key in _KEY.items()}
 
 
 class ReturnsModel(QAbstractTableModel):
@@ -313,6 +314,9 @@ class ReturnsModel(QAbstractTableModel):
 
     # --- ticks and totals ------------------------------------------------------------------------------------------
 
+    def checked_count(self) -> int:
+        return len(self._checked)
+
     def checked_codes(self) -> list[str]:
         """Ticked codes, in the order shown (ticked rows hidden by a filter last)."""
         shown = [self._rows[position].code for position in self._shown if self._rows[position].code in self._checked]
@@ -364,13 +368,11 @@ _FIELD = {
 }
 _KEY: dict[int, Callable[[Row], object]] = {
     ReturnsModel.STATE: lambda row: _STATE_ORDER[row.state],
-    ReturnsModel.CODE: lambda row: row.code,
-    ReturnsModel.RECEIVED: lambda row: row.receive_date,
-    ReturnsModel.CREATED: lambda row: row.create_date,
-    ReturnsModel.SHOP: lambda row: row.shop,
-    ReturnsModel.PLATFORM: lambda row: row.platform_code,
     ReturnsModel.LINES: lambda row: -1 if row.lines is None else row.lines,
     ReturnsModel.QUA: lambda row: _quantity(row.qua) if row.qua else -1,
     ReturnsModel.AMOUNT: lambda row: -(10 ** 18) if row.amo_cents is None else row.amo_cents,
-    ReturnsModel.NOTE: lambda row: row.note,
+    # A text column sorts by its text: the field itself, taken by a C-level getter.
+    **{column: itemgetter(_FIELD[column]) for column in (ReturnsModel.CODE, ReturnsModel.RECEIVED,
+                                                          ReturnsModel.CREATED, ReturnsModel.SHOP,
+                                                          ReturnsModel.PLATFORM, ReturnsModel.NOTE)},
 }

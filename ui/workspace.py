@@ -5,10 +5,11 @@ again after a change of rules, in the background, and changes row by row."""
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +39,9 @@ from ui.returns_view import ReturnsTable
 from ui.settings_dialog import SettingsDialog
 from ui.sheet_view import SheetView
 
+# How often the rows and the progress that work reports reach the window, at most.
+_SHOW_EVERY_MS = 50
+
 
 def money(cents: int) -> str:
     return f"{Decimal(cents).scaleb(-2):,.2f}"
@@ -55,6 +59,12 @@ class Workspace(QWidget):
         self._refresh: worker.Task | None = None  # the reviews made again after a change of rules, while it runs
         self._background: set[worker.Task] = set()  # loads and refreshes still running: close waits for them
         self._pending: list[overview.Row] = []  # rows a job changed while a load ran: applied after it
+        self._incoming: list[overview.Row] = []  # rows reported since the table was last updated
+        self._progress_now: tuple[int, int, str] | None = None  # the latest progress, not shown yet
+        self._flush = QTimer(self)
+        self._flush.setSingleShot(True)
+        self._flush.setInterval(_SHOW_EVERY_MS)
+        self._flush.timeout.connect(self._show_incoming)
 
         self.returns = ReturnsTable(self)
         self.model = self.returns.model
@@ -242,6 +252,9 @@ class Workspace(QWidget):
             self.reload()
             return
         self.returns.set_rows(loaded.rows)
+        # Tens of thousands of rows live as long as the table: out of the cycle collector's sight, or each of its full
+        # passes, a few a minute while a pull or a push runs, stops every thread for a twentieth of a second.
+        gc.freeze()
         if self._pending:
             self.returns.update_rows(self._pending)
             self._pending = []
@@ -264,6 +277,7 @@ class Workspace(QWidget):
         if task is not self._refresh:
             return
         self._refresh = None
+        self._show_incoming()
         if failure and self._task is None:
             self.progress_label.setText(failure)
         elif self._task is None and self.progress_label.text().startswith(t("正在按当前规则", "Checking returns")):
@@ -271,18 +285,39 @@ class Workspace(QWidget):
         self._show_current(self.returns.current_code())
 
     def _apply_rows(self, rows: list[overview.Row]) -> None:
-        """Rows a job or a refresh changed: into the table, or kept until a load running now has filled it."""
-        if not rows:
-            return
-        if self._load is not None:
-            self._pending.extend(rows)
-        self.returns.update_rows(rows)
-        current = self.returns.current_code()
-        if any(row.code == current for row in rows):
-            self._show_current(current)
+        """Rows a job or a refresh changed: gathered, and put in the table at most every :data:`_SHOW_EVERY_MS`, so a
+        push of a sheet every few milliseconds costs the window one update, not one a sheet."""
+        if rows:
+            self._incoming.extend(rows)
+            self._show_soon()
+
+    def _show_soon(self) -> None:
+        if not self._flush.isActive():
+            self._flush.start()
+
+    def _show_incoming(self) -> None:
+        """Put what the work reported since the last time into the window: its latest progress, then its rows. In that
+        order: a progress bar repaints at once, and before the rows change only the bar itself is repainted — the
+        table's repaint comes on its own, a moment later."""
+        self._flush.stop()
+        if self._progress_now is not None:
+            done, total, text = self._progress_now
+            self._progress_now = None
+            if total:
+                self.progress.setRange(0, total)
+                self.progress.setValue(done)
+            self.progress_label.setText(text)
+        rows, self._incoming = self._incoming, []
+        if rows:
+            if self._load is not None:  # kept until a load running now has filled the table
+                self._pending.extend(rows)
+            self.returns.update_rows(rows)
+            current = self.returns.current_code()
+            if any(row.code == current for row in rows):
+                self._show_current(current)
 
     def _update_push_button(self) -> None:
-        count = len(self.model.checked_codes())
+        count = self.model.checked_count()
         self.push_button.setText(t(f"推送所选（{count}）", f"Push ticked ({count})"))
         self.push_button.setEnabled(count > 0 and self._task is None)
 
@@ -347,10 +382,8 @@ class Workspace(QWidget):
         self._update_push_button()
 
     def _show_progress(self, done: int, total: int, text: str) -> None:
-        if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(done)
-        self.progress_label.setText(text)
+        self._progress_now = (done, total, text)
+        self._show_soon()
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -359,6 +392,7 @@ class Workspace(QWidget):
             self.progress_label.setText(t("正在取消…（当前请求结束后停止）", "Cancelling… (after the current request)"))
 
     def _finish(self, text: str, reload: bool = False) -> None:
+        self._show_incoming()
         self.progress_label.setText(text)
         self._task = None
         self._busy(False)
