@@ -6,6 +6,7 @@ Each loads only what it needs: the window shows before the commands, or anything
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
 
 from core.cli.options import window_options
@@ -13,6 +14,7 @@ from core.cli.options import window_options
 
 def main(argv: list[str] | None = None) -> int:
     """The exit code of the window or of the command that ``argv`` asks for."""
+    multiprocessing.freeze_support()  # a frozen app's pull or push process (core.jobs) starts here, and ends here
     argv = sys.argv[1:] if argv is None else list(argv)
     options = window_options(argv)
     if options is not None:

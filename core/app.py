@@ -104,6 +104,13 @@ def open_app(
     return app
 
 
+def leave_thread() -> None:
+    """Close the calling thread's own connection to the data file (peewee gives each thread one): a thread that ends
+    should not leave it open."""
+    if store.db.obj is not None and not store.db.is_closed():
+        store.db.close()
+
+
 def _log_to(app: App, handler: logging.Handler, level: int, form: str) -> None:
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter(form))

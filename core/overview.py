@@ -14,7 +14,7 @@ import peewee as pw
 from core import i18n
 from core.guanyi.returns import dump_raw, load_raw
 from core.i18n import t
-from core.states import ReturnState, ledger_note, return_state
+from core.states import ReturnState, ledger_note, state_of
 from core.store import CODES_PER_QUERY, LedgerEntry, ReturnRecord, ReturnReview, db
 
 BLOCKING_MARK, WARNING_MARK = "✖ ", "⚠ "
@@ -32,11 +32,21 @@ class Row(NamedTuple):
     lines: int | None  # lines of the sheet; None without a sheet
     qua: str  # the sheet's Qua and Amo as sent; "" without a sheet
     amo: str
-    amo_cents: int | None
+    qua_micro: int | None  # Qua in millionths, exact: to sort by
+    amo_cents: int | None  # Amo in cents, exact: to sort by and to total
     note: str  # why it is blocked, what to look at, or 精诚's number: the first line of ``details``
-    details: str  # every problem and warning, one a line
+    blocking: str  # the mapping's blocking problems, one a line
+    warnings: str  # and its warnings
+    ledger_message: str  # what the last push came to
     sheet_no: str  # 精诚's own number, once posted
     stale: bool  # its review was made under other rules, or not yet: it is being checked again
+
+    @property
+    def details(self) -> str:
+        """The note, every problem and warning, and the last push's message, one a line (a tooltip)."""
+        lines = [self.note, *(BLOCKING_MARK + line for line in self.blocking.splitlines()),
+                 *(WARNING_MARK + line for line in self.warnings.splitlines()), self.ledger_message]
+        return "\n".join(line for line in dict.fromkeys(lines) if line)
 
 
 class Listed(NamedTuple):
@@ -50,17 +60,20 @@ class Listed(NamedTuple):
     ledger_status: str | None
 
 
-def _query(codes: Iterable[str] | None) -> Iterator[tuple]:
+def _query(codes: Iterable[str] | None, *extra: pw.Field) -> Iterator[tuple]:
+    """The columns a row is made of (and ``extra`` ones after them): what the table shows, the review's verdict, and
+    the ledger's status — with whether the sheet the return maps to now is the one posted, decided by SQLite."""
     english = i18n.current() == "en"
+    as_posted = ReturnReview.sheet_hash.is_null(False) & (
+        LedgerEntry.sheet_hash.is_null() | (LedgerEntry.sheet_hash == ReturnReview.sheet_hash))
     columns = (
         ReturnRecord.code, ReturnRecord.receive_date, ReturnRecord.create_date, ReturnRecord.shop_name,
-        ReturnRecord.platform_code, ReturnRecord.shop_code, ReturnRecord.modify_date, ReturnRecord.cancel,
-        ReturnRecord.receive,
-        ReturnReview.stamp, ReturnReview.ready, ReturnReview.sheet_hash, ReturnReview.lines, ReturnReview.qua,
-        ReturnReview.amo, ReturnReview.amo_cents,
+        ReturnRecord.platform_code,
+        ReturnReview.stamp, ReturnReview.ready, ReturnReview.lines, ReturnReview.qua, ReturnReview.amo,
+        ReturnReview.qua_micro, ReturnReview.amo_cents,
         ReturnReview.blocking_en if english else ReturnReview.blocking_zh,
         ReturnReview.warnings_en if english else ReturnReview.warnings_zh,
-        LedgerEntry.status, LedgerEntry.sheet_no, LedgerEntry.sheet_hash, LedgerEntry.message,
+        LedgerEntry.status, LedgerEntry.sheet_no, LedgerEntry.message, as_posted, *extra,
     )
     query = (ReturnRecord.select(*columns)
              .join(ReturnReview, pw.JOIN.LEFT_OUTER, on=(ReturnReview.code == ReturnRecord.code))
@@ -80,38 +93,47 @@ def _raw(query: pw.Select) -> list[tuple]:
     return db.execute_sql(sql, params).fetchall()
 
 
-def _row(values: tuple, stamp: str | None) -> Row:
-    (code, receive_date, create_date, shop_name, platform_code, _shop_code, _modify_date, _cancel, _receive,
-     review_stamp, ready, sheet_hash, lines, qua, amo, amo_cents, blocking, warnings,
-     ledger_status, sheet_no, posted_hash, ledger_message) = values
-    reviewed = review_stamp is not None
-    state = return_state(ledger_status, bool(ready), sheet_hash, posted_hash)
-    problems = [BLOCKING_MARK + line for line in (blocking or "").splitlines()]
-    problems += [WARNING_MARK + line for line in (warnings or "").splitlines()]
-    if not reviewed:
-        problems.insert(0, t("正在按当前规则检查…", "Being checked against the current rules…"))
-    note = ledger_note(state, sheet_no, ledger_message or "") or (problems[0] if problems else "")
-    details = "\n".join(dict.fromkeys([note, *problems, *([ledger_message] if ledger_message else [])]))
+def _row(values: tuple, stamp: str | None, checking: str) -> Row:
+    """Done once a return for tens of thousands of them: only what the table shows and sorts by; the tooltip's text is
+    put together when asked for (:attr:`Row.details`)."""
+    (code, receive_date, create_date, shop_name, platform_code, review_stamp, ready, lines, qua, amo, qua_micro,
+     amo_cents, blocking, warnings, ledger_status, sheet_no, ledger_message, as_posted) = values[:18]
+    state = state_of(ledger_status, bool(ready), bool(as_posted))
+    note = ledger_note(state, sheet_no, ledger_message) if ledger_status else ""
+    if not note:
+        if review_stamp is None:
+            note = checking
+        elif blocking:
+            note = BLOCKING_MARK + blocking.partition("\n")[0]
+        elif warnings:
+            note = WARNING_MARK + warnings.partition("\n")[0]
     return Row(code, state, receive_date or "", create_date or "", shop_name or "", platform_code or "", lines,
-               qua or "", amo or "", amo_cents, note, details.strip(), sheet_no or "",
-               not reviewed or (stamp is not None and review_stamp != stamp))
+               qua or "", amo or "", qua_micro, amo_cents, note, blocking or "", warnings or "", ledger_message or "",
+               sheet_no or "", review_stamp is None or (stamp is not None and review_stamp != stamp))
+
+
+def _checking() -> str:
+    return t("正在按当前规则检查…", "Being checked against the current rules…")
 
 
 def load_rows(codes: Iterable[str] | None = None, stamp: str | None = None) -> list[Row]:
     """Every pulled return (or those of ``codes``), newest receipt first. ``stamp`` is the current review stamp
     (:func:`core.review.Context.current`), to tell rows whose review is stale; without it only unreviewed rows are."""
-    return [_row(values, stamp) for values in _query(codes)]
+    checking = _checking()
+    return [_row(values, stamp, checking) for values in _query(codes)]
 
 
 def list_returns(state: str | None = None) -> list[Listed]:
     """Every pulled return with its state (only those in ``state`` when given), for the ``list`` command."""
     listed = []
-    for values in _query(None):
-        row = _row(values, None)
+    checking = _checking()
+    extra = (ReturnRecord.shop_code, ReturnRecord.modify_date, ReturnRecord.cancel, ReturnRecord.receive)
+    for values in _query(None, *extra):
+        row = _row(values, None, checking)
         if state and row.state != state:
             continue
-        shop_code, modify_date, cancel, receive = values[5:9]
-        listed.append(Listed(row, shop_code or "", modify_date or "", bool(cancel), bool(receive), values[18]))
+        shop_code, modify_date, cancel, receive = values[18:]
+        listed.append(Listed(row, shop_code or "", modify_date or "", bool(cancel), bool(receive), values[14]))
     return listed
 
 

@@ -29,8 +29,8 @@ from core.store import CODES_PER_QUERY, ReturnRecord, ReturnReview, db
 BATCH = 500  # returns reviewed and committed together by refresh: a fraction of a second each
 
 # The columns of ReturnReview in the order summarize fills them.
-_COLUMNS = ("code", "stamp", "ready", "sheet_hash", "lines", "qua", "amo", "amo_cents", "blocking_zh", "blocking_en",
-            "warnings_zh", "warnings_en")
+_COLUMNS = ("code", "stamp", "ready", "sheet_hash", "lines", "qua", "amo", "qua_micro", "amo_cents", "blocking_zh",
+            "blocking_en", "warnings_zh", "warnings_en")
 
 
 @dataclass(frozen=True)
@@ -66,11 +66,12 @@ def summarize(order: ReturnOrder, context: Context) -> tuple:
     warnings_zh = "\n".join(p.zh for p in mapped.warnings)
     warnings_en = "\n".join(p.en for p in mapped.warnings)
     if sheet is None:
-        return (order.code, context.stamp, False, None, None, None, None, None, blocking_zh, blocking_en, warnings_zh,
-                warnings_en)
+        return (order.code, context.stamp, False, None, None, None, None, None, None, blocking_zh, blocking_en,
+                warnings_zh, warnings_en)
+    micro = int(Decimal(sheet.qua).scaleb(6))  # a quantity has six decimals at most
     cents = int(Decimal(sheet.amo).scaleb(2))  # Amo always has exactly two decimals
-    return (order.code, context.stamp, mapped.ready, sheet.digest(), len(sheet.items), sheet.qua, sheet.amo, cents,
-            blocking_zh, blocking_en, warnings_zh, warnings_en)
+    return (order.code, context.stamp, mapped.ready, sheet.digest(), len(sheet.items), sheet.qua, sheet.amo, micro,
+            cents, blocking_zh, blocking_en, warnings_zh, warnings_en)
 
 
 def _upsert_sql() -> str:

@@ -70,7 +70,13 @@ def state_text(state: ReturnState) -> str:
 def return_state(ledger_status: str | None, mapping_ready: bool, sheet_hash: str | None,
                  posted_hash: str | None) -> ReturnState:
     """The one state of a return, from its ledger row (``None``: never claimed), whether its mapping lets the sheet
-    go, the digest of the sheet it maps to now (``None``: no sheet), and the digest of the sheet posted.
+    go, the digest of the sheet it maps to now (``None``: no sheet), and the digest of the sheet posted."""
+    return state_of(ledger_status, mapping_ready,
+                    sheet_hash is not None and (posted_hash is None or posted_hash == sheet_hash))
+
+
+def state_of(ledger_status: str | None, mapping_ready: bool, as_posted: bool) -> ReturnState:
+    """:func:`return_state`, told only whether the return maps to a sheet that is the one posted (``as_posted``).
 
     The ledger decides first — a sheet on the wire, in doubt or booked is that whatever the mapping says now; a
     booked sheet that the current data would no longer make (blocked, no sheet, another sheet) is changed after
@@ -80,8 +86,7 @@ def return_state(ledger_status: str | None, mapping_ready: bool, sheet_hash: str
     if ledger_status == SheetStatus.UNKNOWN:
         return ReturnState.UNKNOWN
     if ledger_status == SheetStatus.POSTED:
-        same = mapping_ready and sheet_hash is not None and (posted_hash is None or posted_hash == sheet_hash)
-        return ReturnState.POSTED if same else ReturnState.CHANGED
+        return ReturnState.POSTED if mapping_ready and as_posted else ReturnState.CHANGED
     if not mapping_ready:
         return ReturnState.BLOCKED
     return ReturnState.FAILED if ledger_status == SheetStatus.FAILED else ReturnState.READY

@@ -72,6 +72,7 @@ class ReturnReview(BaseModel):
     lines = pw.IntegerField(null=True)  # lines of that sheet
     qua = pw.CharField(null=True)  # the sheet's Qua and Amo, as sent
     amo = pw.CharField(null=True)
+    qua_micro = pw.IntegerField(null=True)  # Qua in millionths, exact (six decimals at most): for sorting
     amo_cents = pw.IntegerField(null=True)  # Amo in cents, exact: for sorting and totals
     blocking_zh = pw.TextField(default="")  # the blocking problems, one a line
     blocking_en = pw.TextField(default="")
@@ -220,6 +221,11 @@ def raw_json_of(codes: list[str]) -> dict[str, str]:
         query = ReturnRecord.select(ReturnRecord.code, ReturnRecord.raw_json).where(ReturnRecord.code.in_(chunk))
         found.update(query.tuples())
     return found
+
+
+def database_file() -> Path:
+    """The data file the database is bound to now."""
+    return Path(db.obj.database)
 
 
 def close_database() -> None:

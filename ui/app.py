@@ -98,8 +98,7 @@ class Launch:
         # Loaded only now, with the window on the screen, and off the GUI thread: the core and the workspace's modules
         # (no widget is made here), the database, recovery, and for --demo the simulators.
         import ui.workspace  # noqa: F401
-        from core import store
-        from core.app import open_app
+        from core.app import leave_thread, open_app
         from ui.table_jobs import load_job
 
         options = self.options
@@ -122,7 +121,7 @@ class Launch:
             log.exception("the first read of the returns failed")
             loaded = None  # the workspace reads them again, and says why
         finally:
-            store.close_database()  # this thread's connection; every thread opens its own
+            leave_thread()
         self._opened.loaded.emit(loaded)
 
     def _fill(self, result: App | ReturnSyncError) -> None:

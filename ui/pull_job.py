@@ -1,5 +1,6 @@
-"""The window's pull: the inputs gathered on the GUI thread, the core pull run on a worker, and the rows of each
-window read on the worker as soon as it is stored, so the table grows window by window without a reload."""
+"""The window's pull: the inputs gathered on the GUI thread, the core pull run in a process of its own
+(:mod:`core.jobs`), and the rows of each window read on the worker as soon as the pull reports it stored, so the
+table grows window by window without a reload."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from core import overview, pull
+from core import jobs, overview, pull
 from core.i18n import t
 from ui.table_jobs import current_stamp
 
@@ -38,10 +39,8 @@ def pull_job(request: PullRequest, progress: Callable[[object], None], cancel: t
         shown.update(p.stored_now)
         progress((p, overview.load_rows(p.stored_now, stamp=stamp) if p.stored_now else []))
 
-    with pull.connect() as client:
-        result = pull.pull(
-            client, start, end, axis=request.axis, all_statuses=request.all_statuses, progress=report, cancel=cancel
-        )
+    params = {"start": start, "end": end, "axis": request.axis, "all_statuses": request.all_statuses}
+    result = jobs.run(jobs.Job("pull", params), report, cancel)
     return Pulled(result, overview.load_rows([code for code in result.codes if code not in shown], stamp=stamp))
 
 

@@ -1,24 +1,25 @@
-"""The window's push: the ticked codes pushed on a worker, with the texts the window shows."""
+"""The window's push: the ticked codes pushed in a process of its own, with the texts the window shows."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
 
-from core import overview, push
+from core import jobs, overview, push
 from core.i18n import t
 from core.states import ItemStatus, SheetStatus, status_text
 from ui.table_jobs import current_stamp
 
 
 def push_job(codes: list[str], progress: Callable[[object], None], cancel: threading.Event) -> push.PushResult:
-    """Progress comes as ``((index, count, code, status), the code's row as it stands now)``."""
+    """The push run in a process of its own (:mod:`core.jobs`). Progress comes as ``((index, count, code, status),
+    the code's row as it stands now)``."""
     stamp, _ = current_stamp()
 
-    def report(index: int, count: int, code: str, status: str) -> None:
-        progress(((index, count, code, status), overview.load_rows([code], stamp=stamp)))
+    def report(step: tuple[int, int, str, str]) -> None:
+        progress((step, overview.load_rows([step[2]], stamp=stamp)))
 
-    return push.push(codes, progress=report, cancel=cancel)
+    return jobs.run(jobs.Job("push", {"codes": codes}), report, cancel)
 
 
 def describe_progress(progress: tuple[int, int, str, str]) -> tuple[int, int, str]:

@@ -12,7 +12,6 @@ where the sort puts them, in runs, so the view keeps its selection and scroll po
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from decimal import Decimal, InvalidOperation
 from operator import itemgetter
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QModelRoleDataSpan, QPersistentModelIndex, Qt, Signal
@@ -32,14 +31,6 @@ _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _STATE_ORDER = {state: n for n, state in enumerate(ReturnState)}
 # Beyond this many runs of new rows, one reset is cheaper than the inserts.
 _MAX_INSERT_RUNS = 40
-
-
-def _quantity(text: str) -> int:
-    """A quantity in millionths, exact (a sheet's quantity has at most six decimals): integers sort fastest."""
-    try:
-        return int(Decimal(text).scaleb(6))
-    except (InvalidOperation, ValueError):
-        return -1
 
 
 class RowSet:
@@ -89,6 +80,12 @@ class ReturnsModel(QAbstractTableModel):
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
         return 0 if parent.isValid() else len(self._headers)
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008 - Qt's
+        # Qt's own asks rowCount and columnCount, two calls into Python a cell for every repaint; one is enough.
+        if parent.isValid() or not (0 <= row < len(self._shown) and 0 <= column < len(self._headers)):
+            return QModelIndex()
+        return self.createIndex(row, column)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -369,7 +366,7 @@ _FIELD = {
 _KEY: dict[int, Callable[[Row], object]] = {
     ReturnsModel.STATE: lambda row: _STATE_ORDER[row.state],
     ReturnsModel.LINES: lambda row: -1 if row.lines is None else row.lines,
-    ReturnsModel.QUA: lambda row: _quantity(row.qua) if row.qua else -1,
+    ReturnsModel.QUA: lambda row: -1 if row.qua_micro is None else row.qua_micro,
     ReturnsModel.AMOUNT: lambda row: -(10 ** 18) if row.amo_cents is None else row.amo_cents,
     # A text column sorts by its text: the field itself, taken by a C-level getter.
     **{column: itemgetter(_FIELD[column]) for column in (ReturnsModel.CODE, ReturnsModel.RECEIVED,
