@@ -28,9 +28,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 _OPEN_AT_THE_LATEST_MS = 300
-# How long a busy worker thread (a pull, a push) may keep the interpreter lock while the GUI thread waits for it.
-# Painting the table calls from Qt into Python a few hundred times, each waiting for the lock: at Python's 5 ms a
-# repaint during a pull took up to half a second; at 0.2 ms it takes a few milliseconds, and the workers lose little.
+# How long a busy worker thread (a load, a review of every return) may keep the interpreter lock while the GUI thread
+# waits for it. Painting the table calls from Qt into Python a few hundred times, each waiting for the lock: at
+# Python's 5 ms a repaint beside a busy thread took up to half a second; at 0.2 ms a few milliseconds. (Pulls and
+# pushes have a process of their own: core.jobs.)
 _SWITCH_INTERVAL_S = 0.0002
 _translators: list[QTranslator] = []  # Qt drops a translator whose Python object is collected
 
