@@ -24,7 +24,6 @@ from ui.main_window import MainWindow, title
 
 if TYPE_CHECKING:
     from core.app import App
-    from ui.table_jobs import Loaded
 
 log = logging.getLogger(__name__)
 _OPEN_AT_THE_LATEST_MS = 300
@@ -61,7 +60,6 @@ def _excepthook(exc_type, exc, tb) -> None:
 
 class _Opened(QObject):
     done = Signal(object)  # the opened App, or the ReturnSyncError that kept it from opening
-    loaded = Signal(object)  # then the rows of the table (table_jobs.Loaded), or None when they could not be read
 
 
 class Launch:
@@ -81,7 +79,6 @@ class Launch:
         self._opening = False
         self._opened = _Opened()
         self._opened.done.connect(self._fill)
-        self._opened.loaded.connect(self._show_rows)
         self.window = MainWindow()
         # Open once the frame is painted; a window started minimised is never painted, so open after a moment anyway.
         self.window.first_painted.connect(lambda: QTimer.singleShot(0, self.open))
@@ -100,7 +97,6 @@ class Launch:
         # (no widget is made here), the database, recovery, and for --demo the simulators.
         import ui.workspace  # noqa: F401
         from core.app import leave_thread, open_app
-        from ui.table_jobs import load_job
 
         options = self.options
         try:
@@ -115,15 +111,8 @@ class Launch:
                 "打开时发生了意外错误，详情已写入日志文件 returnsync.log。",
                 "An unexpected error occurred while opening; details are in returnsync.log."))
             return
-        self._opened.done.emit(opened)  # the GUI thread makes the workspace while this one reads the rows
-        try:
-            loaded = load_job(lambda _progress: None, threading.Event())
-        except Exception:
-            log.exception("the first read of the returns failed")
-            loaded = None  # the workspace reads them again, and says why
-        finally:
-            leave_thread()
-        self._opened.loaded.emit(loaded)
+        leave_thread()
+        self._opened.done.emit(opened)
 
     def _fill(self, result: App | ReturnSyncError) -> None:
         if isinstance(result, ReturnSyncError):
@@ -137,12 +126,9 @@ class Launch:
         _install_qt_translations(QApplication.instance(), i18n.current())
         sys.excepthook = _excepthook
         self.window.setWindowTitle(title())
-        self.window.set_workspace(Workspace(banner=result.banner, load=False))
-
-    def _show_rows(self, loaded: Loaded | None) -> None:
-        workspace = self.window.workspace
-        if workspace is not None:
-            workspace.show_loaded(loaded)
+        # The workspace reads the rows on a worker once it is made: made while they were read, it took twice as long
+        # and froze the window as long.
+        self.window.set_workspace(Workspace(banner=result.banner))
 
     def close(self) -> None:
         if self.opened is not None:

@@ -48,9 +48,7 @@ def money(cents: int) -> str:
 
 
 class Workspace(QWidget):
-    def __init__(self, banner: str = "", load: bool = True, parent: QWidget | None = None) -> None:
-        """``load``: read the rows on a worker now; else they come through :meth:`show_loaded` (the window reads them
-        while the workspace is made)."""
+    def __init__(self, banner: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._on_closed: Callable[[], None] | None = None  # called when a close waited for work to stop
         self._task: worker.Task | None = None  # the pull, push or export the window is busy with
@@ -78,8 +76,7 @@ class Workspace(QWidget):
         self._build_toolbar()
         self._build_body(banner)
         self._build_status()
-        if load:
-            self.reload()  # on a worker: the window shows at once and fills when the rows are read
+        self.reload()  # on a worker: the window shows at once and fills when the rows are read
 
     # --- building -------------------------------------------------------------------------------------------------
 
@@ -243,13 +240,6 @@ class Workspace(QWidget):
         if loaded is None:
             if failure and not self._close_requested:
                 QMessageBox.critical(self, title(), failure)
-            return
-        self.show_loaded(loaded)
-
-    def show_loaded(self, loaded: table_jobs.Loaded | None) -> None:
-        """Show rows read elsewhere; ``None`` (they could not be read) reads them again, on a worker."""
-        if loaded is None:
-            self.reload()
             return
         self.returns.set_rows(loaded.rows)
         # Tens of thousands of rows live as long as the table: out of the cycle collector's sight, or each of its full
