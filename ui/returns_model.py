@@ -45,7 +45,8 @@ class RowSet:
 
 
 class ReturnsModel(QAbstractTableModel):
-    STATE, CODE, RECEIVED, CREATED, SHOP, PLATFORM, LINES, QUA, AMOUNT, NOTE = range(10)
+    # What an accountant checks first comes first: the state, the return, its money and why it may not go.
+    STATE, CODE, RECEIVED, SHOP, AMOUNT, QUA, LINES, NOTE, PLATFORM, CREATED = range(10)
     NUMBERS = (LINES, QUA, AMOUNT)
 
     checked_changed = Signal()
@@ -67,11 +68,13 @@ class ReturnsModel(QAbstractTableModel):
         self._state_filter: ReturnState | None = None
         self._search = ""
         self._words = {state: state_text(state) for state in ReturnState}
-        self._headers = [
-            t("状态", "State"), t("单据编号", "Code"), t("入库时间", "Received"), t("创建时间", "Created"),
-            t("店铺", "Shop"), t("平台单号", "Platform order"), t("行数", "Lines"), t("数量", "Quantity"),
-            t("金额", "Amount"), t("原因 / 说明", "Reason / note"),
-        ]
+        headers = {
+            self.STATE: t("状态", "State"), self.CODE: t("单据编号", "Code"), self.RECEIVED: t("入库时间", "Received"),
+            self.SHOP: t("店铺", "Shop"), self.AMOUNT: t("金额", "Amount"), self.QUA: t("数量", "Quantity"),
+            self.LINES: t("行数", "Lines"), self.NOTE: t("原因 / 说明", "Reason / note"),
+            self.PLATFORM: t("平台单号", "Platform order"), self.CREATED: t("创建时间", "Created"),
+        }
+        self._headers = [headers[column] for column in range(len(headers))]
 
     # --- what the view asks ---------------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from ui.returns_model import ReturnsModel, RowSet
 
 HINT_STYLE = "color: #8a5a00;"
 _SAMPLE = 200  # rows measured to size the columns
-_WIDEST = {ReturnsModel.NOTE: 460, ReturnsModel.SHOP: 220}
+_WIDEST = {ReturnsModel.NOTE: 360, ReturnsModel.SHOP: 180}
 
 
 class ReturnsTable(QWidget):
