@@ -99,7 +99,7 @@ class PushResult:
             parts.insert(0, t("没有需要推送的单据", "nothing to push"))
         text = t("，".join(parts), ", ".join(parts))
         if self.cancelled:
-            text += t("。已取消。", ". Cancelled.")
+            text += t("。推送已中止。", ". The push was cancelled.")
         if self.stopped:
             text += t(f"。已停止：{self.stopped}", f". Stopped: {self.stopped}")
         return text
@@ -231,7 +231,7 @@ class _Run:
             if not self.result.cancelled and self.cancel.is_set():
                 self.result.cancelled = True
             if self.result.cancelled or self.result.stopped:
-                why = self.result.stopped or t("已取消。", "Cancelled.")
+                why = self.result.stopped or t("推送已中止，未发送。", "The push was cancelled; not sent.")
                 sheet_id = _sheet_id(mapped, code) if mapped else None
                 self.add(index, count, PushItem(code, ItemStatus.NOT_SENT, why, sheet_id))
             elif mapped is None or not mapped.ready:

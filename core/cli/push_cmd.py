@@ -97,7 +97,7 @@ def _push(args: argparse.Namespace) -> int:
     )
     if interactive:
         print(file=sys.stderr)
-    lines = [f"{item.code}\t{item.status}\t{item.message}" for item in result.items
+    lines = [f"{item.code}\t{status_text(item.status)}\t{item.message}" for item in result.items
              if item.status != ItemStatus.NOT_SENT]
     lines.append(result.summary())
     emit(args, result.as_json(), "\n".join(lines))

@@ -108,7 +108,8 @@ def test_preview_push_mark_and_exit_codes(cli, sb_cli):
     text = cli("preview", first)
     assert f"精诚单据 {first}" in text.stdout and "状态：待推送" in text.stdout
 
-    assert cli("push", first, "--dry-run").code == 0
+    dry = cli("push", first, "--dry-run")
+    assert dry.code == 0 and f"{first}\t将推送\t" in dry.stdout  # the words of the UI, as everywhere
     pushed = cli("push", first, "--json")
     assert pushed.code == 0 and pushed.json()["items"][0]["status"] == "posted"
     assert cli("push", first).code == 1  # already posted: skipped
