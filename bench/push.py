@@ -33,7 +33,7 @@ TARGET_RATIO = 1.3
 
 def ready_sheets(count: int) -> list[push.Preview]:
     codes = [row.code for row in ReturnRecord.select(ReturnRecord.code).order_by(ReturnRecord.code)]
-    ready = [p for p in push.previews(codes) if p.mapped.ready]
+    ready = [p for p in push.previews(codes) if p.ready]
     if len(ready) < count:
         raise SystemExit(f"only {len(ready)} ready returns in the sandbox; raise the number of returns")
     return ready[:count]

@@ -11,18 +11,29 @@ digits of the number itself, so no context precision can round it and any finite
 from __future__ import annotations
 
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal
+from functools import lru_cache
 
 PRICE_PLACES = 4
 AMOUNT_PLACES = 2
 _PRICE_MIN_PLACES = 2
 
 
+@lru_cache(maxsize=64)
+def _half_up(prec: int) -> Context:
+    return Context(prec=prec, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+@lru_cache(maxsize=16)
+def _unit(places: int) -> Decimal:
+    return Decimal(1).scaleb(-places)
+
+
 def round_half_up(value: Decimal, places: int) -> Decimal:
     """``value`` rounded half-up (away from zero at a tie) to ``places`` decimals, exactly."""
-    # quantize fails when the result has more digits than the context's precision; give it enough.
+    # quantize fails when the result has more digits than the context's precision; give it enough. The contexts are
+    # kept: a push or a pull rounds tens of thousands of numbers, and making a context costs more than rounding.
     digits = max(value.adjusted() + 1, 0) + places + 2
-    context = Context(prec=max(digits, 28), rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_EMIN)
-    return value.quantize(Decimal(1).scaleb(-places), context=context)
+    return value.quantize(_unit(places), context=_half_up(max(digits, 28)))
 
 
 def round_price(value: Decimal) -> Decimal:
@@ -35,19 +46,13 @@ def round_amount(value: Decimal) -> Decimal:
 
 def _plain(value: Decimal, min_places: int) -> str:
     """Positional text of ``value``: trailing zeros of the fraction cut, but at least ``min_places`` kept."""
-    sign, digits, exponent = value.as_tuple()
-    coefficient = "".join(map(str, digits))
-    if int(exponent) >= 0:
-        whole, fraction = coefficient + "0" * int(exponent), ""
-    else:
-        places = -int(exponent)
-        coefficient = coefficient.rjust(places + 1, "0")
-        whole, fraction = coefficient[:-places], coefficient[-places:]
-    whole = whole.lstrip("0") or "0"
+    text = format(value, "f")  # every digit, positional, never rounded: "f" without a precision is exact
+    negative = text.startswith("-")
+    whole, _, fraction = text.lstrip("-").partition(".")
     fraction = fraction.rstrip("0").ljust(min_places, "0")
     body = f"{whole}.{fraction}" if fraction else whole
     # A negative zero (e.g. a negated free gift) must read "0.00", never "-0.00".
-    return f"-{body}" if sign == 1 and any(digits) else body
+    return f"-{body}" if negative and value != 0 else body
 
 
 def quantity_text(value: Decimal) -> str:
