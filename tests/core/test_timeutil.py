@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 
 from core.errors import ConfigError
-from core.timeutil import day_windows, parse_bound
+from core.timeutil import QUICK_RANGES, day_windows, parse_bound, quick_range
 
 
 def test_parse_bound_whole_day_both_ends():
@@ -38,3 +38,22 @@ def test_day_windows_of_several_days():
 def test_day_windows_refuses_reversed_range():
     with pytest.raises(ConfigError):
         day_windows(datetime(2024, 1, 2), datetime(2024, 1, 1))
+
+
+@pytest.mark.parametrize(
+    ("name", "today", "expected"),
+    [("today", date(2026, 3, 1), (date(2026, 3, 1), date(2026, 3, 1))),
+     ("yesterday", date(2026, 3, 1), (date(2026, 2, 28), date(2026, 2, 28))),
+     ("last7", date(2026, 1, 3), (date(2025, 12, 28), date(2026, 1, 3))),
+     ("this_month", date(2024, 2, 29), (date(2024, 2, 1), date(2024, 2, 29))),
+     ("last_month", date(2026, 1, 15), (date(2025, 12, 1), date(2025, 12, 31))),
+     ("last_month", date(2024, 3, 31), (date(2024, 2, 1), date(2024, 2, 29)))],
+)
+def test_quick_ranges_cross_months_years_and_leap_days(name, today, expected):
+    assert quick_range(name, today) == expected
+
+
+def test_every_quick_range_has_its_words_and_an_unknown_one_is_refused():
+    assert set(QUICK_RANGES) == {"today", "yesterday", "last7", "this_month", "last_month"}
+    with pytest.raises(ValueError):
+        quick_range("next_week", date(2026, 1, 1))

@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from core import credentials
+from core import credentials, settings_save
 from core.sandbox.demo import describe_demo, start_demo
 from core.states import ReturnState
 from core.timeutil import format_datetime, now_china, parse_bound
@@ -272,3 +272,22 @@ def test_quick_dates_set_the_range_and_the_box_says_why_it_does_nothing_by_recei
     assert not window.all_statuses.isEnabled() and "不起作用" in window.all_statuses.toolTip()
     window.axis.setCurrentIndex(window.axis.findData("modify"))
     assert window.all_statuses.isEnabled()
+
+
+def test_a_rules_change_rechecks_every_return_in_the_background_and_changes_rows_in_place(qtbot, window, monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    _pull(qtbot, window)
+    window.tick_all_ready()
+    posted = set(window.model.checked_codes()[:2])
+    window.model.set_checked(posted)
+    window.push_button.click()
+    qtbot.waitUntil(lambda: window._task is None, timeout=30_000)
+    resets = []
+    window.model.modelReset.connect(lambda: resets.append(1))
+    settings_save.save({"mapping.red_value": "红"}, {})  # as Settings › 映射规则 would
+    window.refresh()
+    qtbot.waitUntil(lambda: window._refresh is None, timeout=20_000)
+    states = {window.model.code_at(n): window.model.row_at(n).state for n in range(window.model.rowCount())}
+    assert {states[code] for code in posted} == {ReturnState.CHANGED}  # what was posted is no longer what they map to
+    assert not resets and not any(window.model.row_at(n).stale for n in range(window.model.rowCount()))
+    assert "已按当前规则检查全部退货单" in window.progress_label.text()
