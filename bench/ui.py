@@ -1,7 +1,7 @@
 """The window with tens of thousands of returns: start-up, filling, sorting, filtering, the event loop's worst stall,
 and memory — each figure printed beside its target (issue 8).
 
-    python bench/ui.py [--returns 50000] [--data DIR] [--runs 5] [--latency-ms 20]
+    python bench/ui.py [--returns 50000] [--data DIR] [--runs 5] [--latency-ms 20] [--why MS]
 
 Offscreen. The data folder is made by a real pull of ``--returns`` returns from the sandbox (running as
 ``main.py sandbox`` in a child process, as 管易云 runs elsewhere), every status, on the create axis; a few hundred are
@@ -16,6 +16,9 @@ keeps the folder for the next run (it is made only if it holds fewer returns).
    push of 1,000 ticked sheets through the window, against the sandbox. All along a 10 ms timer notes how late it
    fires: the worst lateness of each phase is the longest the window was frozen.
 3. Peak memory (RSS) of this process.
+
+``--why MS``: a watcher thread notes what the GUI thread was running whenever the 10 ms timer is more than MS late,
+and prints those stacks at the end — where a stall comes from.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import traceback
 from datetime import timedelta
 from pathlib import Path
 
@@ -37,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import keyring  # noqa: E402
-from PySide6.QtCore import QDate, QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QDate, QElapsedTimer, QEventLoop, Qt, QTimer, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from core import credentials, ledger, pull, review, settings  # noqa: E402
@@ -165,14 +170,20 @@ def startup(data: Path, runs: int) -> tuple[float, float]:
 
 
 class StallMeter:
-    """A 10 ms timer on the GUI thread; how late it fires is how long the event loop was kept from running."""
+    """A 10 ms timer on the GUI thread; how late it fires is how long the event loop was kept from running. With
+    ``why`` (seconds), a watcher thread keeps the GUI thread's stack whenever a tick is that much overdue."""
 
-    def __init__(self) -> None:
+    def __init__(self, why: float | None = None) -> None:
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self._tick)
         self.clock = QElapsedTimer()
         self.worst = 0.0
+        self.last_tick = time.perf_counter()
+        self.stacks: list[tuple[float, str]] = []
+        if why is not None:
+            gui = threading.get_ident()
+            threading.Thread(target=self._watch, args=(gui, why), daemon=True).start()
 
     def start(self) -> None:
         self.worst = 0.0
@@ -182,6 +193,18 @@ class StallMeter:
     def _tick(self) -> None:
         late = self.clock.restart() / 1000 - 0.010
         self.worst = max(self.worst, late)
+        self.last_tick = time.perf_counter()
+
+    def _watch(self, gui: int, why: float) -> None:
+        noted = None
+        while True:
+            time.sleep(0.002)
+            tick = self.last_tick
+            overdue = time.perf_counter() - tick - 0.010
+            if overdue > why and noted != tick:
+                noted = tick
+                frame = sys._current_frames().get(gui)
+                self.stacks.append((overdue, "".join(traceback.format_stack(frame)[-12:]) if frame else "?"))
 
     def phase(self) -> float:
         """The worst stall since the last call, and start over."""
@@ -225,7 +248,11 @@ def main() -> int:
     parser.add_argument("--data", type=Path, help="data folder to make once and keep")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--latency-ms", type=int, default=20)
+    parser.add_argument("--why", type=float, metavar="MS", help="print the GUI thread's stack on stalls over MS")
     args = parser.parse_args()
+    # The offscreen platform warns on every window that cannot be sized by its contents; it says nothing here.
+    qInstallMessageHandler(lambda _kind, _context, text: None if "propagateSizeHints" in text
+                           else print(text, file=sys.stderr))
     keyring.set_keyring(MemoryKeyring())
     data = args.data or Path(tempfile.mkdtemp(prefix="bench-ui-"))
     data.mkdir(parents=True, exist_ok=True)
@@ -240,7 +267,7 @@ def main() -> int:
               f"ratio {ratio:.2f}  (target <= {TARGETS['startup']})  {verdict(ratio, TARGETS['startup'])}")
 
         app = QApplication.instance() or QApplication(sys.argv[:1])
-        meter = StallMeter()
+        meter = StallMeter(args.why / 1000 if args.why is not None else None)
         meter.start()
         launch = Launch(argparse.Namespace(data_dir=str(data), lang=None, demo=False, verbose=False))
         try:
@@ -317,6 +344,8 @@ def main() -> int:
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory                {rss_mb:.0f} MB RSS  (target <= {TARGETS['rss_mb']} MB)  "
               f"{verdict(rss_mb, TARGETS['rss_mb'])}")
+        for overdue, stack in meter.stacks:
+            print(f"\n-- the GUI thread, {overdue * 1000:.0f} ms overdue:\n{stack}", end="")
     finally:
         child.terminate()
         child.wait(timeout=10)

@@ -170,6 +170,9 @@ class ReturnsModel(QAbstractTableModel):
     def row_at(self, shown_row: int) -> Row:
         return self._rows[self._shown[shown_row]]
 
+    def text_at(self, shown_row: int, column: int) -> str:
+        return self._text(self.row_at(shown_row), column)
+
     def code_at(self, shown_row: int) -> str:
         return self.row_at(shown_row).code
 
@@ -347,8 +350,8 @@ class ReturnsModel(QAbstractTableModel):
     def totals(self) -> tuple[int, int, int, int]:
         """(ticked, their amount in cents, shown, their amount in cents)."""
         ticked = [self._rows[self._position[code]] for code in self._checked]
-        if self._shown_cents is None:
-            self._shown_cents = sum(self._rows[p].amo_cents or 0 for p in self._shown)
+        if self._shown_cents is None:  # C-level getters all the way: a few milliseconds for 50,000 rows
+            self._shown_cents = sum(filter(None, map(_CENTS, map(self._rows.__getitem__, self._shown))))
         return len(ticked), sum(row.amo_cents or 0 for row in ticked), len(self._shown), self._shown_cents
 
 
@@ -366,6 +369,7 @@ _FIELD = {
     ReturnsModel.AMOUNT: Row._fields.index("amo"),
     ReturnsModel.NOTE: Row._fields.index("note"),
 }
+_CENTS = itemgetter(Row._fields.index("amo_cents"))
 _KEY: dict[int, Callable[[Row], object]] = {
     ReturnsModel.STATE: lambda row: _STATE_ORDER[row.state],
     ReturnsModel.LINES: lambda row: -1 if row.lines is None else row.lines,

@@ -5,6 +5,8 @@ the same return across them, and sizes the columns once, from a sample of rows.
 
 from __future__ import annotations
 
+import heapq
+
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,7 +27,8 @@ from ui import state_style
 from ui.returns_model import ReturnsModel, RowSet
 
 HINT_STYLE = "color: #8a5a00;"
-_SAMPLE = 200  # rows measured to size the columns
+_SAMPLE = 200  # rows whose texts size the columns
+_MEASURED = 5  # of each column's texts, the longest measured: wide characters make some a little wider than others
 _WIDEST = {ReturnsModel.NOTE: 360, ReturnsModel.SHOP: 180}
 
 
@@ -143,7 +146,7 @@ class ReturnsTable(QWidget):
         padding = metrics.horizontalAdvance("M") * 2
         for column in range(self.model.columnCount()):
             texts = [str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")]
-            texts += [str(self.model.data(self.model.index(row, column)) or "") for row in rows]
+            texts += heapq.nlargest(_MEASURED, {self.model.text_at(row, column) for row in rows}, key=len)
             width = max(metrics.horizontalAdvance(text) for text in texts) + padding
             if column == ReturnsModel.STATE:
                 width += 40  # the tick box and the icon
