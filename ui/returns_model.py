@@ -322,14 +322,16 @@ class ReturnsModel(QAbstractTableModel):
 
     def checked_codes(self) -> list[str]:
         """Ticked codes, in the order shown (ticked rows hidden by a filter last)."""
-        shown = [self._rows[position].code for position in self._shown if self._rows[position].code in self._checked]
-        hidden = sorted(self._checked.difference(shown))
-        return shown + hidden
+        shown_at = self._shown_index()
+        places = {code: shown_at.get(self._position.get(code, -1), -1) for code in self._checked}
+        return sorted(self._checked, key=lambda code: (places[code] < 0, places[code], code))
 
     def set_checked(self, codes: Iterable[str]) -> None:
         """Tick exactly ``codes`` among the rows that may go."""
         wanted = set(codes)
-        self._checked = {row.code for row in self._rows if row.state in TICKABLE and row.code in wanted}
+        positions = ((code, self._position.get(code)) for code in wanted)
+        self._checked = {code for code, position in positions
+                         if position is not None and self._rows[position].state in TICKABLE}
         if self._shown:
             self.dataChanged.emit(self.index(0, self.STATE), self.index(len(self._shown) - 1, self.STATE),
                                   [Qt.ItemDataRole.CheckStateRole])

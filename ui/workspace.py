@@ -364,11 +364,11 @@ class Workspace(QWidget):
     def _busy(self, busy: bool) -> None:
         for button in (self.pull_button, self.tick_ready_button, self.export_button):
             button.setEnabled(not busy)
+        if busy:  # while hidden: a progress bar shown repaints the window at once when its range resets it
+            self.progress.setRange(0, 0)
         self.progress.setVisible(busy)
         self.cancel_button.setVisible(busy)
         self.cancel_button.setEnabled(busy)
-        if busy:
-            self.progress.setRange(0, 0)
         self._update_push_button()
 
     def _show_progress(self, done: int, total: int, text: str) -> None:

@@ -14,7 +14,7 @@ from core import ledger, overview, review, settings_save
 from core.jingcheng.outcome import Outcome
 from core.push import previews
 from core.sandbox import Sandbox
-from core.states import ReturnState, SheetStatus
+from core.states import TICKABLE, ReturnState, SheetStatus
 from core.store import ReturnRecord
 from tests.support.pushing import load_returns
 from ui import state_style
@@ -188,6 +188,18 @@ def test_only_rows_that_may_go_can_be_ticked_and_the_totals_add_up_to_the_cent(q
     model.set_filter(ReturnState.READY)
     assert model.totals()[2:] == (sum(row.state is ReturnState.READY for row in rows),
                                   sum(row.amo_cents or 0 for row in rows if row.state is ReturnState.READY))
+
+
+def test_ticked_codes_come_in_the_order_shown_and_those_a_filter_hides_last(qtbot, rows):
+    model = ReturnsModel()
+    model.set_rows(rows)
+    ready = sorted(row.code for row in rows if row.state is ReturnState.READY)
+    failed = next(row.code for row in rows if row.state is ReturnState.FAILED)
+    model.set_checked([*ready[:3], failed, rows[0].code if rows[0].state not in TICKABLE else failed])
+    model.sort(ReturnsModel.CODE, Qt.SortOrder.DescendingOrder)
+    assert model.checked_codes() == sorted([*ready[:3], failed], reverse=True)
+    model.set_filter(ReturnState.READY)
+    assert model.checked_codes() == [*sorted(ready[:3], reverse=True), failed]
 
 
 def test_a_rules_change_updates_rows_in_place(qtbot, rows):
