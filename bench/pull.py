@@ -29,9 +29,7 @@ reply before it sends the next request.
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 
 import keyring  # noqa: E402
 import requests  # noqa: E402
+from sandbox_process import start_sandbox  # noqa: E402  (bench/, beside this script)
 
 from core import credentials, pull, settings, store  # noqa: E402
 from core.guanyi.client import client_from_settings  # noqa: E402
@@ -69,17 +68,6 @@ class RecordingSession(requests.Session):
         self.sent.append((url, {"data": data, **kwargs}))
         self.replies[data] = response.content
         return response
-
-
-def start_sandbox(args: argparse.Namespace) -> tuple[subprocess.Popen, dict]:
-    command = [sys.executable, str(ROOT / "main.py"), "sandbox", "--returns", str(args.returns),
-               "--days", str(args.days), "--seed", str(args.seed), "--latency-ms", str(args.latency_ms)]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, encoding="utf-8")
-    line = child.stdout.readline() if child.stdout else ""
-    if not line:
-        child.kill()
-        raise SystemExit("the sandbox did not start")
-    return child, json.loads(line)
 
 
 def serve_replies(replies: dict[bytes, bytes], latency: float, ports: multiprocessing.Queue) -> None:
@@ -157,7 +145,7 @@ def main() -> int:
     args = parser.parse_args()
     keyring.set_keyring(MemoryKeyring())
     latency = args.latency_ms / 1000
-    child, info = start_sandbox(args)
+    child, info = start_sandbox(args.returns, args.days, args.seed, args.latency_ms)
     try:
         end = parse_datetime(info["end"])
         start = end.replace(hour=0, minute=0, second=0) - timedelta(days=args.days)

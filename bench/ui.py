@@ -44,6 +44,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import keyring  # noqa: E402
 from PySide6.QtCore import QDate, QElapsedTimer, QEventLoop, Qt, QTimer, qInstallMessageHandler  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
+from sandbox_process import start_sandbox  # noqa: E402  (bench/, beside this script)
 
 from core import credentials, ledger, pull, review, settings  # noqa: E402
 from core.app import open_app  # noqa: E402
@@ -95,22 +96,6 @@ sys.path.insert(0, {root!r})
 import main
 sys.exit(main.main(["--data-dir", {data!r}]))
 """
-
-
-# 管易云 and 精诚 run on other machines: the sandbox that stands in for them runs niced, so that on a machine of two
-# cores it takes the CPU the app leaves rather than the GUI thread's (unniced, it slowed the window it measures).
-NICE = ["nice", "-n", "15"] if sys.platform != "win32" else []
-
-
-def start_sandbox(returns: int, days: int, latency_ms: int) -> tuple[subprocess.Popen, dict]:
-    command = [*NICE, sys.executable, str(ROOT / "main.py"), "sandbox", "--returns", str(returns), "--days", str(days),
-               "--seed", "11", "--latency-ms", str(latency_ms)]
-    child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, encoding="utf-8")
-    line = child.stdout.readline() if child.stdout else ""
-    if not line:
-        child.kill()
-        raise SystemExit("the sandbox did not start")
-    return child, json.loads(line)
 
 
 def point_at(info: dict) -> None:
@@ -256,7 +241,8 @@ def main() -> int:
     keyring.set_keyring(MemoryKeyring())
     data = args.data or Path(tempfile.mkdtemp(prefix="bench-ui-"))
     data.mkdir(parents=True, exist_ok=True)
-    child, info = start_sandbox(args.returns, args.days, args.latency_ms)
+    # 管易云 and 精诚 run on other machines: the sandbox runs niced, or it slows the window it measures.
+    child, info = start_sandbox(args.returns, args.days, 11, args.latency_ms, niced=True)
     try:
         make_data(data, args.returns, info)
         print(f"data folder {data}: {args.returns} returns; database {database_path(data).stat().st_size >> 20} MB")

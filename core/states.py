@@ -118,13 +118,12 @@ FORCEABLE = (SheetStatus.READY, SheetStatus.FAILED, SheetStatus.POSTED, SheetSta
 # The words of every status the sync log holds: a ledger status, what a push says of a sheet it did not send, and how
 # a whole run ended (pull: ok / warning / failed / cancelled; push: ok / partial / stopped / cancelled / dry-run).
 # "cancelled" is 已中止, never 已取消: in 管易云 已取消 names a cancelled return.
+# A sheet's status is said with the word of the state it gives its return: the log and the table never differ.
+_AS_STATE = {SheetStatus.READY: ReturnState.READY, SheetStatus.SENDING: ReturnState.SENDING,
+             SheetStatus.POSTED: ReturnState.POSTED, SheetStatus.FAILED: ReturnState.FAILED,
+             SheetStatus.UNKNOWN: ReturnState.UNKNOWN, ItemStatus.BLOCKED: ReturnState.BLOCKED}
 _STATUS_WORDS = {
-    SheetStatus.READY: ("待推送", "ready"),
-    SheetStatus.SENDING: ("推送中", "sending"),
-    SheetStatus.POSTED: ("已推送", "posted"),
-    SheetStatus.FAILED: ("失败", "failed"),
-    SheetStatus.UNKNOWN: ("结果未知", "unknown"),
-    ItemStatus.BLOCKED: ("不可推送", "blocked"),
+    **{status: (_STATE_WORDS[state][0], _STATE_WORDS[state][1].lower()) for status, state in _AS_STATE.items()},
     ItemStatus.SKIPPED: ("已跳过", "skipped"),
     ItemStatus.WOULD_SEND: ("将推送", "would be sent"),
     ItemStatus.NOT_SENT: ("未发送", "not sent"),

@@ -41,6 +41,15 @@ def window(qtbot, sandbox):
         qtbot.waitUntil(lambda: win._task is None, timeout=10_000)
 
 
+@pytest.fixture
+def warned(monkeypatch) -> list[tuple]:
+    """Every question the window asks answered yes; the warnings it shows, kept to look at."""
+    shown: list[tuple] = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args))
+    return shown
+
+
 def _expected_codes(sandbox, window) -> set[str]:
     start = parse_bound(window.date_from.date().toString("yyyy-MM-dd"), end=False)
     end = parse_bound(window.date_to.date().toString("yyyy-MM-dd"), end=True)
@@ -122,9 +131,7 @@ def test_wrong_secret_shows_a_plain_error(qtbot, window, monkeypatch):
     assert "credentials set guanyi" in message or "密钥" in message or "secret" in message
 
 
-def test_start_after_end_is_refused(qtbot, window, monkeypatch):
-    warned = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args))
+def test_start_after_end_is_refused(qtbot, window, warned):
     window.date_from.setDate(QDate(2030, 1, 2))
     window.date_to.setDate(QDate(2030, 1, 1))
     window.pull_button.click()
@@ -151,10 +158,7 @@ def test_only_ready_rows_can_be_ticked_and_blocked_ones_say_why(qtbot, window):
     assert window.push_button.isEnabled() and "1" in window.push_button.text()
 
 
-def test_push_ticked_posts_each_once_and_marks_them_posted(qtbot, window, sandbox, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
-    warned = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args))
+def test_push_ticked_posts_each_once_and_marks_them_posted(qtbot, window, sandbox, warned):
     _pull(qtbot, window)
     window.tick_all_ready()
     ticked = set(window.model.checked_codes())
@@ -179,10 +183,7 @@ def test_push_declined_sends_nothing(qtbot, window, sandbox, monkeypatch):
     assert window._task is None and sandbox.jingcheng.sheet_ids() == []
 
 
-def test_push_failures_are_listed(qtbot, window, sandbox, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
-    warned = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warned.append(args))
+def test_push_failures_are_listed(qtbot, window, sandbox, warned):
     _pull(qtbot, window)
     window.tick_all_ready()
     first = window.model.checked_codes()[0]
@@ -274,8 +275,7 @@ def test_quick_dates_set_the_range_and_the_box_says_why_it_does_nothing_by_recei
     assert window.all_statuses.isEnabled()
 
 
-def test_a_rules_change_rechecks_every_return_in_the_background_and_changes_rows_in_place(qtbot, window, monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+def test_a_rules_change_rechecks_every_return_in_the_background_and_changes_rows_in_place(qtbot, window, warned):
     _pull(qtbot, window)
     window.tick_all_ready()
     posted = set(window.model.checked_codes()[:2])
