@@ -126,7 +126,11 @@ def run(job: Job, progress: Callable[[object], None], cancel: threading.Event) -
                 except EOFError:
                     break
                 if kind == "progress":
-                    progress(payload)
+                    try:
+                        progress(payload)
+                    except BaseException:
+                        _stop_and_drain(stop, receive, child)  # the child ends at its next step, its work recorded
+                        raise
                     continue
                 return _ended(kind, payload)
             elif not child.is_alive():
@@ -139,6 +143,18 @@ def run(job: Job, progress: Callable[[object], None], cancel: threading.Event) -
     finally:
         receive.close()
         child.join()
+
+
+def _stop_and_drain(stop: Any, receive: Connection, child: Any) -> None:
+    """Ask the child to stop and read what it still sends until it ends: a pipe closed under it would break the
+    child at its next report, before it recorded the outcome of a sheet on the wire."""
+    stop.set()
+    while child.is_alive() or receive.poll():
+        try:
+            if receive.poll(_POLL_SECONDS):
+                receive.recv()
+        except (EOFError, OSError):
+            break
 
 
 def _ended(kind: str, payload: Any) -> object:

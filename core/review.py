@@ -119,7 +119,7 @@ def refresh(
     done = 0
     for batch in pw.chunked(todo, BATCH):
         check.raise_if_set()
-        with db.atomic():
+        with db.atomic("IMMEDIATE"):  # the records read are the ones reviewed: a pull cannot change them between
             rows = [summarize(parse_return(load_raw(text)), context) for _code, text in _records(batch)]
             store(rows)
         done += len(batch)

@@ -159,11 +159,32 @@ class ReturnsModel(QAbstractTableModel):
         if (column, order) == (self._sort_column, self._sort_order) and self._in_order:
             return  # QTableView.sortByColumn asks twice
         self._sort_column, self._sort_order = column, order
+        if self.refilter():
+            return
         self.layoutAboutToBeChanged.emit()
         before = self._shown
         self._set_shown(self._sorted(self._members))
         self._move_persistent(before)
         self.layoutChanged.emit()
+
+    def refilter(self) -> bool:
+        """Rows whose state or text changed since the filter was applied join or leave it now, in sort order; until
+        then they keep their place, so that rows do not vanish under the cursor while a push or a review runs. Whether
+        the rows shown changed."""
+        if self._state_filter is None and not self._search:
+            return False
+        members = self._filtered()
+        if members == self._members:
+            return False
+        self._show_members(members)
+        return True
+
+    def _show_members(self, members: list[int]) -> None:
+        self.beginResetModel()
+        self._members = members
+        self._set_shown(self._sorted(members))
+        self.endResetModel()
+        self.shown_changed.emit()
 
     # --- rows ------------------------------------------------------------------------------------------------------
 
@@ -200,11 +221,12 @@ class ReturnsModel(QAbstractTableModel):
         self.shown_changed.emit()
 
     def update_rows(self, rows: Iterable[Row]) -> None:
-        """Change the known rows in place and insert the new ones where the sort puts them."""
+        """Change the known rows in place and insert the new ones where the sort puts them. A code given twice (a
+        sheet reported sending, then posted, in one batch) counts once, as its last row."""
         new: list[Row] = []
         changed: list[int] = []
         amounts: list[int] = []  # the changed rows' amounts before, to keep the total of the rows shown
-        for row in rows:
+        for row in {row.code: row for row in rows}.values():
             position = self._position.get(row.code)
             if position is None:
                 new.append(row)
@@ -213,11 +235,13 @@ class ReturnsModel(QAbstractTableModel):
                 self._rows[position] = row
                 changed.append(position)
         if changed:
-            self._in_order = False  # a changed row keeps its place until the next sort
             for column in list(self._keys):
                 keys = self._keys[column]
                 for position in changed:
-                    keys[position] = _KEY[column](self._rows[position])
+                    key = _KEY[column](self._rows[position])
+                    if column == self._sort_column and key != keys[position]:
+                        self._in_order = False  # a row whose sort key changed keeps its place until the next sort
+                    keys[position] = key
             for position in changed:
                 self._haystack[position] = _haystack(self._rows[position])
             shown_at = self._shown_index()
@@ -277,11 +301,7 @@ class ReturnsModel(QAbstractTableModel):
         if (state_filter, search) == (self._state_filter, self._search):
             return
         self._state_filter, self._search = state_filter, search
-        self.beginResetModel()
-        self._members = self._filtered()
-        self._set_shown(self._sorted(self._members))
-        self.endResetModel()
-        self.shown_changed.emit()
+        self._show_members(self._filtered())
 
     def _set_shown(self, shown: list[int], in_order: bool = True) -> None:
         self._shown, self._shown_at, self._shown_cents, self._in_order = shown, None, None, in_order

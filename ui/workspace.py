@@ -237,7 +237,7 @@ class Workspace(QWidget):
         if task is not self._load:
             return
         self._load = None
-        if loaded is None:
+        if loaded is None or self._close_requested:  # closing: no table to fill, no review to start
             if failure and not self._close_requested:
                 QMessageBox.critical(self, title(), failure)
             return
@@ -255,11 +255,9 @@ class Workspace(QWidget):
             self.refresh()
 
     def _on_refreshed(self, task: worker.Task, progress: tuple[int, int, list[overview.Row]]) -> None:
-        if task is not self._refresh:
-            return
         done, total, rows = progress
-        self._apply_rows(rows)
-        if self._task is None:
+        self._apply_rows(rows)  # a replaced review's last batch too: it is committed, and not reviewed again
+        if task is self._refresh and self._task is None:
             self.progress_label.setText(t(f"正在按当前规则检查退货单：{done}/{total}",
                                           f"Checking returns against the current rules: {done}/{total}"))
 
@@ -268,6 +266,7 @@ class Workspace(QWidget):
             return
         self._refresh = None
         self._show_incoming()
+        self.model.refilter()
         if failure and self._task is None:
             self.progress_label.setText(failure)
         elif self._task is None and self.progress_label.text().startswith(t("正在按当前规则", "Checking returns")):
@@ -383,6 +382,7 @@ class Workspace(QWidget):
 
     def _finish(self, text: str, reload: bool = False) -> None:
         self._show_incoming()
+        self.model.refilter()
         self.progress_label.setText(text)
         self._task = None
         self._busy(False)
@@ -454,6 +454,7 @@ class Workspace(QWidget):
                 "Push cancelled: what was sent is recorded, the rest was not sent.",
             ),
             t("正在推送…", "Posting…"),
+            reload=True,  # a push that broke off may have recorded sheets it had not reported yet
         )
 
     def _on_push_progress(self, progress: tuple) -> None:

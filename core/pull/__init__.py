@@ -206,7 +206,9 @@ def store_window(
     rows = [_row(order, raw, moment, texts.get(code)) for order, raw, code in orders]
     reviews = [review.summarize(order, context) for order, _raw, _code in orders] if context else []
     kinds: dict[str, str] = {}
-    with db.atomic():
+    # The write lock from the first read: a plain BEGIN that reads, then writes after another connection's commit,
+    # fails at once under WAL (SQLITE_BUSY_SNAPSHOT), whatever the busy timeout.
+    with db.atomic("IMMEDIATE"):
         stored = raw_json_of(list(records))
         for row in rows:
             code, text = row[0], row[10]
@@ -536,7 +538,7 @@ def _watermark_key(axis: str, filters: Mapping[str, object] | None) -> str:
 
 def _move_watermark(key: str, end: datetime) -> datetime:
     """Move a watermark forward to ``end`` (never back: an older range may be re-pulled by hand)."""
-    with db.atomic():
+    with db.atomic("IMMEDIATE"):
         current = Watermark.get_or_none(Watermark.axis == key)
         value = max(end, current.value) if current else end
         Watermark.insert(axis=key, value=value).on_conflict_replace().execute()

@@ -87,3 +87,19 @@ def test_a_child_killed_midway_is_said_plainly(db):
 
         with pytest.raises(ReturnSyncError, match="意外结束"):
             jobs.run(jobs.Job("pull", _pull_params()), kill_the_child, threading.Event())
+
+
+def test_a_window_that_fails_on_a_report_stops_the_child_cleanly_with_each_sent_sheet_recorded(sb, capfd):
+    jobs.run(jobs.Job("pull", _pull_params()), lambda _p: None, threading.Event())
+    ready = [p.code for p in push.previews([r.code for r in ReturnRecord.select()]) if p.ready][:4]
+
+    def window_breaks(_step) -> None:
+        raise RuntimeError("the window could not read the rows")
+
+    with pytest.raises(RuntimeError, match="could not read"):
+        jobs.run(jobs.Job("push", {"codes": ready}), window_breaks, threading.Event())
+    assert not multiprocessing.active_children()
+    sent = sb.jingcheng.sheet_ids()
+    assert 1 <= len(sent) < len(ready)  # the sheet on the wire went; the child stopped before the next
+    assert {e.sheet_id: e.status for e in LedgerEntry.select()} == dict.fromkeys(sent, "posted")
+    assert "Error" not in capfd.readouterr().err  # no broken pipe in the child, no crash report lost

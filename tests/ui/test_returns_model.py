@@ -164,6 +164,49 @@ def test_new_rows_go_where_the_sort_puts_them_and_changed_rows_change_in_place(q
     assert model.rowCount() == 80 and not resets
 
 
+def test_a_change_outside_the_sort_key_keeps_later_rows_inserted_not_reset(qtbot, rows):
+    model = ReturnsModel()
+    QAbstractItemModelTester(model, Fatal)
+    model.sort(ReturnsModel.CODE, Qt.SortOrder.AscendingOrder)
+    model.set_rows(rows[::2])
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.update_rows([rows[0]._replace(state=ReturnState.POSTED, note="精诚单号 XT-1")])  # pushed: its code stays
+    with qtbot.waitSignal(model.rowsInserted):
+        model.update_rows(rows[1::2])
+    assert not resets and _shown(model, ReturnsModel.CODE) == sorted(row.code for row in rows)
+
+
+def test_a_code_given_twice_in_one_update_counts_once_as_its_last_row(qtbot, rows):
+    model = ReturnsModel()
+    QAbstractItemModelTester(model, Fatal)
+    model.set_rows(rows[1:])
+    known, new = rows[1], rows[0]
+    model.update_rows([known._replace(state=ReturnState.SENDING, amo_cents=1),
+                       new, known._replace(state=ReturnState.POSTED, amo_cents=2), new])
+    assert model.total_rows() == model.rowCount() == 80
+    assert sorted(model.code_at(n) for n in range(80)) == sorted(row.code for row in rows)
+    assert model.row_at(model.shown_row_of(known.code)).state is ReturnState.POSTED
+    expected = sum(row.amo_cents or 0 for row in rows) - (known.amo_cents or 0) + 2
+    assert model.totals()[3] == expected
+
+
+def test_rows_that_changed_state_join_or_leave_the_filter_at_the_next_sort_not_under_the_cursor(qtbot, rows):
+    model = ReturnsModel()
+    QAbstractItemModelTester(model, Fatal)
+    model.set_rows(rows)
+    model.set_filter(ReturnState.READY)
+    ready = [model.row_at(n) for n in range(model.rowCount())]
+    blocked = next(row for row in rows if row.state is ReturnState.BLOCKED)
+    model.update_rows([ready[0]._replace(state=ReturnState.POSTED), blocked._replace(state=ReturnState.READY)])
+    assert model.rowCount() == len(ready)  # the posted row stays where it was until the table is sorted
+    model.sort(ReturnsModel.CODE, Qt.SortOrder.AscendingOrder)
+    shown = [model.code_at(n) for n in range(model.rowCount())]
+    assert shown == sorted([row.code for row in ready[1:]] + [blocked.code])
+    assert model.totals()[2:] == (len(shown), sum(model.row_at(n).amo_cents or 0 for n in range(len(shown))))
+    assert not model.refilter()  # nothing left to change
+
+
 def test_only_rows_that_may_go_can_be_ticked_and_the_totals_add_up_to_the_cent(qtbot, rows):
     model = ReturnsModel()
     QAbstractItemModelTester(model, Fatal)
