@@ -80,10 +80,19 @@ def _query(codes: Iterable[str] | None, *extra: pw.Field) -> Iterator[tuple]:
              .join_from(ReturnRecord, LedgerEntry, pw.JOIN.LEFT_OUTER, on=(LedgerEntry.sheet_id == ReturnRecord.code))
              .order_by(ReturnRecord.receive_date.desc(nulls="LAST"), ReturnRecord.code))
     if codes is None:
+        _read_ahead()
         yield from _raw(query)
         return
     for chunk in pw.chunked(list(dict.fromkeys(codes)), CODES_PER_QUERY):
         yield from _raw(query.where(ReturnRecord.code.in_(chunk)))
+
+
+def _read_ahead() -> None:
+    """Read the review and ledger tables straight through before the query looks each row up in them. On the first
+    start of the day their pages are on disk, not in memory: looked up in the table's order, return by return, 50,000
+    returns took 0.9–1.0 s; read through first, 0.45–0.5 s. In memory already, this costs about 20 ms."""
+    for table, column in ((ReturnReview, ReturnReview.blocking_zh), (LedgerEntry, LedgerEntry.message)):
+        _raw(table.select(pw.fn.SUM(pw.fn.LENGTH(column))))  # a column no index holds: the table's own pages
 
 
 def _raw(query: pw.Select) -> list[tuple]:

@@ -169,8 +169,8 @@ class ReturnsModel(QAbstractTableModel):
 
     def refilter(self) -> bool:
         """Rows whose state or text changed since the filter was applied join or leave it now, in sort order; until
-        then they keep their place, so that rows do not vanish under the cursor while a push or a review runs. Whether
-        the rows shown changed."""
+        then (the next sort, or a review of every return ending) they keep their place, so that rows do not vanish
+        under the cursor while a push runs. Whether the rows shown changed."""
         if self._state_filter is None and not self._search:
             return False
         members = self._filtered()

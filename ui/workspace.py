@@ -381,8 +381,9 @@ class Workspace(QWidget):
             self.progress_label.setText(t("正在取消…（当前请求结束后停止）", "Cancelling… (after the current request)"))
 
     def _finish(self, text: str, reload: bool = False) -> None:
+        # Rows the work changed stay shown, whatever the filter, until the next sort or filter: the accountant sees
+        # what was just posted, and nothing vanishes under the cursor.
         self._show_incoming()
-        self.model.refilter()
         self.progress_label.setText(text)
         self._task = None
         self._busy(False)
