@@ -76,7 +76,7 @@ def _push(params: Mapping[str, Any], progress: Callable[[object], None], cancel:
     def report(index: int, count: int, code: str, status: str) -> None:
         progress((index, count, code, status))
 
-    return push.push(params["codes"], progress=report, cancel=cancel)
+    return push.push(params["codes"], force=params.get("force", False), progress=report, cancel=cancel)
 
 
 _KINDS = {"pull": _pull, "push": _push}

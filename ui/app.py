@@ -21,6 +21,7 @@ from core import i18n, paths
 from core.errors import ReturnSyncError
 from core.i18n import t
 from ui.main_window import MainWindow, title
+from ui.window_state import WindowState
 
 if TYPE_CHECKING:
     from core.app import App
@@ -73,13 +74,16 @@ class Launch:
         qt_app = QApplication.instance() or QApplication(sys.argv[:1])
         qt_app.setApplicationName("ReturnSync")
         qt_app.setWindowIcon(QIcon(str(paths.asset_path("icons", "returnsync.svg"))))
+        window_state = None
         if not (options.demo and not options.data_dir):  # a demo's folder is new: nothing stored yet
-            stored = i18n.stored_language(paths.database_path(paths.data_dir(options.data_dir)))
+            folder = paths.data_dir(options.data_dir)
+            stored = i18n.stored_language(paths.database_path(folder))
             i18n.set_language(options.lang or stored or i18n.current())
+            window_state = WindowState(folder)
         self._opening = False
         self._opened = _Opened()
         self._opened.done.connect(self._fill)
-        self.window = MainWindow()
+        self.window = MainWindow(window_state)
         # Open once the frame is painted; a window started minimised is never painted, so open after a moment anyway.
         self.window.first_painted.connect(lambda: QTimer.singleShot(0, self.open))
         QTimer.singleShot(_OPEN_AT_THE_LATEST_MS, self.open)
@@ -128,7 +132,7 @@ class Launch:
         self.window.setWindowTitle(title())
         # The workspace reads the rows on a worker once it is made: made while they were read, it took twice as long
         # and froze the window as long.
-        self.window.set_workspace(Workspace(banner=result.banner))
+        self.window.set_workspace(Workspace(banner=result.banner, window_state=self.window.window_state))
 
     def close(self) -> None:
         if self.opened is not None:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow
 from core.i18n import t
 
 if TYPE_CHECKING:
+    from ui.window_state import WindowState
     from ui.workspace import Workspace
 
 
@@ -26,11 +27,15 @@ def title() -> str:
 class MainWindow(QMainWindow):
     first_painted = Signal()  # the frame is on the screen: the app may open now
 
-    def __init__(self) -> None:
+    def __init__(self, window_state: WindowState | None = None) -> None:
         super().__init__()
         self._painted = False
+        self.window_state = window_state  # the size and place remembered on this PC, if any
         self.setWindowTitle(title())
-        self.resize(1280, 720)  # fits a 1920×1080 laptop at 150 % (1280×720) with its taskbar
+        if window_state is not None:
+            window_state.restore_geometry(self)
+        else:
+            self.resize(1280, 720)
         self.workspace: Workspace | None = None
         opening = QLabel(t("正在打开…", "Opening…"))
         opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -51,4 +56,8 @@ class MainWindow(QMainWindow):
         if self.workspace is not None and not self.workspace.request_close(self.close):
             event.ignore()
             return
+        if self.window_state is not None:
+            self.window_state.save_geometry(self)
+            if self.workspace is not None:
+                self.workspace.save_state(self.window_state)
         super().closeEvent(event)

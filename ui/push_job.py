@@ -11,15 +11,16 @@ from core.states import ItemStatus, SheetStatus, status_text
 from ui.table_jobs import current_stamp
 
 
-def push_job(codes: list[str], progress: Callable[[object], None], cancel: threading.Event) -> push.PushResult:
+def push_job(codes: list[str], progress: Callable[[object], None], cancel: threading.Event, *,
+             force: bool = False) -> push.PushResult:
     """The push run in a process of its own (:mod:`core.jobs`). Progress comes as ``((index, count, code, status),
-    the code's row as it stands now)``."""
+    the code's row as it stands now)``. ``force``: the accountant confirmed sending sheets 精诚 may already hold."""
     stamp, _ = current_stamp()
 
     def report(step: tuple[int, int, str, str]) -> None:
         progress((step, overview.load_rows([step[2]], stamp=stamp)))
 
-    return jobs.run(jobs.Job("push", {"codes": codes}), report, cancel)
+    return jobs.run(jobs.Job("push", {"codes": codes, "force": force}), report, cancel)
 
 
 def describe_progress(progress: tuple[int, int, str, str]) -> tuple[int, int, str]:

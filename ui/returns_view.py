@@ -95,6 +95,12 @@ class ReturnsTable(QWidget):
         if self.model.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
+    def restore_header(self, state) -> bool:
+        """The columns' widths, order and sort as saved; the widths then stay as they were, not sized anew."""
+        restored = self.table.horizontalHeader().restoreState(state)
+        self._sized = self._sized or restored
+        return restored
+
     def current_code(self) -> str:
         index = self.table.currentIndex()
         return self.model.code_at(index.row()) if index.isValid() else ""

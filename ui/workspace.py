@@ -9,13 +9,14 @@ import gc
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, Qt, QTimer
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
     QFileDialog,
     QLabel,
+    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QProgressBar,
@@ -24,20 +25,25 @@ from PySide6.QtWidgets import (
     QStatusBar,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from core import export, overview, push, settings
+from core import export, ledger, overview, push, settings, store
 from core.cancel import CancelCheck, CancelSource
 from core.errors import ReturnSyncError
 from core.i18n import t
+from core.states import ReturnState, SheetStatus
 from core.timeutil import QUICK_RANGES, now_china, quick_range
-from ui import pull_job, push_job, table_jobs, worker
+from ui import pull_job, push_job, row_actions, summaries, table_jobs, worker
+from ui.about_dialog import AboutDialog
 from ui.main_window import title
 from ui.returns_view import ReturnsTable
 from ui.settings_dialog import SettingsDialog
 from ui.sheet_view import SheetView
+from ui.summary_dialog import SummaryDialog
+from ui.window_state import WindowState
 
 # How often the rows and the progress that work reports reach the window, at most.
 _SHOW_EVERY_MS = 50
@@ -48,8 +54,10 @@ def money(cents: int) -> str:
 
 
 class Workspace(QWidget):
-    def __init__(self, banner: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, banner: str = "", parent: QWidget | None = None,
+                 window_state: WindowState | None = None) -> None:
         super().__init__(parent)
+        self.summary: SummaryDialog | None = None  # the latest pull's or push's summary, while it is open
         self._on_closed: Callable[[], None] | None = None  # called when a close waited for work to stop
         self._task: worker.Task | None = None  # the pull, push or export the window is busy with
         self._close_requested = False
@@ -73,9 +81,18 @@ class Workspace(QWidget):
         self.model.checked_changed.connect(self._show_totals)
         self.model.shown_changed.connect(self._show_totals)
 
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._row_menu)
+        self.row_handlers = row_actions.Handlers(
+            mark_posted=self.mark_posted, mark_failed=self.mark_failed, repush=self.repush,
+            show_log=self.show_log, show_changes=self.show_changes,
+        )
+
         self._build_toolbar()
         self._build_body(banner)
         self._build_status()
+        if window_state is not None:
+            self.restore_state(window_state)
         self.reload()  # on a worker: the window shows at once and fills when the rows are read
 
     # --- building -------------------------------------------------------------------------------------------------
@@ -126,6 +143,14 @@ class Workspace(QWidget):
         self.settings_button = QPushButton(t("设置…", "Settings…"))
         self.settings_button.clicked.connect(self.open_settings)
         bar.addWidget(self.settings_button)
+        bar.addWidget(QLabel(" "))
+        self.help_button = QToolButton()
+        self.help_button.setText(t("帮助", "Help"))
+        self.help_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.help_menu = QMenu(self.help_button)
+        self.about_action = self.help_menu.addAction(t("关于…", "About…"), self.show_about)
+        self.help_button.setMenu(self.help_menu)
+        bar.addWidget(self.help_button)
         self._axis_changed()
         self._update_push_button()
 
@@ -150,7 +175,7 @@ class Workspace(QWidget):
         self.detail_tabs.addTab(self.sheet_view, t("精诚单据", "Jingcheng sheet"))
         self.detail_tabs.addTab(self.raw_view, t("原始 JSON", "Raw JSON"))
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.returns)
         splitter.addWidget(self.detail_tabs)
         splitter.setStretchFactor(0, 3)
@@ -191,6 +216,24 @@ class Workspace(QWidget):
             if by_receipt else
             t("不勾选时只拉取已入库、未取消的退货单。", "Unticked, only received returns that are not cancelled come.")
         )
+
+    def restore_state(self, state: WindowState) -> None:
+        """The splitter and the table's columns as they were when the window last closed on this PC."""
+        splitter = state.restore("splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        header = state.restore("returns_header")
+        if header is not None:
+            self.returns.restore_header(header)
+
+    def save_state(self, state: WindowState) -> None:
+        state.save("splitter", self.splitter.saveState())
+        state.save("returns_header", self.table.horizontalHeader().saveState())
+
+    def show_about(self) -> None:
+        dialog = self.about = AboutDialog(store.database_file().parent, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def open_settings(self) -> None:
         dialog = SettingsDialog(self)
@@ -428,6 +471,7 @@ class Workspace(QWidget):
     def _on_pulled(self, pulled: pull_job.Pulled) -> None:
         self._apply_rows(pulled.rows)
         self._finish(pull_job.describe_result(pulled.result))
+        self._show_summary(summaries.of_pull(pulled.result))
 
     # push
 
@@ -445,8 +489,11 @@ class Workspace(QWidget):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
+        self._push(codes)
+
+    def _push(self, codes: list[str], force: bool = False) -> None:
         self._run(
-            lambda progress, cancel: push_job.push_job(codes, progress, cancel),
+            lambda progress, cancel: push_job.push_job(codes, progress, cancel, force=force),
             self._on_push_progress,
             self._on_pushed,
             t("推送失败", "Push failed"),
@@ -464,10 +511,70 @@ class Workspace(QWidget):
         self._show_progress(*push_job.describe_progress(report))
 
     def _on_pushed(self, result: push.PushResult) -> None:
-        self._finish(result.summary())
-        details = push_job.problems(result)
-        if details:
-            QMessageBox.warning(self, t("部分单据未推送", "Some sheets were not posted"), details)
+        found = summaries.of_push(result)
+        self._finish(found.text.splitlines()[0])
+        self._show_summary(found)
+
+    def _show_summary(self, found: summaries.Summary) -> None:
+        """The summary in a box of its own that does not hold the window: the table stays usable beside it."""
+        if self.summary is not None:
+            self.summary.close()
+        dialog = self.summary = SummaryDialog(found.title, found.text, found.details, problem=found.problem,
+                                              parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda: setattr(self, "summary", None) if self.summary is dialog else None)
+        dialog.show()
+
+    # one return: its context menu and what it offers
+
+    def _row_menu(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        row = self.model.row_at(index.row())
+        self.row_menu = row_actions.menu(self, row.code, row.state, self.row_handlers)
+        self.row_menu.popup(self.table.viewport().mapToGlobal(position))
+
+    def _state_of(self, code: str) -> ReturnState | None:
+        row = self.model.shown_row_of(code)
+        return self.model.row_at(row).state if row >= 0 else None
+
+    def _read_again(self, code: str) -> None:
+        self.returns.update_rows(overview.load_rows([code], stamp=table_jobs.current_stamp()[0]))
+        if self.returns.current_code() == code:
+            self._show_current(code)
+
+    def mark_posted(self, code: str) -> None:
+        sheet_no = row_actions.ask_mark_posted(self, code)
+        if sheet_no is not None:
+            self._mark(code, SheetStatus.POSTED, sheet_no or None)
+
+    def mark_failed(self, code: str) -> None:
+        if row_actions.confirm_mark_failed(self, code):
+            self._mark(code, SheetStatus.FAILED)
+
+    def _mark(self, code: str, status: SheetStatus, sheet_no: str | None = None) -> None:
+        try:
+            ledger.mark(code, status, sheet_no=sheet_no)
+        except ReturnSyncError as exc:
+            QMessageBox.warning(self, title(), str(exc))
+        self._read_again(code)  # marked, or changed elsewhere meanwhile: either way the row shows what is stored
+
+    def repush(self, code: str) -> None:
+        """Push one sheet that 精诚 may already hold, once the accountant confirmed that a double is possible."""
+        state = self._state_of(code)
+        if self._task is not None or state not in row_actions.REPUSHABLE:
+            return
+        if row_actions.confirm_repush(self, code, state):
+            self._push([code], force=True)
+
+    def show_log(self, code: str) -> None:
+        """The sync log of one return."""
+        # The log view lands with its own issue; until then the export holds the same rows.
+        self.export_log()
+
+    def show_changes(self, code: str) -> None:
+        self.returns.select_code(code)
 
     # export
 

@@ -11,43 +11,9 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core import credentials, settings_save
-from core.sandbox.demo import describe_demo, start_demo
 from core.states import ReturnState
 from core.timeutil import format_datetime, now_china, parse_bound
-from ui.main_window import MainWindow
 from ui.returns_model import ReturnsModel
-from ui.workspace import Workspace
-
-
-@pytest.fixture
-def sandbox(db, request):
-    latency = request.node.get_closest_marker("latency_ms")
-    sb = start_demo(returns=120, days=10, seed=3, latency_ms=latency.args[0] if latency else 0)
-    yield sb
-    sb.stop()
-
-
-@pytest.fixture
-def window(qtbot, sandbox):
-    frame = MainWindow()
-    win = Workspace(banner=describe_demo(sandbox))
-    frame.set_workspace(win)
-    qtbot.addWidget(frame)
-    frame.show()
-    qtbot.waitUntil(lambda: win._load is None, timeout=10_000)  # the first load of the (empty) table
-    yield win
-    if win._task is not None:
-        win.cancel()
-        qtbot.waitUntil(lambda: win._task is None, timeout=10_000)
-
-
-@pytest.fixture
-def warned(monkeypatch) -> list[tuple]:
-    """Every question the window asks answered yes; the warnings it shows, kept to look at."""
-    shown: list[tuple] = []
-    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
-    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args))
-    return shown
 
 
 def _expected_codes(sandbox, window) -> set[str]:
@@ -190,8 +156,10 @@ def test_push_failures_are_listed(qtbot, window, sandbox, warned):
     sandbox.jingcheng.faults.push("flag0")
     window.push_button.click()
     qtbot.waitUntil(lambda: window._task is None, timeout=30_000)
-    ((_, title, details),) = warned
-    assert first in details and "失败" in window.progress_label.text()
+    assert not warned and window.summary is not None and window.summary.isVisible()
+    details = [window.summary.details.item(row).text() for row in range(window.summary.details.count())]
+    assert [line for line in details if first in line] == [f"{first}  失败：" + details[0].split("：", 1)[1]]
+    assert "失败 1" in window.summary.text.text() and "失败" in window.progress_label.text()
 
 
 def test_export_log_writes_a_csv_with_bom(qtbot, window, tmp_path, monkeypatch):
