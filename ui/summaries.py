@@ -46,7 +46,7 @@ def of_push(result: PushResult) -> Summary:
         title = t("推送完成", "Push done")
         text = (t(f"共 {len(result.items)} 张：{outcomes}。", f"{len(result.items)} sheets: {outcomes}.") if outcomes
                 else t("没有需要推送的单据。", "Nothing to push."))
-    details = [f"{item.code}  {status_text(item.status)}：{item.message}".rstrip("：")
+    details = [f"{item.code}  {status_text(item.status)}{t('：', ': ')}{item.message}".rstrip("：: ")
                for item in result.items if item.status in _LOOK_AT]
     problem = bool(details) or result.cancelled or bool(result.stopped)
     return Summary(title, text, details, problem)

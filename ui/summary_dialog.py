@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QStyle,
@@ -36,13 +38,17 @@ class SummaryDialog(QDialog):
         self.details.addItems(list(details))
         self.details.setVisible(bool(details))
         line = self.details.fontMetrics().lineSpacing() + 6
-        self.details.setMaximumHeight(line * _MOST_LINES_SHOWN + 8)
+        # As tall as its lines (two for a line that wraps), up to a dozen; then it scrolls.
+        shown = min(_MOST_LINES_SHOWN, sum(1 if len(text) < 40 else 2 for text in details))
+        self.details.setFixedHeight(line * max(shown, 1) + 2 * self.details.frameWidth() + 4)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(t("确定", "OK"))
         buttons.accepted.connect(self.accept)
         layout = QVBoxLayout(self)
-        layout.addWidget(icon)
-        layout.addWidget(self.text)
+        top = QHBoxLayout()
+        top.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+        top.addWidget(self.text, 1)
+        layout.addLayout(top)
         if details:
             layout.addWidget(QLabel(t(f"明细（{len(details)} 条）：", f"Details ({len(details)}):")))
         layout.addWidget(self.details, 1)

@@ -38,6 +38,7 @@ from core.states import ReturnState, SheetStatus
 from core.timeutil import QUICK_RANGES, now_china, quick_range
 from ui import pull_job, push_job, row_actions, summaries, table_jobs, worker
 from ui.about_dialog import AboutDialog
+from ui.eliding_label import ElidingLabel
 from ui.main_window import title
 from ui.returns_view import ReturnsTable
 from ui.settings_dialog import SettingsDialog
@@ -184,7 +185,7 @@ class Workspace(QWidget):
 
     def _build_status(self) -> None:
         self.progress = QProgressBar(maximumWidth=260, visible=False)
-        self.progress_label = QLabel()
+        self.progress_label = ElidingLabel()
         self.totals_label = QLabel()
         self.cancel_button = QPushButton(t("取消", "Cancel"), visible=False)
         self.cancel_button.clicked.connect(self.cancel)

@@ -81,3 +81,13 @@ def test_about_names_version_folder_and_log(qtbot, window):
         QDesktopServices.unsetUrlHandler("file")
     assert [url.toLocalFile() for url in opened.urls] == [str(folder)]
     about.close()
+
+
+def test_the_window_fits_1280_by_720_whatever_the_status_says(qtbot, window):
+    window.pull_button.click()
+    qtbot.waitUntil(lambda: window._task is None, timeout=20_000)
+    window.progress_label.setText("很长的状态消息 " * 80)
+    frame = window.window()
+    least = frame.minimumSizeHint()
+    assert least.width() <= 1280 - 16 and least.height() <= 720 - 48
+    assert window.progress_label.toolTip().startswith("很长的状态消息")

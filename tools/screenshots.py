@@ -1,0 +1,133 @@
+"""Pictures of the window, for the README and for looking at what we built as a user would.
+
+    python tools/screenshots.py OUT_DIR [--langs zh_CN,en] [--scales 1,1.5]
+
+Starts the demo (the built-in sandbox) offscreen once per language and scale, in a process of its own (Qt reads the
+scale when it starts), pulls, pushes a few sheets — one of them while 精诚 answers HTTP 500, so its outcome is
+unknown — and saves PNGs under ``OUT_DIR/<lang>-<percent>/``: the main window, a selected sheet, the pull's and the
+push's summaries, each settings tab, the log view, each page of the first-run guide, and the menu of an unknown row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--langs", default="zh_CN,en")
+    parser.add_argument("--scales", default="1,1.5")
+    parser.add_argument("--one", nargs=2, metavar=("LANG", "SCALE"), help=argparse.SUPPRESS)
+    options = parser.parse_args(argv)
+    if options.one:
+        lang, scale = options.one
+        return _shoot(options.out, lang, scale)
+    started = time.perf_counter()
+    runs = [(lang, scale) for lang in options.langs.split(",") for scale in options.scales.split(",")]
+    children = []
+    for lang, scale in runs:  # two at a time: a CI machine has two cores
+        env = os.environ | {"QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": scale}
+        children.append(subprocess.Popen([sys.executable, __file__, str(options.out), "--one", lang, scale],
+                                         env=env, cwd=ROOT))
+        if len(children) % 2 == 0:
+            children[-2].wait()
+    codes = [child.wait() for child in children]
+    print(f"{len(runs)} sets in {time.perf_counter() - started:.1f} s -> {options.out}")
+    return max(codes)
+
+
+def _shoot(out: Path, lang: str, scale: str) -> int:
+    sys.path.insert(0, str(ROOT))
+    from PySide6.QtCore import QDate, QPoint
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from core.cli.options import window_options
+    from core.i18n import t
+    from ui.app import Launch
+    from ui.settings_dialog import SettingsDialog
+
+    folder = out / f"{lang}-{round(float(scale) * 100)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    launch = Launch(window_options(["--demo", "--lang", lang]))
+    app = QApplication.instance()
+
+    def wait(done: Callable[[], bool], seconds: float = 60) -> None:
+        end = time.monotonic() + seconds
+        while not done():
+            if time.monotonic() > end:
+                raise TimeoutError("the window did not get there in time")
+            app.processEvents()
+            time.sleep(0.01)
+
+    def save(widget: QWidget, name: str) -> None:
+        app.processEvents()
+        widget.grab().save(str(folder / f"{name}.png"))
+
+    wait(lambda: launch.window.workspace is not None and launch.window.workspace._load is None)
+    window, workspace = launch.window, launch.window.workspace
+    sandbox = launch.opened.sandbox
+    window.resize(1280, 720)
+
+    workspace.date_from.setDate(QDate.currentDate().addDays(-13))
+    workspace.pull_button.click()
+    wait(lambda: workspace._task is None)
+    save(workspace.summary, "02-pull-summary")
+    workspace.summary.close()
+
+    ready = workspace.model.shown_tickable_codes()
+    sandbox.jingcheng.faults.push("http500")  # the first sheet's outcome: unknown
+    workspace.model.set_checked(ready[:6])
+    workspace._push(workspace.model.checked_codes())
+    wait(lambda: workspace._task is None)
+    save(workspace.summary, "03-push-summary")
+    workspace.summary.close()
+    workspace.model.set_checked(ready[6:9])
+    workspace.search.setText("")
+
+    unknown = ready[0]
+    workspace.returns.select_code(unknown)
+    save(window, "01-main-window")
+    row = workspace.model.shown_row_of(unknown)
+    position = workspace.table.visualRect(workspace.model.index(row, 1)).center()
+    workspace._row_menu(position)
+    menu = workspace.row_menu
+    app.processEvents()
+    picture = window.grab()
+    from PySide6.QtGui import QPainter
+
+    painter = QPainter(picture)
+    corner = window.mapFromGlobal(workspace.table.viewport().mapToGlobal(position)) + QPoint(4, 4)
+    painter.drawPixmap(corner, menu.grab())
+    painter.end()
+    picture.save(str(folder / "04-unknown-row-menu.png"))
+    menu.close()
+
+    warned = next(code for code in ready[6:] if workspace.model.row_at(workspace.model.shown_row_of(code)).warnings)
+    workspace.returns.select_code(warned)
+    save(workspace.detail_tabs, "05-selected-sheet")
+
+    dialog = SettingsDialog(workspace)
+    dialog.show()
+    for index in range(dialog.tabs.count()):
+        dialog.tabs.setCurrentIndex(index)
+        save(dialog, f"06-settings-{index + 1}")
+    dialog.close()
+
+    launch.window.close()
+    wait(lambda: not launch.window.isVisible())
+    launch.close()
+    print(t(f"已保存到 {folder}", f"saved in {folder}"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
