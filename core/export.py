@@ -1,4 +1,4 @@
-"""CSV files a shop accountant opens in Excel (SPEC §10), and the export of the sync log.
+"""CSV files a shop accountant opens in Excel (SPEC §10), and the export of the sync log (what the log view shows).
 
 Every CSV the product writes goes through :func:`write_csv`: UTF-8 with a BOM (without it, Excel
 on a Chinese Windows reads UTF-8 as GBK and garbles the Chinese), RFC 4180 quoting with CRLF line
@@ -14,15 +14,14 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 
-import peewee as pw
-
+from core import synclog
 from core.errors import Cancelled, ConfigError, ReturnSyncError
 from core.i18n import t
 from core.states import action_text, status_text
-from core.store import SyncLog, db, write_log
+from core.store import db, write_log
+from core.synclog import LogFilter
 from core.timeutil import elapsed_ms, format_datetime
 
 # Excel runs a cell starting with one of these as a formula (CSV injection); SPEC §10.
@@ -104,52 +103,32 @@ def write_csv(
 
 def export_log(
     path: str | os.PathLike,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    status: str | None = None,
+    log_filter: LogFilter | None = None,
+    *,
+    newest_first: bool = False,
     progress: Progress | None = None,
 ) -> int:
-    """Write the sync-log rows with ``start <= time <= end`` and the given status to a CSV file.
+    """Write the sync-log rows of ``log_filter`` (every row without one) to a CSV file; return how many.
 
-    ``status`` is a status code as logged (``failed``, ``ok``, …); the file shows each action and status as its word
-    in the UI language (:func:`core.states.action_text`, :func:`core.states.status_text`).
+    The filter is the log view's (:mod:`core.synclog`): given the view's, with the ``up_to_id`` it was filled up to,
+    the file holds exactly the rows the view shows, whatever was logged since — with ``newest_first`` in the view's
+    order, otherwise in the order they were logged. Its action and status are codes as logged (``failed``, ``ok``,
+    …); the file shows each as its word in the UI language (:func:`core.states.action_text`,
+    :func:`core.states.status_text`).
 
-    Rows go out in the order they were logged, streamed from one SQLite cursor. The export
-    itself is logged afterwards (ok, failed or cancelled), so it is not among the rows it wrote.
+    Rows are streamed from one SQLite cursor. The export itself is logged afterwards (ok, failed or cancelled), so it
+    is not among the rows it wrote.
     """
     started = time.perf_counter()
-    conditions = []
-    if start is not None:
-        conditions.append(SyncLog.time >= start)
-    if end is not None:
-        conditions.append(SyncLog.time <= end)
-    status = (status or "").strip().lower()  # statuses are logged in lower case; "OK" means ok
-    if status:
-        conditions.append(SyncLog.status == status)
-    rows_query = (
-        SyncLog.select(
-            # SQLite formats the time in C; peewee's own conversion would parse 100k datetimes in Python.
-            pw.fn.strftime("%Y-%m-%d %H:%M:%S", SyncLog.time).coerce(False),
-            SyncLog.action,
-            SyncLog.code,
-            SyncLog.status,
-            SyncLog.message,
-            SyncLog.duration_ms,
-            SyncLog.os_user,
-        )
-        .order_by(SyncLog.id)
-    )
-    count_query = SyncLog.select()
-    if conditions:
-        rows_query = rows_query.where(*conditions)
-        count_query = count_query.where(*conditions)
-    what = _describe(path, start, end, status)
+    log_filter = (log_filter or LogFilter()).normalised()
+    what = _describe(path, log_filter)
     try:
         # One read transaction, so the total given to ``progress`` counts exactly the rows written.
         with db.atomic():
-            total = count_query.count()
+            total = synclog.count(log_filter)
             header = [t(zh, en) for zh, en in LOG_HEADER]
-            rows = write_csv(path, header, _in_words(rows_query.tuples().iterator()), total=total, progress=progress)
+            rows = write_csv(path, header, _in_words(synclog.export_rows(log_filter, newest_first=newest_first)),
+                             total=total, progress=progress)
     except Cancelled:
         write_log("export", "cancelled", what, duration_ms=elapsed_ms(started))
         raise
@@ -176,12 +155,18 @@ def _in_words(rows: Iterable[tuple]) -> Iterator[tuple]:
         yield time_text, action_word, code, status_word, message, duration_ms, os_user
 
 
-def _describe(path: str | os.PathLike, start: datetime | None, end: datetime | None, status: str | None) -> str:
+def _describe(path: str | os.PathLike, log_filter: LogFilter) -> str:
     parts = [t(f"同步日志 → {path}", f"sync log -> {path}")]
-    if start is not None or end is not None:
-        low = format_datetime(start) if start is not None else "…"
-        high = format_datetime(end) if end is not None else "…"
+    if log_filter.start is not None or log_filter.end is not None:
+        low = format_datetime(log_filter.start) if log_filter.start is not None else "…"
+        high = format_datetime(log_filter.end) if log_filter.end is not None else "…"
         parts.append(f"{low} – {high}")
-    if status:
-        parts.append(t(f"状态 {status}", f"status {status}"))
+    if log_filter.action:
+        parts.append(t(f"操作 {action_text(log_filter.action)}", f"action {action_text(log_filter.action)}"))
+    if log_filter.status:
+        parts.append(t(f"状态 {status_text(log_filter.status)}", f"status {status_text(log_filter.status)}"))
+    if log_filter.code:
+        parts.append(t(f"单号 {log_filter.code}", f"code {log_filter.code}"))
+    if log_filter.text:
+        parts.append(t(f"含“{log_filter.text}”", f"containing '{log_filter.text}'"))
     return t("，", ", ").join(parts)

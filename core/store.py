@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 db = pw.DatabaseProxy()
 
 # Bumped with every entry appended to MIGRATIONS.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 # Codes bound in one ``IN (…)``: SQLite before 3.32 takes at most 999 parameters a statement.
 CODES_PER_QUERY = 500
 
@@ -105,12 +105,17 @@ class SyncLog(BaseModel):
     """What happened, for reconciliation and support: one row per pull, decision, push, export."""
 
     time = pw.DateTimeField(index=True)
-    action = pw.CharField(index=True)
+    action = pw.CharField()
     code = pw.CharField(null=True, index=True)
-    status = pw.CharField(index=True)
+    status = pw.CharField()
     message = pw.TextField(default="")
     duration_ms = pw.IntegerField(default=0)
     os_user = pw.CharField(default="")
+
+    class Meta:
+        # The log view shows one action or status newest first: these give its rows in that order, with no sort
+        # (migration 3).
+        indexes = ((("action", "time"), False), (("status", "time"), False))
 
 
 class ShopMap(BaseModel):
@@ -153,8 +158,18 @@ def _migrate_to_2(database: pw.Database) -> None:
     )
 
 
+def _migrate_to_3(database: pw.Database) -> None:
+    # A log of 100,000 rows filtered by action or status, newest first: with an index on the action alone SQLite
+    # reads every matching row and sorts them (a quarter of a second); on (action, time) it reads the first page in
+    # order. The single-column indexes go, or the planner keeps choosing them. (A file made at version 0 already has
+    # the new ones: step 1 creates the tables as the models are now.)
+    for column in ("action", "status"):
+        database.execute_sql(f'DROP INDEX IF EXISTS "sync_log_{column}"')
+        database.execute_sql(f'CREATE INDEX IF NOT EXISTS "sync_log_{column}_time" ON "sync_log" ("{column}", "time")')
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a step.
-MIGRATIONS: list[Callable[[pw.Database], None]] = [_migrate_to_1, _migrate_to_2]
+MIGRATIONS: list[Callable[[pw.Database], None]] = [_migrate_to_1, _migrate_to_2, _migrate_to_3]
 
 
 def _user_version(database: pw.SqliteDatabase) -> int:

@@ -1,4 +1,5 @@
-"""``log export FILE.csv [--from D --to D] [--status S]`` and ``log show [--limit N]``: the sync log."""
+"""``log export FILE.csv [--from D --to D] [--action A] [--status S] [--code C] [--text T]`` and
+``log show [--limit N]``: the sync log."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from core.export import export_log
 from core.i18n import t
 from core.states import action_text, status_text
 from core.store import SyncLog
+from core.synclog import LogFilter
 from core.timeutil import format_datetime, parse_bound
 
 
@@ -22,8 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     export.add_argument("file", metavar="FILE.csv")
     export.add_argument("--from", dest="start", metavar="D", help="yyyy-MM-dd (whole day) or yyyy-MM-dd HH:mm:ss")
     export.add_argument("--to", dest="end", metavar="D", help="yyyy-MM-dd (whole day) or yyyy-MM-dd HH:mm:ss")
+    export.add_argument("--action", metavar="A",
+                        help="only rows of this action, given by its code (pull, push, mark, export, …)")
     export.add_argument("--status", metavar="S",
                         help="only rows with this status, given by its code (ok, failed, unknown, …)")
+    export.add_argument("--code", metavar="C", help="only the rows of this return code")
+    export.add_argument("--text", metavar="T",
+                        help="only rows whose return code or message holds this text (any case)")
     export.add_argument("--json", action="store_true")
     export.set_defaults(handler=_export)
 
@@ -44,7 +51,9 @@ def _export(args: argparse.Namespace) -> int:
     end = parse_bound(args.end, end=True) if args.end else None
     if start and end and end < start:
         raise ConfigError("--to 早于 --from。", "--to is before --from.")
-    rows = export_log(args.file, start=start, end=end, status=args.status)
+    log_filter = LogFilter(start=start, end=end, action=args.action or "", status=args.status or "",
+                           code=args.code or "", text=args.text or "")
+    rows = export_log(args.file, log_filter)
     emit(args, {"ok": True, "rows": rows, "file": args.file},
          t(f"已导出 {rows} 行同步日志到 {args.file}。", f"Exported {rows} sync-log rows to {args.file}."))
     return EXIT_OK

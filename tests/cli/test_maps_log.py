@@ -97,6 +97,20 @@ def test_log_export_with_dates_and_status(cli, data_dir, tmp_path):
     assert [row[1] for row in rows[1:]] == ["push", "push", "push", "export", "export"]
 
 
+def test_log_export_by_action_code_and_text_as_the_log_view_filters(cli, data_dir, tmp_path):
+    _add_log_rows(data_dir, [("2026-03-01 08:00:00", "failed", "精诚返回 Flag 0"),
+                             ("2026-03-01 08:00:01", "ok", "推送成功 100%")])
+    _add_log_rows(data_dir, [("2026-03-01 08:00:02", "posted", "经核对 FLAG 0 已入账")], action="mark")
+    target = tmp_path / "log.csv"
+    assert _json(cli, "log", "export", str(target), "--action", "mark")["rows"] == 1
+    assert _read(target)[1][1:5] == ["手工标记", "RT1", "已推送", "经核对 FLAG 0 已入账"]
+    assert _json(cli, "log", "export", str(target), "--text", "flag 0")["rows"] == 2
+    assert [row[4] for row in _read(target)[1:]] == ["精诚返回 Flag 0", "经核对 FLAG 0 已入账"]  # in the order logged
+    assert _json(cli, "log", "export", str(target), "--text", "%", "--action", "push")["rows"] == 1
+    assert _json(cli, "log", "export", str(target), "--code", "RT1", "--status", "failed")["rows"] == 1
+    assert _json(cli, "log", "export", str(target), "--code", "RT2")["rows"] == 0
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from core import i18n
+from core import i18n, synclog
 from core.errors import Cancelled, ConfigError
 from core.export import LOG_HEADER, export_log, inert, write_csv
 from core.store import SyncLog
+from core.synclog import LogFilter
 from core.timeutil import parse_bound
 
 
@@ -101,22 +102,23 @@ def test_whole_day_bounds_include_both_ends(db, tmp_path):
     for time in ("2026-02-28 23:59:59", "2026-03-01 00:00:00", "2026-03-02 23:59:59", "2026-03-03 00:00:00"):
         _log(time, message=time)
     start, end = parse_bound("2026-03-01", end=False), parse_bound("2026-03-02", end=True)
-    assert export_log(tmp_path / "log.csv", start=start, end=end) == 2
+    assert export_log(tmp_path / "log.csv", LogFilter(start=start, end=end)) == 2
     assert [row[0] for row in _read(tmp_path / "log.csv")[1:]] == ["2026-03-01 00:00:00", "2026-03-02 23:59:59"]
 
 
 def test_open_ended_bounds(db, tmp_path):
     for time in ("2026-03-01 10:00:00", "2026-03-05 10:00:00"):
         _log(time)
-    assert export_log(tmp_path / "a.csv", start=datetime(2026, 3, 2)) == 1
-    assert export_log(tmp_path / "b.csv", end=datetime(2026, 3, 2)) == 1
+    assert export_log(tmp_path / "a.csv", LogFilter(start=datetime(2026, 3, 2))) == 1
+    assert export_log(tmp_path / "b.csv", LogFilter(end=datetime(2026, 3, 2))) == 1
 
 
 def test_status_filter(db, tmp_path):
     _log("2026-03-01 10:00:00", "ok")
     _log("2026-03-01 10:00:01", "failed", "精诚返回 Flag 0")
     _log("2026-03-01 10:00:02", "unknown")
-    assert export_log(tmp_path / "log.csv", status="failed") == 1  # the filter takes the code, the CSV shows the word
+    # The filter takes the code, the CSV shows the word.
+    assert export_log(tmp_path / "log.csv", LogFilter(status="failed")) == 1
     assert _read(tmp_path / "log.csv")[1][3:5] == ["失败", "精诚返回 Flag 0"]
 
 
@@ -127,12 +129,36 @@ def test_rows_in_the_order_logged(db, tmp_path):
     assert [row[4] for row in _read(tmp_path / "log.csv")[1:]] == [f"第 {i} 条" for i in range(30)]
 
 
+def test_newest_first_writes_the_rows_in_the_order_the_log_view_shows_them(db, tmp_path):
+    for time, message in (("2026-03-01 10:00:01", "b"), ("2026-03-01 10:00:00", "a"), ("2026-03-01 10:00:01", "c")):
+        _log(time, message=message)
+    export_log(tmp_path / "log.csv", newest_first=True)
+    assert [row[4] for row in _read(tmp_path / "log.csv")[1:]] == ["c", "b", "a"]
+    export_log(tmp_path / "log.csv", LogFilter(action="push"))  # not the export just logged
+    assert [row[4] for row in _read(tmp_path / "log.csv")[1:]] == ["b", "a", "c"]
+
+
+def test_the_view_s_filter_writes_what_it_was_filled_with_and_nothing_logged_since(db, tmp_path):
+    _log("2026-03-01 10:00:00", "failed", "精诚返回 Flag 0", code="R1")
+    _log("2026-03-01 10:00:01", "ok", "推送成功", code="R2")
+    _log("2026-03-01 10:00:02", "failed", "读取超时 100%", action="pull", code=None)
+    shown = LogFilter(status="failed", text="0", up_to_id=synclog.latest_id())
+    _log("2026-03-01 10:00:03", "failed", "后来的 Flag 0", code="R3")
+    assert export_log(tmp_path / "log.csv", shown, newest_first=True) == 2
+    assert [row[1:5] for row in _read(tmp_path / "log.csv")[1:]] == [
+        ["拉取", "", "失败", "读取超时 100%"], ["推送", "R1", "失败", "精诚返回 Flag 0"]]
+    assert export_log(tmp_path / "log.csv", LogFilter(action="push", text="flag")) == 2
+    assert export_log(tmp_path / "log.csv", LogFilter(code="R2")) == 1
+    last = SyncLog.select().order_by(SyncLog.id.desc()).get()
+    assert "单号 R2" in last.message and "1 行" in last.message
+
+
 def test_the_export_is_logged_after_its_rows(db, tmp_path):
     _log("2026-03-01 10:00:00")
-    export_log(tmp_path / "log.csv", status="ok")
+    export_log(tmp_path / "log.csv", LogFilter(status="ok"))
     last = SyncLog.select().order_by(SyncLog.id.desc()).get()
     assert (last.action, last.status) == ("export", "ok")
-    assert "log.csv" in last.message and "1 行" in last.message and "状态 ok" in last.message
+    assert "log.csv" in last.message and "1 行" in last.message and "状态 成功" in last.message
     assert len(_read(tmp_path / "log.csv")) == 2
 
 
@@ -203,7 +229,7 @@ def test_negative_duration_in_the_log_is_inert(db, tmp_path):
 def test_status_filter_ignores_case_and_spaces(db, tmp_path):
     _log("2026-03-01 10:00:00", "ok")
     _log("2026-03-01 10:00:01", "failed")
-    assert export_log(tmp_path / "log.csv", status=" Failed ") == 1
+    assert export_log(tmp_path / "log.csv", LogFilter(status=" Failed ")) == 1
 
 
 # SPEC §10: the 操作 and 状态 columns hold the words of the UI language (the §8 vocabulary), not internal codes.
