@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QGroupBox,
@@ -34,17 +34,31 @@ REPLY_KEYS = (
     "jingcheng.reply.success_values",
 )
 
-# A test still running when its dialog closes must stay referenced until its thread lets go of it.
-_running: set[worker.Task] = set()
-
-
 class ConnectionTest(QWidget):
-    """A 测试连接 button and the sentence it came back with."""
+    """A 测试连接 button and the sentence it came back with.
 
-    def __init__(self, job: Callable[[], str], parent: QWidget | None = None) -> None:
+    ``before`` runs on the GUI thread when the button is pressed (e.g. saving what the test will use); the text it
+    returns, when not empty, is shown as the failure and no test runs. ``idle`` is what the result's place says before
+    a test and after :meth:`clear`. ``state_changed``: :attr:`passed` may have changed."""
+
+    state_changed = Signal()
+
+    def __init__(
+        self,
+        job: Callable[[], str],
+        parent: QWidget | None = None,
+        *,
+        before: Callable[[], str] | None = None,
+        idle: str = "",
+    ) -> None:
         super().__init__(parent)
         self._job = job
+        self._before = before
+        self._idle = idle or t("测试使用已保存的设置：修改后请先点“应用”。",
+                               "The test uses the saved settings: press Apply after a change.")
         self.task: worker.Task | None = None
+        self.passed = False
+        self._stale = False  # the settings changed while the running test was under way: its answer is dropped
         self.button = QPushButton(t("测试连接", "Test connection"))
         self.button.clicked.connect(self.start)
         self.result = QLabel(wordWrap=True)
@@ -52,9 +66,7 @@ class ConnectionTest(QWidget):
         self.result.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         # Room for a three-line error: a wrapped label does not grow its group reliably in a nested layout.
         self.result.setMinimumHeight(self.result.fontMetrics().lineSpacing() * 3 + 4)
-        # Until the first test, the result's place says what a test uses.
-        self._show(t("测试使用已保存的设置：修改后请先点“应用”。",
-                     "The test uses the saved settings: press Apply after a change."), HINT_STYLE)
+        self._show(self._idle, HINT_STYLE)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignTop)
@@ -65,28 +77,47 @@ class ConnectionTest(QWidget):
         return self.task is not None
 
     def start(self) -> None:
+        refusal = self._before() if self._before is not None else ""
+        if refusal:
+            self.fail(refusal)
+            return
         job = self._job
         task = worker.Task(lambda _progress, _cancel: job())
         task.signals.finished.connect(self._succeeded)
         task.signals.failed.connect(self._failed)
-        task.signals.finished.connect(lambda _result: _running.discard(task))
-        task.signals.failed.connect(lambda _message: _running.discard(task))
-        _running.add(task)
         self.task = task
+        self._stale = False
         self.button.setEnabled(False)
-        self._show(t("正在测试…", "Testing…"), "")
+        self._settle(False, t("正在测试…", "Testing…"), "")
         worker.start(task)
 
+    def clear(self) -> None:
+        """Forget the last result: what it was about has changed."""
+        self._stale = self.busy
+        self._settle(False, self._idle, HINT_STYLE)
+
+    def fail(self, message: str) -> None:
+        """Show why no test could run (what it needed was refused)."""
+        self._settle(False, "✖ " + message, ERROR_STYLE)
+
     def _succeeded(self, message: str) -> None:
-        self._done("✔ " + message, OK_STYLE)
+        self._done(True, "✔ " + message, OK_STYLE)
 
     def _failed(self, message: str) -> None:
-        self._done("✖ " + message, ERROR_STYLE)
+        self._done(False, "✖ " + message, ERROR_STYLE)
 
-    def _done(self, text: str, style: str) -> None:
+    def _done(self, passed: bool, text: str, style: str) -> None:
         self.task = None
         self.button.setEnabled(True)
+        if not self._stale:
+            self._settle(passed, text, style)
+
+    def _settle(self, passed: bool, text: str, style: str) -> None:
+        changed = passed != self.passed
+        self.passed = passed
         self._show(text, style)
+        if changed:
+            self.state_changed.emit()
 
     def _show(self, text: str, style: str) -> None:
         self.result.setText(text)
@@ -103,7 +134,7 @@ def _group(title: str, *widgets: QWidget, form: SettingsForm | None = None) -> Q
     return box
 
 
-def _column(boxes: tuple[QWidget, ...], test: QWidget) -> QWidget:
+def scrolling_column(boxes: tuple[QWidget, ...], test: QWidget) -> QWidget:
     """The groups scroll when the screen is low (760 pixels); the test stays in sight below them."""
     inner = QWidget()
     inner_layout = QVBoxLayout(inner)
@@ -156,12 +187,12 @@ class ConnectionsTab(QWidget):
 
         self._guanyi_form = guanyi
         self._qimen_group = _group(t("奇门网关", "Qimen gateway"), form=qimen)
-        left = _column(
+        left = scrolling_column(
             (_group(t("管易云", "Guanyi"), form=guanyi), self._qimen_group, self.guanyi_credentials,
              self.qimen_credentials),
             _group(t("测试管易云连接", "Test the Guanyi connection"), self.guanyi_test),
         )
-        right = _column(
+        right = scrolling_column(
             (_group(t("精诚接口", "Jingcheng interface"), form=profile),
              _group(t("精诚回复的解读", "Reading Jingcheng's reply"), form=reply), self.jingcheng_credentials),
             _group(t("测试精诚连接", "Test the Jingcheng connection"), self.jingcheng_test),
@@ -170,6 +201,17 @@ class ConnectionsTab(QWidget):
         layout.addWidget(left, 1)
         layout.addWidget(right, 1)
         self._show_transport(values["guanyi.transport"])
+
+        # A result speaks of the settings it was made with: a change makes it stale at once (after switching to
+        # 奇门, "connected (direct)" must not stay on screen).
+        sides = (
+            (self.guanyi_test, (*guanyi.fields.values(), *qimen.fields.values()),
+             (self.guanyi_credentials, self.qimen_credentials)),
+            (self.jingcheng_test, (*profile.fields.values(), *reply.fields.values()), (self.jingcheng_credentials,)),
+        )
+        for test, fields, boxes in sides:
+            for source in (*fields, *boxes):
+                source.changed.connect(test.clear)
 
     def _show_transport(self, transport: str) -> None:
         """Only what the chosen transport uses is shown; the hidden values are kept and saved as they are."""

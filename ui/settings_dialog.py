@@ -22,12 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import settings, settings_save
-from core.errors import ConfigError, CredentialsError
+from core import settings
 from core.i18n import t
 from core.mapping.remark import PLACEHOLDERS
+from ui import settings_saving
 from ui.settings_connections import ConnectionsTab
-from ui.settings_fields import ERROR_STYLE, OK_STYLE, SettingField, SettingsForm, check_fields
+from ui.settings_fields import ERROR_STYLE, OK_STYLE, SettingField, SettingsForm
 from ui.value_tables_view import ValueTablesTab
 
 MAPPING_KEYS = tuple(name for name in settings.KEYS if name.startswith("mapping."))
@@ -128,43 +128,11 @@ class SettingsDialog(QDialog):
 
     def save(self) -> bool:
         """Check everything, then write everything; False (and nothing written) when a field is refused."""
-        errors = check_fields(self.fields.values())
-        secrets: dict[str, dict[str, str]] = {}
-        refused_boxes = []
-        for box in self.connections.credential_boxes:
-            box.show_error("")
-            try:
-                entry = box.pending()
-            except CredentialsError as exc:
-                box.show_error(str(exc))
-                refused_boxes.append(box)
-                continue
-            if entry is not None:
-                secrets[box.kind] = entry
-        if errors or refused_boxes:
-            names = [settings.KEYS[name].describe() for name in errors] + [box.title() for box in refused_boxes]
-            self._refuse(
-                t(f"有 {len(names)} 处需要修改（见红字）：{'、'.join(names)}。什么都没有保存。",
-                  f"{len(names)} entries need fixing (in red): {', '.join(names)}. Nothing was saved."),
-                [*(self.fields[name] for name in errors), *refused_boxes],
-            )
+        outcome = settings_saving.save(self.fields, self.connections.credential_boxes)
+        if not outcome.saved:
+            self._refuse(outcome.message, outcome.culprits)
             return False
-        try:
-            changed = settings_save.save({name: field.value() for name, field in self.fields.items()}, secrets)
-        except ConfigError as exc:
-            field = self.fields.get(exc.setting or "")
-            if field is not None:
-                field.show_error(str(exc))
-            self._refuse(t(f"没有保存：{exc}", f"Nothing was saved: {exc}"), [field] if field else [])
-            return False
-        for box in self.connections.credential_boxes:
-            box.reload()  # the typed secrets leave the widgets; the placeholders now say "stored"
-        stored = ", ".join(sorted(secrets))
-        self._say(
-            t(f"已保存：{len(changed)} 项设置" + (f"，凭据 {stored}" if stored else "") + "。",
-              f"Saved: settings changed {len(changed)}" + (f", credentials {stored}" if stored else "") + "."),
-            OK_STYLE,
-        )
+        self._say(outcome.message, OK_STYLE)
         return True
 
     def _refuse(self, text: str, culprits: list[QWidget]) -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtWidgets import QComboBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from core import settings
 from core.errors import ConfigError
@@ -16,10 +17,35 @@ OK_STYLE = "color: #1b7f3b;"
 HINT_STYLE = "color: #666666;"
 
 
-class SettingField(QWidget):
-    """The editor of one setting and the line that says why its value was refused."""
+def hint_label(text: str) -> QLabel:
+    note = QLabel(text, wordWrap=True)
+    note.setStyleSheet(HINT_STYLE)
+    return note
 
-    def __init__(self, name: str, value: str, hint: str = "", parent: QWidget | None = None) -> None:
+
+def with_hint_beside(editor: QWidget, hint: str) -> QWidget:
+    """An editor with a short hint to its right (where to find the value), for forms with little height to spare."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    # Top-aligned, so that a hint wrapped on two lines does not push the editor below its label; its first line
+    # centred on the editor.
+    note = hint_label(hint)
+    note.setContentsMargins(0, max(0, (editor.sizeHint().height() - note.fontMetrics().height()) // 2), 0, 0)
+    layout.addWidget(editor, 1, Qt.AlignmentFlag.AlignTop)
+    layout.addWidget(note, 1, Qt.AlignmentFlag.AlignTop)
+    return row
+
+
+class SettingField(QWidget):
+    """The editor of one setting and the line that says why its value was refused. ``changed``: the user (or code)
+    changed the value shown."""
+
+    changed = Signal()
+
+    def __init__(
+        self, name: str, value: str, hint: str = "", parent: QWidget | None = None, *, beside: bool = False
+    ) -> None:
         super().__init__(parent)
         self.name = name
         key = settings.KEYS[name]
@@ -36,16 +62,21 @@ class SettingField(QWidget):
             self.editor.setPlaceholderText(t(f"默认：{key.default}", f"Default: {key.default}") if key.default else "")
         self.editor.setToolTip(f"{name}\n{t('默认', 'Default')}: {key.default or '—'}")
         self.editor.setObjectName(name)
+        if isinstance(self.editor, QComboBox):
+            self.editor.currentIndexChanged.connect(lambda _index: self.changed.emit())
+        else:
+            self.editor.textChanged.connect(lambda _text: self.changed.emit())
         self.error = QLabel(wordWrap=True, visible=False)
         self.error.setStyleSheet(ERROR_STYLE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addWidget(self.editor)
-        if hint:
-            note = QLabel(hint, wordWrap=True)
-            note.setStyleSheet(HINT_STYLE)
-            layout.addWidget(note)
+        if hint and beside:
+            layout.addWidget(with_hint_beside(self.editor, hint))
+        else:
+            layout.addWidget(self.editor)
+            if hint:
+                layout.addWidget(hint_label(hint))
         layout.addWidget(self.error)
 
     def value(self) -> str:
@@ -65,7 +96,8 @@ class SettingField(QWidget):
 
 
 class SettingsForm(QFormLayout):
-    """A form of settings, each with an optional hint under it; ``fields`` maps each key to its editor."""
+    """A form of settings, each with an optional hint under it (``beside``: to its right) and the setting's own label
+    unless ``labels`` gives a shorter one; ``fields`` maps each key to its editor."""
 
     def __init__(
         self,
@@ -73,14 +105,17 @@ class SettingsForm(QFormLayout):
         values: dict[str, str],
         hints: dict[str, str] | None = None,
         parent: QWidget | None = None,
+        *,
+        beside: bool = False,
+        labels: dict[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.fields: dict[str, SettingField] = {}
         for name in names:
-            field = SettingField(name, values[name], (hints or {}).get(name, ""))
+            field = SettingField(name, values[name], (hints or {}).get(name, ""), beside=beside)
             self.fields[name] = field
-            self.addRow(settings.KEYS[name].describe(), field)
+            self.addRow((labels or {}).get(name) or settings.KEYS[name].describe(), field)
 
 
 def check_fields(fields: Iterable[SettingField]) -> dict[str, str]:

@@ -9,13 +9,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtTest import QAbstractItemModelTester
-from PySide6.QtWidgets import QAbstractButton, QComboBox, QLabel, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from core import credentials, i18n, settings
 from core.mapping import value_tables
 from core.sandbox.demo import start_demo
 from core.store import SyncLog
 from tests.support.value_tables import set_goods, set_shop
+from tests.support.widgets import shown_texts
 from ui import value_tables_view
 from ui.settings_dialog import SettingsDialog
 from ui.value_tables_view import ValueTableModel
@@ -45,20 +46,6 @@ def open_dialog(qtbot):
     yield make
     # A 测试连接 still running must end before the database and the sandbox go away.
     QThreadPool.globalInstance().waitForDone(20_000)
-
-
-def _texts(widget: QWidget) -> list[str]:
-    """Every text the dialog shows or holds in a widget, placeholders and tooltips included."""
-    texts = []
-    for child in [widget, *widget.findChildren(QWidget)]:
-        texts.append(child.toolTip())
-        if isinstance(child, QLineEdit):
-            texts += [child.text(), child.placeholderText(), child.displayText()]
-        elif isinstance(child, QLabel | QAbstractButton):
-            texts.append(child.text())
-        elif isinstance(child, QComboBox):
-            texts += [child.itemText(i) for i in range(child.count())]
-    return texts
 
 
 def _data_bytes(data_dir: Path) -> bytes:
@@ -156,7 +143,7 @@ def test_stored_secrets_never_reach_a_widget(db, open_dialog):
     credentials.store("jingcheng", {"token": "jc-TOKEN-5e6f7a"})
     settings.set_value("guanyi.transport", "qimen")
     dialog = open_dialog()
-    texts = "\n".join(_texts(dialog))
+    texts = "\n".join(shown_texts(dialog))
     for secret in ("sess-SECRET-7f3a", "gy-SECRET-91c2", "qm-SECRET-44d1", "qm-SESSION-0b9e", "jc-TOKEN-5e6f7a"):
         assert secret not in texts
     box = dialog.connections.guanyi_credentials
@@ -178,7 +165,7 @@ def test_a_typed_secret_goes_to_the_keyring_only(db, data_dir, open_dialog):
     for secret in (b"new-SECRET-c0ffee", b"sess-SECRET-7f3a", b"gy-SECRET-91c2"):
         assert secret not in stored
     again = open_dialog()
-    assert "new-SECRET-c0ffee" not in "\n".join(_texts(again))
+    assert "new-SECRET-c0ffee" not in "\n".join(shown_texts(again))
 
 
 def test_the_keyring_is_not_written_when_nothing_was_typed(db, open_dialog, monkeypatch):
@@ -267,7 +254,51 @@ def test_a_wrong_secret_fails_the_test_without_showing_it(qtbot, sandbox, open_d
     assert credentials.load("guanyi")["secret"] == "wrong-SECRET-1234"
     text = _run_test(qtbot, dialog.connections.guanyi_test)
     assert text.startswith("✖") and "wrong-SECRET-1234" not in text
-    assert "wrong-SECRET-1234" not in "\n".join(_texts(dialog))
+    assert "wrong-SECRET-1234" not in "\n".join(shown_texts(dialog))
+
+
+IDLE = "测试使用已保存的设置：修改后请先点“应用”。"
+
+
+def test_a_test_result_is_cleared_as_soon_as_a_setting_of_its_side_changes(qtbot, sandbox, open_dialog):
+    dialog = open_dialog()
+    connections = dialog.connections
+    assert _run_test(qtbot, connections.guanyi_test).startswith("✔ 连接成功（直连）")
+    jingcheng = _run_test(qtbot, connections.jingcheng_test)
+    assert jingcheng.startswith("✔")
+    dialog.fields["guanyi.transport"].set_value("qimen")
+    assert connections.guanyi_test.result.text() == IDLE, "after switching to 奇门, no 'connected (direct)'"
+    assert not connections.guanyi_test.passed
+    assert connections.jingcheng_test.result.text() == jingcheng, "a 管易云 setting says nothing of 精诚"
+
+    for change in (
+        lambda: connections.qimen_credentials.edits["secret"].setText("x"),
+        lambda: connections.guanyi_credentials.edits["appkey"].setText("100002"),
+        lambda: dialog.fields["qimen.sign_method"].set_value("hmac"),
+    ):
+        dialog.fields["guanyi.transport"].set_value("direct")
+        assert _run_test(qtbot, connections.guanyi_test).startswith("✔")
+        change()
+        assert connections.guanyi_test.result.text() == IDLE
+
+    for change in (
+        lambda: connections.jingcheng_credentials.edits["token"].setText("t"),
+        lambda: dialog.fields["jingcheng.url"].set_value("http://127.0.0.1:1"),
+        lambda: dialog.fields["jingcheng.auth"].set_value("basic"),
+    ):
+        assert _run_test(qtbot, connections.jingcheng_test).startswith("✔")
+        change()
+        assert connections.jingcheng_test.result.text() == IDLE
+
+
+def test_a_result_that_lands_after_a_change_is_dropped(qtbot, sandbox, open_dialog):
+    dialog = open_dialog()
+    test = dialog.connections.guanyi_test
+    test.button.click()
+    dialog.fields["guanyi.transport"].set_value("qimen")  # before the answer can be handled on this thread
+    assert test.result.text() == IDLE
+    qtbot.waitUntil(lambda: not test.busy, timeout=20_000)
+    assert test.result.text() == IDLE and not test.passed and test.button.isEnabled()
 
 
 def test_an_unreachable_jingcheng_is_an_error(qtbot, sandbox, open_dialog):
@@ -283,7 +314,7 @@ def test_an_unreachable_jingcheng_is_an_error(qtbot, sandbox, open_dialog):
 def test_missing_credentials_fail_the_test_with_the_core_sentence(qtbot, db, open_dialog):
     dialog = open_dialog()
     text = _run_test(qtbot, dialog.connections.guanyi_test)
-    assert text.startswith("✖") and "credentials set guanyi" in text
+    assert text.startswith("✖") and "appkey, sessionkey, secret" in text
 
 
 # --- value tables -----------------------------------------------------------------------------------------------
