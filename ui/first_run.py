@@ -342,10 +342,11 @@ class JingchengPage(_ConnectionPage):
 class MappingPage(QWizardPage):
     def __init__(self, values: dict[str, str]) -> None:
         super().__init__()
+        # No subtitle on any page: one with a subtitle gets a header band the others do not have.
         self.setTitle(t("映射选项", "Mapping options"))
-        self.setSubTitle(t("退货单如何变成精诚单据。默认值适合多数店铺，以后可在“设置 › 映射规则”中修改。",
-                           "How a return becomes a Jingcheng sheet. The defaults suit most shops; change them later "
-                           "in Settings › Mapping."))
+        intro = QLabel(t("退货单如何变成精诚单据。默认值适合多数店铺，以后可在“设置 › 映射规则”中修改。",
+                         "How a return becomes a Jingcheng sheet. The defaults suit most shops; change them later in "
+                         "Settings › Mapping."), wordWrap=True)
         self.form = SettingsForm(MAPPING_KEYS, values, _mapping_hints())
         self.fields = self.form.fields
         self.tables = hint_label("")
@@ -353,6 +354,8 @@ class MappingPage(QWizardPage):
         self.message = QLabel(wordWrap=True)
         self.message.setStyleSheet(ERROR_STYLE)
         layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addSpacing(8)
         layout.addLayout(self.form)
         layout.addStretch(1)
         layout.addWidget(self.message)
@@ -382,7 +385,7 @@ class DonePage(QWizardPage):
         super().__init__()
         self._guide = guide
         self.setTitle(t("设置完成", "All set"))
-        self.setSubTitle(t("已保存的连接和规则如下。", "What is now saved:"))
+        saved = QLabel(t("已保存的连接和规则：", "What is now saved:"))
         titles = {"guanyi": t("管易云", "Guanyi"), "jingcheng": t("精诚", "Jingcheng"), "mapping": t("映射", "Mapping")}
         self.rows = {name: QLabel(wordWrap=True) for name in titles}
         summary = QGridLayout()  # not a form: its labels would centre on a value of several lines
@@ -401,6 +404,7 @@ class DonePage(QWizardPage):
         later = hint_label(t("这些内容以后都可以在“设置”中修改；本向导可从“帮助”菜单再次打开。",
                              "All of this can be changed later in Settings; this guide opens again from Help."))
         layout = QVBoxLayout(self)
+        layout.addWidget(saved)
         layout.addLayout(summary)
         layout.addSpacing(16)
         layout.addWidget(start)

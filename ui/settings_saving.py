@@ -54,7 +54,8 @@ def save(
         return Outcome(
             False,
             t(f"有 {len(names)} 处需要修改（见红字）：{'、'.join(names)}。什么都没有保存。",
-              f"{len(names)} entries need fixing (in red): {', '.join(names)}. Nothing was saved."),
+              (f"{len(names)} entries need" if len(names) > 1 else "1 entry needs")
+              + f" fixing (in red): {', '.join(names)}. Nothing was saved."),
             [*(fields[name] for name in errors), *refused_boxes],
         )
     try:
