@@ -283,6 +283,24 @@ def test_the_mapping_page_saves_its_choices_and_refuses_a_bad_date_format(sandbo
     assert settings.get("mapping.date_format") == "yyyyMMdd"
 
 
+def test_opened_again_from_help_it_tests_what_is_stored_without_showing_it(qtbot, sandbox, open_guide):
+    for kind in ("guanyi", "qimen"):
+        credentials.store(kind, sandbox.credentials[kind])
+    settings.set_value("guanyi.transport", "qimen")
+    settings.set_value("qimen.url", sandbox.qimen_url)
+    guide = open_guide()
+    guide.next()
+    page = guide.guanyi_page
+    assert page.qimen.isChecked(), "the stored transport is the one chosen"
+    assert page.guanyi_credentials.edits["appkey"].text() == sandbox.credentials["guanyi"]["appkey"]
+    assert page.qimen_credentials.edits["secret"].placeholderText() == "已保存，留空则不变"
+    shown = _texts(guide)
+    assert all(value not in shown for kind in ("guanyi", "qimen") for name, value in sandbox.credentials[kind].items()
+               if name not in credentials.PUBLIC_FIELDS)
+    assert _run(qtbot, page.test).startswith("✔ 连接成功（经奇门网关）")
+    assert credentials.load("qimen") == sandbox.credentials["qimen"], "nothing typed, nothing rewritten"
+
+
 def test_try_the_demo_asks_for_it_and_closes(qtbot, db, open_guide):
     guide = open_guide()
     with qtbot.waitSignal(guide.demo_requested, timeout=1000):
