@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core import ledger, push
+from core import ledger, push, sheet_detail
 from core.cli.output import EXIT_OK, EXIT_REMOTE, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
 from core.i18n import t
@@ -65,6 +65,10 @@ def _preview(args: argparse.Namespace) -> int:
             "posted_at": format_datetime(entry.posted_at) if entry and entry.posted_at else None,
         },
     }
+    detail = sheet_detail.of_preview(shown)
+    payload["body"] = detail.body  # byte for byte what is (or was, "body_sent") sent to 精诚
+    payload["body_sent"] = detail.shows_sent
+    payload["changes"] = detail.changes.as_json() if detail.changes is not None else None
     lines = [t(f"退货单 {shown.code}", f"Return {shown.code}")]
     if sheet:
         lines += [
@@ -78,6 +82,9 @@ def _preview(args: argparse.Namespace) -> int:
         ]
     else:
         lines.append(t("（无法生成精诚单据）", "(no sheet can be made)"))
+    if detail.changes:
+        lines.append(t("推送后的变更（已发送 → 现在）：", "Changed since it was posted (sent → now):"))
+        lines += [f"  {change}" for change in detail.changes.describe()]
     lines += [t(f"不可推送的原因：{p}", f"Blocked because: {p}") for p in mapped.blocking]
     lines += [t(f"提醒：{p}", f"Warning: {p}") for p in mapped.warnings]
     state = state_text(shown.state) + (t(f"：{shown.note}", f": {shown.note}") if shown.note else "")

@@ -6,6 +6,26 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+# Each field's name in the accountant's words (Chinese, English), for every place that shows a sheet: the header's
+# fields in the order of SPEC §3.1, then a line's.
+HEADER_LABELS: dict[str, tuple[str, str]] = {
+    "SheetID": ("单据编号", "Sheet number"),
+    "SheetDate": ("单据日期", "Sheet date"),
+    "CustomerCode": ("客户编码", "Customer code"),
+    "CustomerName": ("客户名称", "Customer name"),
+    "RedBlue": ("红蓝字", "Red/blue"),
+    "Qua": ("数量合计", "Total quantity"),
+    "Amo": ("金额合计", "Total amount"),
+    "Remark": ("备注", "Remark"),
+}
+ITEM_LABELS: dict[str, tuple[str, str]] = {
+    "Qua": ("数量", "Quantity"),
+    "GoodsID": ("商品编号", "Goods ID"),
+    "Price": ("单价", "Price"),
+    "Amo": ("金额", "Amount"),
+    "Remark": ("备注", "Remark"),
+}
+
 
 @dataclass(frozen=True)
 class SheetLine:
@@ -46,7 +66,8 @@ class Sheet:
         }
 
     def body(self) -> bytes:
-        """The default profile's request body: one compact JSON object, UTF-8."""
+        """The request body, exactly as the push sends it (and the ledger keeps it): one compact JSON object, UTF-8.
+        The profile puts its credentials in headers or the query, never here."""
         return json.dumps(self.as_dict(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def digest(self) -> str:

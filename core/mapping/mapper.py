@@ -25,12 +25,16 @@ Decisions where SPEC §4 is silent:
   user sets.
 - ``sheet`` is ``None`` when no line can be sent (nothing received, or every line unusable); otherwise a
   sheet is built even when blocked, for the preview, from the lines whose numbers are known.
+- Each sheet line keeps where it came from (:class:`LineOrigin`, in ``origins`` beside ``sheet.items``), and each
+  管易云 line left off the sheet says why (``left_out``); a problem about lines names their numbers (``lines``). None
+  of it is in the sheet, so none of it reaches 精诚.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_HALF_UP, Context, Decimal, localcontext
+from typing import NamedTuple
 
 from core.guanyi.returns import ReturnLine, ReturnOrder
 from core.i18n import t
@@ -54,14 +58,35 @@ _ARITHMETIC = Context(prec=60, rounding=ROUND_HALF_UP, Emax=MAX_EMAX, Emin=MIN_E
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a return cannot be posted (blocking) or what the accountant should look at (warning)."""
+    """Why a return cannot be posted (blocking) or what the accountant should look at (warning). ``lines``: the
+    管易云 line numbers it is about, as its text counts them (empty when it is about the whole return)."""
 
     code: str
     zh: str
     en: str
+    lines: tuple[int, ...] = ()
 
     def __str__(self) -> str:
         return t(self.zh, self.en)
+
+
+class LineOrigin(NamedTuple):
+    """The 管易云 line a sheet line comes from: its place in ``details`` (1-based, as the messages count lines) and
+    its codes; ``code`` is the one the goods table was asked for (``sku_code`` or ``item_code``, as set), the one
+    the messages name."""
+
+    number: int
+    item_code: str
+    sku_code: str
+    code: str
+
+
+class LeftOut(NamedTuple):
+    """A 管易云 line that is not on the sheet, and why: ``not_received`` (its quantity is 0), ``gift_dropped`` (a gift,
+    left out as set) or ``unusable`` (a blocking problem names it)."""
+
+    origin: LineOrigin
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -70,6 +95,8 @@ class MappedReturn:
     sheet: Sheet | None
     blocking: tuple[Problem, ...]
     warnings: tuple[Problem, ...]
+    origins: tuple[LineOrigin, ...] = ()  # of each line of ``sheet.items``, in the same order
+    left_out: tuple[LeftOut, ...] = ()  # the 管易云 lines not on the sheet, in their order
 
     @property
     def ready(self) -> bool:
@@ -105,6 +132,10 @@ class _Line:
     quantity: Decimal | None = None
     price: Decimal | None = None
 
+    @property
+    def origin(self) -> LineOrigin:
+        return LineOrigin(self.number, self.source.item_code, self.source.sku_code, self.code)
+
 
 def _goods_code(line: ReturnLine, rules: MappingRules) -> str:
     if rules.goods_code == "item_code":
@@ -137,12 +168,13 @@ class _Mapper:
         self.tables = tables
         self.blocking: list[Problem] = []
         self.warnings: list[Problem] = []
+        self.left_out: list[LeftOut] = []
 
-    def block(self, code: str, zh: str, en: str) -> None:
-        self.blocking.append(Problem(code, zh, en))
+    def block(self, code: str, zh: str, en: str, lines: tuple[int, ...] = ()) -> None:
+        self.blocking.append(Problem(code, zh, en, lines))
 
-    def warn(self, code: str, zh: str, en: str) -> None:
-        self.warnings.append(Problem(code, zh, en))
+    def warn(self, code: str, zh: str, en: str, lines: tuple[int, ...] = ()) -> None:
+        self.warnings.append(Problem(code, zh, en, lines))
 
     def run(self) -> MappedReturn:
         order = self.order
@@ -156,9 +188,15 @@ class _Mapper:
         customer_code, customer_name = self.customer()
         lines = self.lines()
         self.check_amounts(lines)
-        sendable = [line for line in lines if line.quantity is not None and line.price is not None]
+        sendable = []
+        for line in lines:
+            if line.quantity is not None and line.price is not None:
+                sendable.append(line)
+            else:
+                self.left_out.append(LeftOut(line.origin, "unusable"))
+        left_out = tuple(sorted(self.left_out)) if self.left_out else ()
         if not sendable:
-            return MappedReturn(order, None, tuple(self.blocking), tuple(self.warnings))
+            return MappedReturn(order, None, tuple(self.blocking), tuple(self.warnings), (), left_out)
         signed = [self.signed(line) for line in sendable]
         with localcontext(_ARITHMETIC):
             total_quantity = sum((quantity for quantity, _ in signed), Decimal(0))
@@ -174,7 +212,8 @@ class _Mapper:
             remark=render(self.rules.remark_template, self.template_values(), self.rules.remark_length),
             items=tuple(self.sheet_line(line, *numbers) for line, numbers in zip(sendable, signed, strict=True)),
         )
-        return MappedReturn(order, sheet, tuple(self.blocking), tuple(self.warnings))
+        return MappedReturn(order, sheet, tuple(self.blocking), tuple(self.warnings),
+                            tuple(line.origin for line in sendable), left_out)
 
     # header
 
@@ -218,37 +257,43 @@ class _Mapper:
         qty_zh, qty_en = _QTY_FIELD[rules.qty_source]
         received, unusable, gifts = 0, 0, []
         kept: list[_Line] = []
-        unmapped: dict[str, None] = {}  # goods codes not in the table, in order, once each
+        unmapped: dict[str, list[int]] = {}  # goods codes not in the table, in order, once each: their lines
         for number, source in enumerate(self.order.lines, start=1):
             code = _goods_code(source, rules)
             # An empty cell in the goods table means "not mapped", never an empty GoodsID.
             line = _Line(number, source, code, self.tables.goods.get(code) or code)
             where_zh, where_en = _line_zh(number, line.code), _line_en(number, line.code)
+            here = (number,)
             quantity = source.real_in if rules.qty_source == "real_in" else source.qty
             if quantity is None:
                 unusable += 1
+                self.left_out.append(LeftOut(line.origin, "unusable"))
                 self.block("missing_quantity", f"{where_zh}缺少{qty_zh}，无法确定数量。",
-                           f"{where_en} has no {qty_en}, so its quantity is unknown.")
+                           f"{where_en} has no {qty_en}, so its quantity is unknown.", here)
                 continue
             if _out_of_range(quantity, _MAX_PLACES):
                 unusable += 1
+                self.left_out.append(LeftOut(line.origin, "unusable"))
                 raw = _raw_text(source, rules.qty_source)
                 self.block("implausible_number",
                            f"{where_zh}的{qty_zh}“{raw}”无法使用（数值过大或小数位过多），请在管易云中核对。",
                            f"{where_en}: the {qty_en} '{raw}' cannot be used (too large or too many decimals); "
-                           "please check it in Guanyi.")
+                           "please check it in Guanyi.", here)
                 continue
             if quantity < 0:
                 unusable += 1
+                self.left_out.append(LeftOut(line.origin, "unusable"))
                 self.block("negative_quantity", f"{where_zh}的{qty_zh}为负数：{quantity_text(quantity)}。",
-                           f"{where_en} has a negative {qty_en}: {quantity_text(quantity)}.")
+                           f"{where_en} has a negative {qty_en}: {quantity_text(quantity)}.", here)
                 continue
             if quantity == 0:
+                self.left_out.append(LeftOut(line.origin, "not_received"))
                 continue
             received += 1
             if source.is_gift:
                 gifts.append(number)
                 if rules.gifts == "drop":
+                    self.left_out.append(LeftOut(line.origin, "gift_dropped"))
                     continue
             line.quantity = quantity
             line.price = self.line_price(line, where_zh, where_en)
@@ -256,15 +301,16 @@ class _Mapper:
                 which = "item_code" if rules.goods_code == "item_code" else "sku_code 与 item_code 都"
                 which_en = "item_code is" if rules.goods_code == "item_code" else "sku_code and item_code are"
                 self.block("empty_goods_id", f"{where_zh}没有商品编码（{which}为空），无法确定精诚商品编号。",
-                           f"{where_en}: {which_en} empty, so there is no Jingcheng GoodsID.")
+                           f"{where_en}: {which_en} empty, so there is no Jingcheng GoodsID.", here)
             elif not self.tables.goods.get(line.code):
-                unmapped[line.code] = None
+                unmapped.setdefault(line.code, []).append(number)
             kept.append(line)
         if unmapped:
             # One sentence for the return: a line-by-line list would bury the other warnings.
             listed = "、".join(unmapped)
             self.warn("unknown_goods", f"商品 {listed} 不在商品对照表中，精诚商品编号直接使用管易云编码。",
-                      f"Goods {', '.join(unmapped)} not in the goods table; their Guanyi codes are used as GoodsID.")
+                      f"Goods {', '.join(unmapped)} not in the goods table; their Guanyi codes are used as GoodsID.",
+                      tuple(sorted(n for numbers in unmapped.values() for n in numbers)))
         self.gift_warning(gifts)
         if not received and not unusable:
             self.block("nothing_received", f"没有可推送的商品：所有明细的{qty_zh}都为 0（或没有明细）。",
@@ -276,21 +322,22 @@ class _Mapper:
 
     def line_price(self, line: _Line, where_zh: str, where_en: str) -> Decimal | None:
         source = line.source
+        here = (line.number,)
         if self.rules.price_source == "after_discount":
             if source.amount_after is None:
                 self.block("missing_price", f"{where_zh}缺少让利后金额（amount_after），无法计算单价。",
-                           f"{where_en} has no after-discount amount (amount_after), so its price is unknown.")
+                           f"{where_en} has no after-discount amount (amount_after), so its price is unknown.", here)
                 return None
             if source.qty is None or source.qty <= 0:
                 self.block("missing_price", f"{where_zh}的待入库数（qty）为 0 或为空，无法由让利后金额计算单价。",
                            f"{where_en} has no quantity (qty), so no price can be derived from its "
-                           "after-discount amount.")
+                           "after-discount amount.", here)
                 return None
             if _out_of_range(source.amount_after, _MAX_PLACES) or _out_of_range(source.qty, _MAX_PLACES):
                 self.block("implausible_number",
                            f"{where_zh}的让利后金额或待入库数无法使用（数值过大或小数位过多），请在管易云中核对。",
                            f"{where_en}: the after-discount amount or quantity cannot be used (too large or too "
-                           "many decimals); please check it in Guanyi.")
+                           "many decimals); please check it in Guanyi.", here)
                 return None
             with localcontext(_ARITHMETIC):
                 price = round_price(source.amount_after / source.qty)
@@ -300,24 +347,24 @@ class _Mapper:
                            f"{_raw_text(source, 'qty')} 得出的单价过大，请在管易云中核对。",
                            f"{where_en}: the price derived from the after-discount amount "
                            f"{_raw_text(source, 'amount_after')} ÷ qty {_raw_text(source, 'qty')} is too large; "
-                           "please check it in Guanyi.")
+                           "please check it in Guanyi.", here)
                 return None
             name_zh, name_en = "让利后单价", "after-discount price"
         else:
             if source.price is None:
-                self.block("missing_price", f"{where_zh}缺少单价（price）。", f"{where_en} has no price.")
+                self.block("missing_price", f"{where_zh}缺少单价（price）。", f"{where_en} has no price.", here)
                 return None
             if _out_of_range(source.price):
                 self.block("implausible_number",
                            f"{where_zh}的单价“{_raw_text(source, 'price')}”无法使用（数值过大），请在管易云中核对。",
                            f"{where_en}: the price '{_raw_text(source, 'price')}' cannot be used (too large); "
-                           "please check it in Guanyi.")
+                           "please check it in Guanyi.", here)
                 return None
             price = round_price(source.price)
             name_zh, name_en = "单价", "price"
         if price < 0:
             self.block("negative_price", f"{where_zh}{name_zh}为负数：{price_text(price)}",
-                       f"{where_en} has a negative {name_en}: {price_text(price)}")
+                       f"{where_en} has a negative {name_en}: {price_text(price)}", here)
         return price
 
     def gift_warning(self, gifts: list[int]) -> None:
@@ -326,10 +373,11 @@ class _Mapper:
         numbers_zh, numbers_en = "、".join(map(str, gifts)), ", ".join(map(str, gifts))
         if self.rules.gifts == "drop":
             self.warn("gift_lines", f"第 {numbers_zh} 行是赠品，已按设置剔除，不推送。",
-                      f"Line(s) {numbers_en} are gifts and are left out, as set.")
+                      f"Line(s) {numbers_en} are gifts and are left out, as set.", tuple(gifts))
         else:
             self.warn("gift_lines", f"第 {numbers_zh} 行是赠品，已保留，明细备注前加“{GIFT_PREFIX}”。",
-                      f"Line(s) {numbers_en} are gifts; they are kept, their remark starting with '{GIFT_PREFIX}'.")
+                      f"Line(s) {numbers_en} are gifts; they are kept, their remark starting with '{GIFT_PREFIX}'.",
+                      tuple(gifts))
 
     def signed(self, line: _Line) -> tuple[Decimal, Decimal]:
         """The signed quantity and amount of a line that goes on the sheet."""
@@ -377,7 +425,7 @@ class _Mapper:
                           f"{amount_text(difference.copy_abs())}。",
                           f"{where_en}: {quantity_text(line.quantity)} × {price_en}{price_text(line.price)} = "
                           f"{amount_text(mapped)}, but Guanyi shows {amount_text(source_amount)} (a difference of "
-                          f"{amount_text(difference.copy_abs())}).")
+                          f"{amount_text(difference.copy_abs())}).", (line.number,))
         with localcontext(_ARITHMETIC):
             total_difference = (mapped_total - source_total).copy_abs()
         if compared and not line_warned and total_difference > _TOLERANCE:
