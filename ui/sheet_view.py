@@ -100,8 +100,10 @@ class LinesModel(QAbstractTableModel):
             about = problems.get(line.number, ())
             marks = "".join(dict.fromkeys(mark for mark, _ in about))
             number = f"{marks} {line.number}" if marks else str(line.number)
-            remark = line.left_out or line.remark
-            self._rows.append((number, _codes(line), line.goods_id, line.qua, line.price, line.amo, remark))
+            if line.left_out:  # the reason, in the cells of what the sheet would have had (spanned by the view)
+                self._rows.append((number, _codes(line), line.left_out, "", "", "", ""))
+            else:
+                self._rows.append((number, _codes(line), line.goods_id, line.qua, line.price, line.amo, line.remark))
             self._numbers.append(line.number)
             self._left_out.append(bool(line.left_out))
             self._tips.append("\n".join(f"{mark} {text}" for mark, text in about))
@@ -150,7 +152,12 @@ class LinesModel(QAbstractTableModel):
         return self._numbers[row]
 
     def widest(self, column: int) -> str:
-        return max((row[column] for row in self._rows), key=len, default="")
+        """The longest text of ``column`` on the sheet's lines (a left-out line's reason spans several columns)."""
+        texts = (row[column] for row, left_out in zip(self._rows, self._left_out, strict=True) if not left_out)
+        return max(texts, key=len, default="")
+
+    def left_out_rows(self) -> list[int]:
+        return [row for row, left_out in enumerate(self._left_out) if left_out]
 
 
 class SheetView(QWidget):
@@ -170,6 +177,14 @@ class SheetView(QWidget):
         heading.addWidget(self.state_icon, 0, Qt.AlignmentFlag.AlignTop)
         heading.addWidget(self.status, 1)
         layout.addLayout(heading)
+        self.basis = QLabel(t("以下是按当前数据生成的单据；已发送的内容见“已发送内容”页，两者的差异见“变更”页。",
+                              "Below is the sheet the current data makes; what was sent is on the Body sent tab, the "
+                              "differences on the Changes tab."))
+        self.basis.setWordWrap(True)
+        self.basis.setStyleSheet(f"color: {_CAPTION}")
+        self.basis.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.basis.hide()
+        layout.addWidget(self.basis)
 
         self.header_labels: dict[str, QLabel] = {}
         self.header_names: dict[str, QLabel] = {}
@@ -239,7 +254,9 @@ class SheetView(QWidget):
         self.state_icon.clear()
         for label in self.header_labels.values():
             label.clear()
+        self.basis.hide()
         self.lines.clear()
+        self.lines_view.clearSpans()
         self.problems.clear()
 
     def show_error(self, text: str) -> None:
@@ -270,6 +287,7 @@ class SheetView(QWidget):
         self.status.setText(f"<b>{html.escape(found.code)}</b> · <span style='color:{state_style.COLOURS[state]}; "
                             f"font-weight:bold'>{state_text(state)}</span>{note}")
         self.state_icon.setPixmap(state_style.icon(state).pixmap(20, 20))
+        self.basis.setVisible(state is ReturnState.CHANGED)
         values = mapped.sheet.as_dict() if mapped.sheet is not None else {}
         for key, label in self.header_labels.items():
             label.setText(str(values.get(key, "")))
@@ -286,6 +304,9 @@ class SheetView(QWidget):
         if not mapped.blocking and not mapped.warnings:
             self.problems.addItem(QListWidgetItem(t("✔ 映射没有问题。", "✔ The mapping has no problems.")))
         self.lines.set_lines(detail.lines, about)
+        self.lines_view.clearSpans()
+        for row in self.lines.left_out_rows():
+            self.lines_view.setSpan(row, LinesModel.GOODS_ID, 1, LinesModel.REMARK - LinesModel.GOODS_ID + 1)
         self._size_columns()
 
     @staticmethod
@@ -371,9 +392,10 @@ class BodyView(QWidget):
                                           | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         layout.addWidget(self.text, 1)
         self._detail: SheetDetail | None = None
+        self._both = False  # a body sent and another that a push would send now: the choice is offered
 
     def clear(self) -> None:
-        self._detail = None
+        self._detail, self._both = None, False
         self.title.clear()
         self.text.clear()
         self.which.setVisible(False)
@@ -381,19 +403,22 @@ class BodyView(QWidget):
 
     def show_detail(self, detail: SheetDetail) -> None:
         self._detail = detail
-        both = detail.shows_sent and detail.body_now is not None and detail.body_now != detail.body_sent
+        self._both = detail.shows_sent and detail.body_now is not None and detail.body_now != detail.body_sent
         self.which.blockSignals(True)
         self.which.setCurrentIndex(0)
         self.which.blockSignals(False)
-        self.which.setVisible(both)
+        self.which.setVisible(self._both)
         self._refill()
+
+    def _shows_now(self) -> bool:
+        return self._both and self.which.currentData() == "now"
 
     def body(self) -> str:
         """The body shown, exactly as sent (or as it would be sent)."""
         detail = self._detail
         if detail is None:
             return ""
-        if self.which.isVisible() and self.which.currentData() == "now":
+        if self._shows_now():
             return detail.body_now or ""
         return detail.body or ""
 
@@ -402,7 +427,7 @@ class BodyView(QWidget):
         if detail is None:
             return
         body = self.body()
-        now = not detail.shows_sent or (self.which.isVisible() and self.which.currentData() == "now")
+        now = not detail.shows_sent or self._shows_now()
         if detail.preview is None:
             title = html.escape(detail.error)
         elif not body:

@@ -114,9 +114,11 @@ def test_the_lines_table_gives_each_line_its_guanyi_number_and_codes(pane):
     assert _cells(lines, LinesModel.NUMBER) == ["1", "2", "⚠ 3", "⚠ 4", "⚠ 5"]
     assert _cells(lines, LinesModel.CODES) == ["SP1001 / SP1001-RED", "SP2002", "SP3003", "SP3004 / SP3004-XL",
                                                "SP5005"]
-    assert _cells(lines, LinesModel.GOODS_ID) == ["JC-1", "", "SP3003", "SP3004-XL", "SP5005"]
+    # The line left out says why across the cells the sheet would have had.
+    assert _cells(lines, LinesModel.GOODS_ID) == ["JC-1", "数量为 0，不推送", "SP3003", "SP3004-XL", "SP5005"]
+    assert pane.sheet.lines_view.columnSpan(1, LinesModel.GOODS_ID) == 5
+    assert pane.sheet.lines_view.columnSpan(0, LinesModel.GOODS_ID) == 1
     assert _cells(lines, LinesModel.AMO) == ["10.00", "", "0.00", "10.00", "20.00"]
-    assert _cells(lines, LinesModel.REMARK)[1] == "数量为 0，不推送"
     assert _cells(lines, LinesModel.REMARK)[3] == "包装破损"
     right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
     for column in (LinesModel.NUMBER, LinesModel.QUA, LinesModel.PRICE, LinesModel.AMO):
@@ -202,6 +204,7 @@ def test_the_actions_offered_are_those_of_the_state(pane, sb, state, buttons):
     assert pane.detail.state is ReturnState(state)
     assert _buttons(pane) == buttons
     assert pane.tabs.isTabVisible(pane.CHANGES_TAB) == (state == "changed")
+    assert pane.sheet.basis.isVisible() == (state == "changed")  # the sheet tab says it shows the data of now
 
 
 def test_each_action_asks_through_its_signal_with_the_code(qtbot, pane, sb):
