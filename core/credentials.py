@@ -1,8 +1,8 @@
 """Secrets in the OS keyring (Windows Credential Manager on the target PCs), and nowhere else.
 
 One keyring entry per remote system, holding a small JSON object. Keyring failures become a
-:class:`CredentialsError` with a sentence the user can act on — never a traceback, and never a
-fallback to a file.
+:class:`CredentialsError` that says what happened, with the advice the user can act on — never a traceback,
+and never a fallback to a file.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from types import ModuleType
 
 from core import settings
+from core.advice import KIND_NAMES, Advice
 from core.errors import CredentialsError
 
 SERVICE = "ReturnSync"
@@ -58,13 +59,9 @@ def fields(kind: str, auth: str | None = None) -> tuple[tuple[str, ...], tuple[s
 
 def _no_backend(exc: Exception) -> CredentialsError:
     return CredentialsError(
-        "找不到可用的系统钥匙串，无法安全保存密钥。Windows 上请确认“凭据管理器”服务已启动；"
-        "Linux 上请安装并解锁 Secret Service（如 GNOME Keyring），或用环境变量 "
-        f"PYTHON_KEYRING_BACKEND 指定后端。（{type(exc).__name__}）",
-        "No usable system keyring, so secrets cannot be stored safely. On Windows make sure the "
-        "Credential Manager service is running; on Linux install and unlock a Secret Service "
-        "(e.g. GNOME Keyring), or choose a backend with PYTHON_KEYRING_BACKEND. "
-        f"({type(exc).__name__})",
+        f"找不到可用的系统钥匙串（{type(exc).__name__}），无法安全保存密钥。",
+        f"No usable system keyring ({type(exc).__name__}), so secrets cannot be stored safely.",
+        advice=Advice.NO_KEYRING,
     )
 
 
@@ -124,11 +121,9 @@ def _not_kept() -> CredentialsError:
     backend = type(_keyring().get_keyring())
     name = f"{backend.__module__}.{backend.__qualname__}"
     return CredentialsError(
-        f"系统钥匙串没有保存这些凭据（后端 {name} 不保存任何内容；`keyring --disable` 会选它）。"
-        "请启用可用的钥匙串（撤销 `keyring --disable`，或用环境变量 PYTHON_KEYRING_BACKEND 指定后端）后重试。",
-        f"The system keyring did not keep these credentials (the backend {name} keeps nothing; "
-        "`keyring --disable` selects it). Enable a working keyring (undo `keyring --disable`, or choose a "
-        "backend with PYTHON_KEYRING_BACKEND) and try again.",
+        f"系统钥匙串没有保存这些凭据（后端 {name} 不保存任何内容）。",
+        f"The system keyring did not keep these credentials (the backend {name} keeps nothing).",
+        advice=Advice.KEYRING_KEEPS_NOTHING,
     )
 
 
@@ -166,15 +161,15 @@ def needed(kind: str, auth: str | None = None, transport: str | None = None) -> 
 
 def require(kind: str, auth: str | None = None, transport: str | None = None) -> dict[str, str]:
     """The stored object with every field the settings need (:func:`needed`), or a :class:`CredentialsError` saying
-    what to do."""
+    which are missing, with the advice to store them."""
     data = load(kind) or {}
     missing = [f for f in needed(kind, auth, transport) if not data.get(f)]
     if missing:
+        zh_name, en_name = KIND_NAMES[kind]
         raise CredentialsError(
-            f"钥匙串里没有完整的 {kind} 凭据（缺少 {', '.join(missing)}）。"
-            f"请用 `python main.py credentials set {kind}` 或在“设置”中填写。",
-            f"The keyring holds no complete {kind} credentials (missing {', '.join(missing)}). "
-            f"Store them with `python main.py credentials set {kind}` or in Settings.",
+            f"钥匙串里没有完整的{zh_name}凭据（缺少 {', '.join(missing)}）。",
+            f"The keyring holds no complete {en_name} credentials (missing {', '.join(missing)}).",
+            advice=Advice.CREDENTIALS, kind=kind,
         )
     return data
 

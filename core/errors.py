@@ -1,11 +1,16 @@
 """Exceptions whose message a shop accountant can act on, in Chinese and English.
 
-Each carries both texts; ``str(e)`` gives the current language's. The exit code of the
-command line follows the class (SPEC §7): 2 usage/configuration, 3 remote/authentication.
+Each carries both texts; ``str(e)`` gives the current language's, and says what happened — never what to type or
+click. The next step, if there is one, is ``advice`` (:class:`core.advice.Advice`) with what it is about, said by each
+front end in its own words. The exit code of the command line follows the class (SPEC §7): 2 usage/configuration,
+3 remote/authentication.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from core.advice import Advice
 from core.i18n import t
 
 
@@ -14,13 +19,32 @@ class ReturnSyncError(Exception):
 
     exit_code = 1
 
-    def __init__(self, zh: str, en: str) -> None:
+    def __init__(self, zh: str, en: str, *, advice: Advice | None = None, kind: str | None = None,
+                 code: str | None = None, sheet_no: str | None = None) -> None:
+        """``advice``: the next step, if any; ``kind``: the credentials it is about (guanyi, qimen, jingcheng);
+        ``code``: the 管易云 code of the sheet; ``sheet_no``: 精诚's number of it."""
         super().__init__(en)
         self.zh = zh
         self.en = en
+        self.advice = advice
+        self.kind = kind
+        self.code = code
+        self.sheet_no = sheet_no
 
     def __str__(self) -> str:
         return t(self.zh, self.en)
+
+    def __reduce__(self) -> tuple:
+        # Whole, class and advice included, across a process boundary (core.jobs): the default would call
+        # __init__ with the English text alone.
+        return _rebuild, (type(self), self.__dict__)
+
+
+def _rebuild(cls: type[ReturnSyncError], state: dict) -> ReturnSyncError:
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, state.get("en", ""))
+    exc.__dict__.update(state)
+    return exc
 
 
 class ConfigError(ReturnSyncError):
@@ -29,8 +53,8 @@ class ConfigError(ReturnSyncError):
 
     exit_code = 2
 
-    def __init__(self, zh: str, en: str, *, setting: str | None = None) -> None:
-        super().__init__(zh, en)
+    def __init__(self, zh: str, en: str, *, setting: str | None = None, **advice: Any) -> None:
+        super().__init__(zh, en, **advice)
         self.setting = setting
 
 

@@ -95,7 +95,7 @@ def _child(job: Job, secrets: Mapping[str, str], out: Connection, stop: Any) -> 
     except Cancelled:
         out.send(("cancelled", None))
     except ReturnSyncError as exc:
-        out.send(("failed", (exc.zh, exc.en)))
+        out.send(("failed", exc))  # whole: its class and its advice, for the window to say what to do
     except BaseException:
         out.send(("crashed", traceback.format_exc()))
     else:
@@ -163,7 +163,7 @@ def _ended(kind: str, payload: Any) -> object:
     if kind == "cancelled":
         raise Cancelled()
     if kind == "failed":
-        raise ReturnSyncError(*payload)
+        raise payload
     log.error("a job's process failed:\n%s", payload)
     raise ReturnSyncError(
         "发生了意外错误，详情已写入日志文件。已完成的部分已保存。",

@@ -23,6 +23,7 @@ from pathlib import Path
 import peewee as pw
 
 from core import settings
+from core.advice import Advice
 from core.errors import ConfigError
 from core.i18n import t
 from core.jingcheng.outcome import Outcome
@@ -180,8 +181,8 @@ def record(claimed: Claim, outcome: Outcome) -> bool:
     marked or force-pushed the sheet meanwhile); the outcome is then only logged.
 
     While another program holds the file's write lock this keeps trying, for the outcome is known
-    only here; if it still cannot be stored, the :class:`ConfigError` says what 精诚 answered and
-    how to record it by hand (the sheet shows as ``unknown`` once recovered)."""
+    only here; if it still cannot be stored, the :class:`ConfigError` says what 精诚 answered, and its advice how
+    to record that by hand (the sheet shows as ``unknown`` once recovered)."""
     attempts = 0
     while True:
         attempts += 1
@@ -193,22 +194,16 @@ def record(claimed: Claim, outcome: Outcome) -> bool:
                 raise _unstored(claimed, outcome, exc) from exc
 
 
+_UNSTORED_ADVICE = {SheetStatus.POSTED: Advice.RECORD_POSTED, SheetStatus.FAILED: Advice.RECORD_FAILED}
+
+
 def _unstored(claimed: Claim, outcome: Outcome, exc: Exception) -> ConfigError:
-    if outcome.status == SheetStatus.POSTED:
-        number = f" --sheet-no {outcome.sheet_no}" if outcome.sheet_no else ""
-        zh_do, en_do = (f"请用 mark {claimed.code} --posted{number} 记下。",
-                        f"Record it with: mark {claimed.code} --posted{number}.")
-    elif outcome.status == SheetStatus.FAILED:
-        zh_do, en_do = (f"此单未入账，请用 mark {claimed.code} --failed 记下。",
-                        f"It was not booked; record that with: mark {claimed.code} --failed.")
-    else:
-        zh_do, en_do = (f"请在精诚中核对后用 mark {claimed.code} 标记。",
-                        f"Check it in Jingcheng, then mark {claimed.code}.")
     return ConfigError(
-        f"“{claimed.code}”已发出。精诚的结果：{outcome.message} 但无法写入数据文件（{exc}），"
-        f"此单将显示为状态未知；{zh_do}",
+        f"“{claimed.code}”已发出。精诚的结果：{outcome.message} 但无法写入数据文件（{exc}），此单将显示为状态未知。",
         f"'{claimed.code}' was sent and Jingcheng answered: {outcome.message} But the data file could not be "
-        f"written ({exc}). The sheet will show as unknown; {en_do}",
+        f"written ({exc}). The sheet will show as unknown.",
+        advice=_UNSTORED_ADVICE.get(outcome.status, Advice.CHECK_UNKNOWN), code=claimed.code,
+        sheet_no=outcome.sheet_no,
     )
 
 
@@ -259,10 +254,10 @@ def recover(limit_seconds: float | None = None) -> list[str]:
         if not _abandoned(row, now, limit):
             continue
         message = t(
-            f"推送中断（{format_datetime(row.claimed_at or row.updated_at)} 开始，没有记下结果）。状态未知："
-            "请在精诚中查看此单是否已入账，再用 mark 标记为已入账或失败。",
+            f"推送中断（{format_datetime(row.claimed_at or row.updated_at)} 开始，没有记下结果），不知此单是否已入账。"
+            "状态未知。",
             f"A push was interrupted (started {format_datetime(row.claimed_at or row.updated_at)}; no outcome was "
-            "recorded). State unknown: check in Jingcheng whether it was booked, then mark it posted or failed.",
+            "recorded), so whether the sheet was booked is not known. State unknown.",
         )
         with writing("未能把中断的推送标为状态未知。", "Interrupted pushes were not marked unknown."), \
                 db.atomic("IMMEDIATE"):

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from core import ledger
+from core.advice import Advice, for_state
 from core.cancel import CancelCheck, CancelSource
 from core.errors import ConfigError
 from core.guanyi.returns import load_raw, parse_return
@@ -51,15 +52,19 @@ Progress = Callable[[int, int, str, str], None]
 
 @dataclass(frozen=True)
 class PushItem:
+    """What became of one sheet: ``message`` says what happened; ``advice`` the next step a person takes, if any
+    (about this ``code`` and ``sheet_no``; any credentials it names are 精诚's), said by each front end its own way."""
+
     code: str
     status: str  # posted | failed | unknown | blocked | skipped | would_send | not_sent
     message: str = ""
     sheet_id: str | None = None
     sheet_no: str | None = None
+    advice: Advice | None = None
 
     def as_json(self) -> dict[str, str | None]:
         return {"code": self.code, "sheet_id": self.sheet_id, "status": self.status,
-                "message": self.message, "sheet_no": self.sheet_no}
+                "message": self.message, "sheet_no": self.sheet_no, "advice": self.advice}
 
 
 @dataclass
@@ -71,6 +76,7 @@ class PushResult:
     # Set when the run stopped early because of 精诚 itself (credentials refused, unreachable,
     # several unknown replies in a row): the reason, in the user's language.
     stopped: str = ""
+    stopped_advice: Advice | None = None  # what to do about the reason it stopped, if anything
     not_ready: int = 0  # --all-ready: pulled returns left out because their mapping blocks them
     duration_ms: int = 0
 
@@ -93,8 +99,7 @@ class PushResult:
         parts = [t(f"{status_text(key)} {counts[key]}", f"{counts[key]} {status_text(key)}")
                  for key in order if counts.get(key)]
         if self.not_ready:
-            parts.append(t(f"未就绪 {self.not_ready}（原因见 preview 单号）",
-                           f"{self.not_ready} not ready (preview CODE says why)"))
+            parts.append(t(f"未就绪 {self.not_ready}", f"{self.not_ready} not ready"))
         if not any(counts.values()):
             parts.insert(0, t("没有需要推送的单据", "nothing to push"))
         text = t("，".join(parts), ", ".join(parts))
@@ -106,8 +111,8 @@ class PushResult:
 
     def as_json(self) -> dict:
         return {"ok": self.all_done, "dry_run": self.dry_run, "cancelled": self.cancelled, "stopped": self.stopped,
-                "counts": self.counts(), "not_ready": self.not_ready, "duration_ms": self.duration_ms,
-                "items": [item.as_json() for item in self.items]}
+                "stopped_advice": self.stopped_advice, "counts": self.counts(), "not_ready": self.not_ready,
+                "duration_ms": self.duration_ms, "items": [item.as_json() for item in self.items]}
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def preview(code: str) -> Preview:
     found = previews([code])
     if not found:
         raise ConfigError(
-            f"本地没有退货单“{code}”。请先拉取（pull）。",
+            f"本地没有退货单“{code}”。请先拉取。",
             f"There is no return '{code}' here. Pull it first.",
         )
     return found[0]
@@ -186,15 +191,14 @@ def _problems(problems: Sequence[object]) -> str:
     return " ".join(map(str, problems))  # each problem is a sentence with its own stop
 
 
-def _refusal(claimed_status: str, entry_sheet_no: str | None = None) -> str:
+def _refusal(claimed_status: str, entry_sheet_no: str | None = None) -> tuple[str, Advice | None]:
+    """Why the ledger did not let a sheet go, and the next step."""
     if claimed_status == SheetStatus.POSTED:
         number = t(f"（精诚单号 {entry_sheet_no}）", f" (sheet {entry_sheet_no})") if entry_sheet_no else ""
-        return t(f"已推送过{number}，未再次发送。确需重推请用 --force。",
-                 f"Already posted{number}; not sent again. Use --force only if it really must be re-sent.")
+        return t(f"已推送过{number}，未再次发送。", f"Already posted{number}; not sent again."), Advice.CONFIRM_REPUSH
     if claimed_status == SheetStatus.UNKNOWN:
-        return t("状态未知，未发送：请先在精诚中核对，再用 mark 标记（或确认后用 --force 重推）。",
-                 "State unknown; not sent. Check in Jingcheng and mark it (or confirm a re-push with --force).")
-    return t("此单正在由另一处推送，未发送。", "This sheet is being sent elsewhere; not sent.")
+        return t("状态未知，未发送。", "State unknown; not sent."), Advice.CHECK_UNKNOWN
+    return t("此单正在由另一处推送，未发送。", "This sheet is being sent elsewhere; not sent."), None
 
 
 class _Run:
@@ -259,8 +263,9 @@ class _Run:
             text = t("将推送。", "Would be sent.") + (f" {_problems(mapped.warnings)}" if mapped.warnings else "")
             self.add(index, count, PushItem(code, ItemStatus.WOULD_SEND, text.strip(), sheet_id))
         else:
-            refusal = _refusal(status, entry.sheet_no if entry else None)
-            self.add(index, count, PushItem(code, ItemStatus.SKIPPED, refusal, sheet_id))
+            refusal, advice = _refusal(status, entry.sheet_no if entry else None)
+            self.add(index, count, PushItem(code, ItemStatus.SKIPPED, refusal, sheet_id,
+                                            entry.sheet_no if entry else None, advice))
 
     def send(self, index: int, count: int, code: str, mapped: MappedReturn) -> None:
         assert self.client is not None and mapped.sheet is not None
@@ -268,9 +273,10 @@ class _Run:
         claim = ledger.claim(sheet, code, force=self.force)
         if not claim.ok:
             entry = ledger.find(sheet.sheet_id)
-            message = _refusal(claim.previous, entry.sheet_no if entry else None)
+            message, advice = _refusal(claim.previous, entry.sheet_no if entry else None)
             write_log("push", ItemStatus.SKIPPED, message, code=code)
-            self.add(index, count, PushItem(code, ItemStatus.SKIPPED, message, sheet.sheet_id))
+            self.add(index, count, PushItem(code, ItemStatus.SKIPPED, message, sheet.sheet_id,
+                                            entry.sheet_no if entry else None, advice))
             return
         try:
             self.progress(index, count, code, SheetStatus.SENDING)
@@ -279,18 +285,20 @@ class _Run:
             except BaseException as exc:
                 # Interrupted or broken while the request may have left: only "unknown" is honest.
                 ledger.record(claim, Outcome(SheetStatus.UNKNOWN, t(
-                    f"推送被中断（{type(exc).__name__}）。状态未知：请在精诚中核对后用 mark 标记。",
-                    f"The push was interrupted ({type(exc).__name__}). State unknown: check in Jingcheng and "
-                    "mark it.")))
+                    f"推送被中断（{type(exc).__name__}），此单可能已发出，状态未知。",
+                    f"The push was interrupted ({type(exc).__name__}) when the sheet may have left. State unknown.")))
                 raise
             # Committed before anything else happens, so a crash after a reply loses nothing.
             ledger.record(claim, outcome)
         finally:
             ledger.release(claim)
-        self.add(index, count, PushItem(code, outcome.status, outcome.message, sheet.sheet_id, outcome.sheet_no))
+        advice = outcome.advice or for_state(outcome.status)
+        self.add(index, count, PushItem(code, outcome.status, outcome.message, sheet.sheet_id, outcome.sheet_no,
+                                        advice))
         self.unknown_streak = self.unknown_streak + 1 if outcome.status == SheetStatus.UNKNOWN else 0
         if outcome.auth_refused or outcome.unreachable:
             self.result.stopped = outcome.message
+            self.result.stopped_advice = outcome.advice
         elif self.unknown_streak >= UNKNOWN_STREAK_LIMIT:
             self.result.stopped = t(
                 f"精诚连续 {self.unknown_streak} 次没有给出可确认的回复，为免更多单据状态未知，已停止推送。",
@@ -319,11 +327,11 @@ def push(
     """
     if all_ready and force:
         raise ConfigError(
-            "--force 只能用于指定的单号，不能与 --all-ready 一起使用。",
-            "--force works only with given codes, never with --all-ready.",
+            "强制重推只能用于指定的单号，不能用于全部待推送的单据。",
+            "A forced re-push is for given codes only, never for every ready return.",
         )
     if not all_ready and not codes:
-        raise ConfigError("请给出要推送的单号，或使用 --all-ready。", "Give the codes to push, or use --all-ready.")
+        raise ConfigError("没有给出要推送的单号。", "No codes were given to push.")
     started = time.perf_counter()
     own_client = client is None and not dry_run
     if own_client:

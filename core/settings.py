@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from core.advice import Advice
 from core.errors import ConfigError
 from core.guanyi.signing import QIMEN_SIGN_METHODS
 from core.i18n import t
@@ -183,15 +184,17 @@ _SECRET_WORDS = ("secret", "password", "token", "sessionkey", "session")
 def _key(name: str) -> Key:
     if any(word in name.lower() for word in _SECRET_WORDS):
         raise ConfigError(
-            f"“{name}”是密钥类信息，请用 credentials set 存入系统钥匙串，不能写入设置。",
-            f"'{name}' is a secret; store it with 'credentials set' (the system keyring), not in settings.",
+            f"“{name}”是密钥类信息，只存入系统钥匙串，不能写入设置。",
+            f"'{name}' is a secret: it goes to the system keyring, never into the settings.",
+            advice=Advice.SECRET_NOT_A_SETTING,
         )
     try:
         return KEYS[name]
     except KeyError:
         raise ConfigError(
-            f"没有名为“{name}”的设置。可用 config show 查看全部设置。",
-            f"There is no setting named '{name}'. 'config show' lists them all.",
+            f"没有名为“{name}”的设置。",
+            f"There is no setting named '{name}'.",
+            advice=Advice.NO_SUCH_SETTING,
         ) from None
 
 

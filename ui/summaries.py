@@ -7,10 +7,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from core.advice import with_advice
 from core.i18n import t
 from core.pull import PullResult
 from core.push import PushResult
 from core.states import ItemStatus, SheetStatus, status_text
+from ui.advice import item_message, window_advice
 
 # Sheets the run sent (their outcome is recorded) — the rest it did not send.
 _SENT = (SheetStatus.POSTED, SheetStatus.FAILED, SheetStatus.UNKNOWN)
@@ -39,14 +41,15 @@ def of_push(result: PushResult) -> Summary:
         text = t(f"已发送 {sent} 张，未发送 {not_sent} 张。", f"{sent} sent, {not_sent} not sent.")
         if outcomes:
             text += t(f"（{outcomes}）", f" ({outcomes})")
-        text += (t(f"\n停止原因：{result.stopped}", f"\nWhy it stopped: {result.stopped}") if result.stopped else
+        stopped = with_advice(result.stopped, window_advice(result.stopped_advice, kind="jingcheng"))
+        text += (t(f"\n停止原因：{stopped}", f"\nWhy it stopped: {stopped}") if result.stopped else
                  t("\n按“取消”停止：已发送的单据结果都已记录，未发送的仍可再推送。",
                    "\nStopped by Cancel: every sheet sent has its outcome recorded; those not sent can be pushed."))
     else:
         title = t("推送完成", "Push done")
         text = (t(f"共 {len(result.items)} 张：{outcomes}。", f"{len(result.items)} sheets: {outcomes}.") if outcomes
                 else t("没有需要推送的单据。", "Nothing to push."))
-    details = [f"{item.code}  {status_text(item.status)}{t('：', ': ')}{item.message}".rstrip("：: ")
+    details = [f"{item.code}  {status_text(item.status)}{t('：', ': ')}{item_message(item)}".rstrip("：: ")
                for item in result.items if item.status in _LOOK_AT]
     problem = bool(details) or result.cancelled or bool(result.stopped)
     return Summary(title, text, details, problem)

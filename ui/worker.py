@@ -1,7 +1,8 @@
 """Long work off the UI thread: a ``QRunnable`` on the global pool reporting through signals.
 
 The job is plain core code taking ``(progress, cancel)``: a callable to report progress and a
-``threading.Event`` it checks between requests. Results and errors come back as data.
+``threading.Event`` it checks between requests. Results and errors come back as data; an error as the window says
+it (:func:`ui.advice.window_message`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
 from core.errors import Cancelled, ReturnSyncError
 from core.i18n import t
+from ui.advice import window_message
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +46,7 @@ class Task(QRunnable):
         except Cancelled:
             self.signals.cancelled.emit()
         except ReturnSyncError as exc:
-            self.signals.failed.emit(str(exc))
+            self.signals.failed.emit(window_message(exc))  # what happened, and what to do in the window
         except Exception:
             log.exception("background task failed")
             self.signals.failed.emit(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from core import __version__, i18n
 from core.app import open_app
 from core.cli import config_cmd, credentials_cmd, log_cmd, maps_cmd, pull_cmd, push_cmd, sandbox_cmd
+from core.cli.advice import cli_message
 from core.cli.options import add_global_options
 from core.cli.output import EXIT_SOME_FAILED, EXIT_USAGE, emit
 from core.errors import ReturnSyncError
@@ -35,15 +36,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run the command of ``args`` on the opened app; a :class:`ReturnSyncError` becomes its message and exit code."""
+    """Run the command of ``args`` on the opened app; a :class:`ReturnSyncError` becomes its message, with its advice
+    in command-line words, and its exit code."""
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
         with open_app(args.data_dir, args.lang, verbose=args.verbose, needs_store=getattr(args, "needs_store", True)):
             return handler(args)
     except ReturnSyncError as exc:
+        message = cli_message(exc)
         if getattr(args, "json", False):
-            emit(args, {"ok": False, "error": str(exc), "error_type": type(exc).__name__}, "")
-        print(str(exc), file=sys.stderr)
+            emit(args, {"ok": False, "error": message, "error_type": type(exc).__name__, "advice": exc.advice}, "")
+        print(message, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         message = i18n.t("已中断。已完成的部分已保存。", "Interrupted. What was done so far is kept.")

@@ -12,6 +12,8 @@ import argparse
 import sys
 
 from core import ledger, push, sheet_detail
+from core.advice import for_state, with_advice
+from core.cli.advice import cli_advice, item_line
 from core.cli.output import EXIT_OK, EXIT_REMOTE, EXIT_SOME_FAILED, emit
 from core.errors import ConfigError
 from core.i18n import t
@@ -88,12 +90,17 @@ def _preview(args: argparse.Namespace) -> int:
     lines += [t(f"不可推送的原因：{p}", f"Blocked because: {p}") for p in mapped.blocking]
     lines += [t(f"提醒：{p}", f"Warning: {p}") for p in mapped.warnings]
     state = state_text(shown.state) + (t(f"：{shown.note}", f": {shown.note}") if shown.note else "")
+    state = with_advice(state, cli_advice(for_state(shown.state), code=shown.code))
     lines.append(t(f"状态：{state}", f"State: {state}"))
     emit(args, payload, "\n".join(lines))
     return EXIT_OK if shown.ready else EXIT_SOME_FAILED
 
 
 def _push(args: argparse.Namespace) -> int:
+    if args.all_ready and args.force:
+        raise ConfigError("--force 只能用于指定的单号，不能与 --all-ready 一起使用。",
+                          "--force works only with given codes, never with --all-ready.")
+
     def show(index: int, count: int, code: str, status: str) -> None:
         print(f"\r[{index}/{count}] {code} {status_text(status)}\033[K", end="", file=sys.stderr, flush=True)
 
@@ -104,9 +111,11 @@ def _push(args: argparse.Namespace) -> int:
     )
     if interactive:
         print(file=sys.stderr)
-    lines = [f"{item.code}\t{status_text(item.status)}\t{item.message}" for item in result.items
-             if item.status != ItemStatus.NOT_SENT]
+    lines = [item_line(item) for item in result.items if item.status != ItemStatus.NOT_SENT]
     lines.append(result.summary())
+    if result.not_ready:
+        lines.append(t("未就绪的单据不会推送，原因见 preview 单号。",
+                       "Returns not ready are not pushed; preview CODE says why."))
     emit(args, result.as_json(), "\n".join(lines))
     if result.stopped:
         return EXIT_REMOTE

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from core.advice import KIND_NAMES, Advice
 from core.errors import AuthError, BusinessError, RemoteError, ServerError
 from core.guanyi.reply_texts import KeptTexts
 from core.guanyi.returns import to_decimal
@@ -69,11 +70,11 @@ def _guanyi_auth_field(error_desc: str) -> str | None:
 
 
 def auth_error(kind: str, field: str, zh_what: str, en_what: str, remote: str) -> AuthError:
+    zh_name, en_name = KIND_NAMES[kind]
     return AuthError(
-        f"{zh_what}（对方回复：{remote}）。请核对 {kind} 凭据中的 {field}，"
-        f"用 `python main.py credentials set {kind}` 重新保存，或在“设置 › 连接”中修改。",
-        f"{en_what} (the server said: {remote}). Check the {field} of the {kind} credentials and store "
-        f"them again with `python main.py credentials set {kind}`, or in Settings › Connections.",
+        f"{zh_what}（对方回复：{remote}）。请核对{zh_name}凭据中的 {field}。",
+        f"{en_what} (the server said: {remote}). Check the {field} of the {en_name} credentials.",
+        advice=Advice.CREDENTIALS, kind=kind,
     )
 
 

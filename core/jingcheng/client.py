@@ -21,6 +21,7 @@ import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
 from core import credentials
+from core.advice import Advice
 from core.errors import ConfigError
 from core.guanyi.signing import md5_sign
 from core.i18n import t
@@ -32,6 +33,12 @@ from core.timeutil import elapsed_ms, format_datetime, now_china
 
 # What is kept of a reply for the log: enough to read 精诚's complaint, not a whole HTML error page.
 REPLY_LIMIT = 2000
+# What each authentication mode sends, as a refusal names it (Chinese, English).
+_AUTH_WORDS = {
+    "token": ("令牌", "token"),
+    "basic": ("用户名或密码", "user name or password"),
+    "md5-sign": ("appkey 或签名密钥", "appkey or signing secret"),
+}
 
 
 def _text(value: object) -> str:
@@ -167,10 +174,10 @@ class Client:
         token = self._secrets.get("token", "")
         if self.profile.auth == "token" and not all("!" <= c <= "~" for c in token):
             raise ConfigError(
-                "保存的精诚令牌含有空格、换行或非 ASCII 字符，无法放进 HTTP 头。"
-                "请用 credentials set jingcheng（或在“设置”中）重新填写令牌。",
+                "保存的精诚令牌含有空格、换行或非 ASCII 字符，无法放进 HTTP 头。",
                 "The stored Jingcheng token contains spaces, line breaks or non-ASCII characters and cannot "
-                "be sent in an HTTP header. Store it again with 'credentials set jingcheng' (or in Settings).",
+                "be sent in an HTTP header.",
+                advice=Advice.CREDENTIALS, kind="jingcheng",
             )
 
     def _secret_texts(self) -> list[str]:
@@ -236,17 +243,16 @@ class Client:
             seconds = f"{self.profile.read_timeout:g}"
             return Outcome(
                 SheetStatus.UNKNOWN,
-                t(f"单据已发出，但精诚在 {seconds} 秒内没有回复。状态未知：请在精诚中查看此单是否已入账，"
-                  "再用 mark 标记为已入账或失败。",
-                  f"The sheet was sent but Jingcheng did not reply within {seconds} s. State unknown: check "
-                  "in Jingcheng whether it was booked, then mark it posted or failed."),
+                t(f"单据已发出，但精诚在 {seconds} 秒内没有回复，不知是否已入账。状态未知。",
+                  f"The sheet was sent but Jingcheng did not reply within {seconds} s, so whether it was booked "
+                  "is not known. State unknown."),
                 duration_ms=duration_ms,
             )
         return Outcome(
             SheetStatus.UNKNOWN,
-            t(f"连接在单据发出后中断（{reason}）。状态未知：请在精诚中查看此单是否已入账，再用 mark 标记。",
-              f"The connection broke after the sheet was sent ({reason}). State unknown: check in Jingcheng "
-              "whether it was booked, then mark it posted or failed."),
+            t(f"连接在单据发出后中断（{reason}），不知是否已入账。状态未知。",
+              f"The connection broke after the sheet was sent ({reason}), so whether it was booked is not known. "
+              "State unknown."),
             duration_ms=duration_ms,
         )
 
@@ -262,22 +268,23 @@ class Client:
         data = _parse(text)
         message = self.scrub(_text(reply_value(data, self.profile.message_path)), (sign,))
         if status in (401, 403):
-            return outcome(SheetStatus.FAILED, self._auth_message(status), auth_refused=True)
+            return outcome(SheetStatus.FAILED, self._auth_message(status), auth_refused=True,
+                           advice=Advice.CREDENTIALS if self.profile.auth in _AUTH_WORDS else Advice.JINGCHENG_AUTH)
         if status == 303:
             return outcome(
                 SheetStatus.UNKNOWN,
-                t("精诚回复“已处理，见他处”（HTTP 303）。状态未知：请在精诚中查看此单是否已入账，再用 mark 标记。",
-                  "Jingcheng answered 'processed, see elsewhere' (HTTP 303). State unknown: check in Jingcheng "
-                  "whether the sheet was booked, then mark it posted or failed."),
+                t("精诚回复“已处理，见他处”（HTTP 303），没有说明是否已入账。状态未知。",
+                  "Jingcheng answered 'processed, see elsewhere' (HTTP 303) without saying whether the sheet was "
+                  "booked. State unknown."),
             )
         if 300 <= status < 400:
             location = self._shown(response.headers.get("Location", ""), sign)
             return outcome(
                 SheetStatus.FAILED,
-                t(f"精诚接口地址已转到 {location}（HTTP {status}），此单没有提交，未入账。"
-                  "请把设置 jingcheng.url 改为新地址后重新推送。",
+                t(f"精诚接口地址已转到 {location}（HTTP {status}），此单没有提交，未入账。",
                   f"The Jingcheng address moved to {location} (HTTP {status}); the sheet was not submitted "
-                  "and not booked. Change setting jingcheng.url to the new address, then push again."),
+                  "and not booked."),
+                advice=Advice.JINGCHENG_URL,
             )
         if 400 <= status < 500:
             detail = message or reply[:200]
@@ -289,9 +296,9 @@ class Client:
         if status >= 500:
             return outcome(
                 SheetStatus.UNKNOWN,
-                t(f"精诚服务器出错（HTTP {status}）。状态未知：请在精诚中查看此单是否已入账，再用 mark 标记。",
-                  f"The Jingcheng server failed (HTTP {status}). State unknown: check in Jingcheng whether "
-                  "the sheet was booked, then mark it posted or failed."),
+                t(f"精诚服务器出错（HTTP {status}），不知此单是否已入账。状态未知。",
+                  f"The Jingcheng server failed (HTTP {status}), so whether the sheet was booked is not known. "
+                  "State unknown."),
             )
         flag = reply_value(data, self.profile.flag_path)
         # No flag, an object or list where one value belongs (a wrong path), or an empty one: the
@@ -299,10 +306,10 @@ class Client:
         if flag is None or isinstance(flag, dict | list) or flag_text(flag) == "":
             return outcome(
                 SheetStatus.UNKNOWN,
-                t(f"无法识别精诚的回复（HTTP {status}，“{self.profile.flag_path}”不是一个值）。状态未知："
-                  "请在精诚中查看此单是否已入账，再用 mark 标记。",
-                  f"Unreadable Jingcheng reply (HTTP {status}, no single value at '{self.profile.flag_path}'). "
-                  "State unknown: check in Jingcheng whether the sheet was booked, then mark it posted or failed."),
+                t(f"无法识别精诚的回复（HTTP {status}，“{self.profile.flag_path}”不是一个值），不知此单是否已入账。"
+                  "状态未知。",
+                  f"Unreadable Jingcheng reply (HTTP {status}, no single value at '{self.profile.flag_path}'), so "
+                  "whether the sheet was booked is not known. State unknown."),
             )
         if self.profile.is_success(flag):
             sheet_no = self._masked(_text(reply_value(data, self.profile.sheet_no_path)), sign) or None
@@ -327,24 +334,13 @@ class Client:
         return self.scrub(shown_url(url), (sign,))
 
     def _auth_message(self, status: int) -> str:
-        zh_what, en_what = {
-            "token": ("令牌", "token"),
-            "basic": ("用户名或密码", "user name or password"),
-            "md5-sign": ("appkey 或签名密钥", "appkey or signing secret"),
-        }.get(self.profile.auth, ("", ""))
+        zh_what, en_what = _AUTH_WORDS.get(self.profile.auth, ("", ""))
         if not zh_what:
-            return t(
-                f"精诚要求认证（HTTP {status}）。请在设置 jingcheng.auth 中选择认证方式，再用 "
-                "credentials set jingcheng 保存凭据。此单未入账。",
-                f"Jingcheng requires authentication (HTTP {status}). Choose the method in setting "
-                "jingcheng.auth, then store it with 'credentials set jingcheng'. The sheet was not booked.",
-            )
-        return t(
-            f"精诚拒绝了{zh_what}（HTTP {status}）。请用 credentials set jingcheng 更新凭据（或在“设置”中修改）"
-            "后重新推送。此单未入账。",
-            f"Jingcheng refused the {en_what} (HTTP {status}). Update it with 'credentials set jingcheng' "
-            "(or in Settings), then push again. The sheet was not booked.",
-        )
+            return t(f"精诚要求认证（HTTP {status}），而当前设置不发送凭据。此单未入账。",
+                     f"Jingcheng requires authentication (HTTP {status}) and the settings send none. The sheet was "
+                     "not booked.")
+        return t(f"精诚拒绝了{zh_what}（HTTP {status}）。此单未入账。",
+                 f"Jingcheng refused the {en_what} (HTTP {status}). The sheet was not booked.")
 
 
 class _FixedHeaders(requests.auth.AuthBase):

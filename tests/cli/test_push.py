@@ -199,10 +199,14 @@ def test_a_push_that_dies_at_any_point_never_posts_twice(child_env, cli, db, poi
         assert sorted(set(sb.jingcheng.sheet_ids())) == sorted(ready[1:] + [victim] * victim_sent)
         assert not sb.jingcheng.duplicates()
         if victim_state == "unknown":
-            # Said to the user: the sheet's message and its log row tell what to check and how to mark it.
+            # Said to the user: the sheet's message and its log row tell what happened; the command line adds
+            # what to check and how to mark it.
             recovered = SyncLog.get((SyncLog.code == victim) & (SyncLog.action == "recover"))
-            assert "mark" in recovered.message and LedgerEntry.get_by_id(victim).message == recovered.message
-            assert cli("push", victim).code == 1
+            assert "状态未知" in recovered.message and "mark" not in recovered.message
+            assert LedgerEntry.get_by_id(victim).message == recovered.message
+            refused = cli("push", victim)
+            assert refused.code == 1 and f"mark {victim} --posted" in refused.stdout
+            assert f"mark {victim} --failed" in cli("preview", victim).stdout
             assert sb.jingcheng.sheet_ids().count(victim) == victim_sent
 
 

@@ -11,6 +11,7 @@ from keyring.backends.null import Keyring as NullKeyring
 from keyring.errors import KeyringLocked, NoKeyringError
 
 from core import credentials, settings
+from core.advice import Advice
 from core.errors import ConfigError, CredentialsError
 
 
@@ -27,7 +28,8 @@ def test_require_names_missing_fields_and_the_command():
     credentials.store("qimen", {"app_key": "1"})
     with pytest.raises(CredentialsError) as info:
         credentials.require("qimen")
-    assert "secret" in str(info.value) and "credentials set qimen" in str(info.value)
+    assert "secret" in str(info.value) and "奇门凭据" in str(info.value) and "credentials set" not in str(info.value)
+    assert (info.value.advice, info.value.kind) == (Advice.CREDENTIALS, "qimen")
 
 
 @pytest.mark.parametrize(
@@ -68,7 +70,8 @@ def test_no_backend_is_a_plain_message():
     keyring.set_keyring(_Broken(NoKeyringError("No recommended backend")))
     with pytest.raises(CredentialsError) as info:
         credentials.store("guanyi", {"appkey": "1", "sessionkey": "2", "secret": "3"})
-    assert "钥匙串" in str(info.value) and "PYTHON_KEYRING_BACKEND" in str(info.value)
+    assert "钥匙串" in str(info.value) and "NoKeyringError" in str(info.value)
+    assert info.value.advice is Advice.NO_KEYRING
 
 
 def test_a_keyring_that_keeps_nothing_is_told_not_taken_for_stored():
@@ -77,6 +80,7 @@ def test_a_keyring_that_keeps_nothing_is_told_not_taken_for_stored():
     with pytest.raises(CredentialsError) as info:
         credentials.store("guanyi", {"appkey": "1", "sessionkey": "2", "secret": "3"})
     assert "没有保存" in str(info.value) and "keyring.backends.null.Keyring" in str(info.value)
+    assert info.value.advice is Advice.KEYRING_KEEPS_NOTHING
 
 
 def test_locked_keyring_is_a_plain_message():

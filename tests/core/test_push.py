@@ -10,6 +10,8 @@ import sys
 import pytest
 
 from core import credentials, ledger, push, settings
+from core.advice import Advice
+from core.cli.advice import cli_message, item_line
 from core.errors import ConfigError, CredentialsError
 from core.jingcheng.client import Client
 from core.jingcheng.profile import Profile
@@ -109,7 +111,7 @@ def test_a_forced_re_push_that_jingcheng_refuses_keeps_the_status_so_all_ready_d
 
 
 def test_all_ready_refuses_force(sb):
-    with pytest.raises(ConfigError, match="--force"):
+    with pytest.raises(ConfigError, match="强制重推只能用于指定的单号"):
         push.push(all_ready=True, force=True)
 
 
@@ -150,7 +152,8 @@ def test_bad_token_fails_stops_the_run_and_leaves_no_secret(sb, data_dir):
     result = push.push(codes)
     assert [i.status for i in result.items] == ["failed", "not_sent", "not_sent", "not_sent", "not_sent"]
     assert result.items[0].message.startswith("精诚拒绝了令牌")
-    assert "credentials set jingcheng" in result.items[0].message and result.stopped
+    assert result.items[0].advice is Advice.CREDENTIALS and result.stopped_advice is Advice.CREDENTIALS
+    assert "credentials set jingcheng" in item_line(result.items[0]) and result.stopped
     assert sb.jingcheng.request_count == 1 and statuses() == {codes[0]: "failed"}
 
     settings.set_value("ui.lang", "en")  # one more write through the file, then look at its bytes
@@ -194,8 +197,9 @@ def test_dry_run_claims_and_sends_nothing(sb):
 def test_dry_run_needs_no_credentials(sb, memory_keyring):
     credentials.delete("jingcheng")
     assert push.push(all_ready=True, dry_run=True).all_done
-    with pytest.raises(CredentialsError, match="credentials set jingcheng"):
+    with pytest.raises(CredentialsError, match="精诚凭据") as caught:
         push.push(all_ready=True)
+    assert (caught.value.advice, caught.value.kind) == (Advice.CREDENTIALS, "jingcheng")
     assert statuses() == {}
 
 
@@ -351,8 +355,11 @@ def test_an_outcome_that_cannot_be_stored_is_named_and_the_sheet_becomes_unknown
     finally:
         locker.kill()
     sheet_no = sb.jingcheng.sheets[0]["SheetNo"]
-    # What 精诚 said is not lost: the error names it and the mark that records it.
-    assert first in str(caught.value) and sheet_no in str(caught.value) and "mark" in str(caught.value)
+    # What 精诚 said is not lost: the error names it, and its advice the mark that records it.
+    exc = caught.value
+    assert first in str(exc) and sheet_no in str(exc) and "mark" not in str(exc)
+    assert (exc.advice, exc.code, exc.sheet_no) == (Advice.RECORD_POSTED, first, sheet_no)
+    assert f"mark {first} --posted --sheet-no {sheet_no}" in cli_message(exc)
     assert statuses() == {first: "sending"}
 
     # The same process (the window) pushes on: the orphaned claim is not left "being sent" forever.

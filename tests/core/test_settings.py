@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from core import i18n, pull, settings, settings_save
+from core.advice import Advice
 from core.errors import ConfigError
 from core.jingcheng.profile import Profile
 from core.mapping.rules import MappingRules
@@ -34,8 +35,9 @@ def test_bad_values_are_refused(db, key, value):
 
 @pytest.mark.parametrize("key", ["guanyi.secret", "jingcheng.token", "jingcheng.password"])
 def test_secrets_never_go_into_settings(db, key):
-    with pytest.raises(ConfigError, match="credentials set"):
+    with pytest.raises(ConfigError, match="系统钥匙串") as caught:
         settings.set_value(key, "s3cret")
+    assert caught.value.advice is Advice.SECRET_NOT_A_SETTING
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ import ssl
 import pytest
 
 from core import settings
+from core.advice import Advice
 from core.errors import ConfigError
 from core.jingcheng import client as jingcheng_client
 from core.jingcheng import profile as jingcheng_profile
@@ -67,7 +68,7 @@ def test_wrong_credentials_fail_with_a_message_about_them(auth):
         with Client(Profile(base_url=sb.jingcheng_url, auth=auth), wrong) as client:
             outcome = client.send(SHEET.body())
     assert outcome.status == "failed" and outcome.auth_refused and outcome.http_status == 401
-    assert "credentials set jingcheng" in outcome.message
+    assert "精诚拒绝了" in outcome.message and outcome.advice is Advice.CREDENTIALS
     assert not sb.jingcheng.sheets
     for secret in wrong.values():
         assert secret not in outcome.message + outcome.reply
@@ -114,7 +115,7 @@ def test_read_timeout_after_sending_is_unknown_and_says_what_to_do(sb):
     with client_for(sb, read_timeout=0.3) as client:
         outcome = client.send(SHEET.body())
     assert outcome.status == "unknown" and not outcome.unreachable
-    assert "精诚在 0.3 秒内没有回复" in outcome.message and "mark" in outcome.message
+    assert "精诚在 0.3 秒内没有回复" in outcome.message and "状态未知" in outcome.message
     assert sb.jingcheng.sheet_ids() == ["RGO100"]
 
 
@@ -282,13 +283,20 @@ def test_profile_checks():
 def test_missing_credentials_is_a_configuration_error(db):
     from core.errors import CredentialsError
 
-    with pytest.raises(CredentialsError, match="credentials set jingcheng"):
+    with pytest.raises(CredentialsError, match="精诚凭据") as caught:
         Client.from_settings()
+    assert (caught.value.advice, caught.value.kind) == (Advice.CREDENTIALS, "jingcheng")
 
 
 def _classified(reply: Reply, **profile: object):
     with _Custom(reply) as url, Client(Profile(base_url=url, auth="none", **profile), {}) as client:
         return client.send(SHEET.body())
+
+
+def test_authentication_asked_for_when_the_settings_send_none_points_at_choosing_it():
+    outcome = _classified(Reply(401, b"", "text/plain"))
+    assert outcome.status == "failed" and outcome.auth_refused and outcome.advice is Advice.JINGCHENG_AUTH
+    assert "精诚要求认证" in outcome.message
 
 
 @pytest.mark.parametrize(
@@ -352,7 +360,7 @@ def test_a_redirect_is_failed_and_names_the_new_address(status):
     location = "https://jc.example/ExtApi_RecvExSheet?sign=0123456789abcdef0123456789ABCDEF"
     outcome = _classified(Reply(status, b"", "text/plain", {"Location": location}))
     assert outcome.status == "failed"
-    assert "https://jc.example/ExtApi_RecvExSheet" in outcome.message and "jingcheng.url" in outcome.message
+    assert "https://jc.example/ExtApi_RecvExSheet" in outcome.message and outcome.advice is Advice.JINGCHENG_URL
     assert "0123456789abcdef" not in outcome.message
 
 
@@ -382,9 +390,10 @@ def test_basic_auth_with_a_chinese_user_name():
 
 @pytest.mark.parametrize("token", ["tok\nen-1234", "令牌-1234", "tok en-1234"])
 def test_a_token_that_cannot_be_sent_in_a_header_is_a_configuration_error(token):
-    with pytest.raises(ConfigError, match="credentials set jingcheng") as caught:
+    with pytest.raises(ConfigError, match="令牌") as caught:
         Client(Profile(base_url="http://127.0.0.1:9"), {"token": token})
     assert token not in str(caught.value)
+    assert (caught.value.advice, caught.value.kind) == (Advice.CREDENTIALS, "jingcheng")
 
 
 def _self_signed_context(tmp_path) -> ssl.SSLContext:
