@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from core import i18n, paths
 from core.errors import ReturnSyncError
 from core.i18n import t
+from ui.advice import window_message
 from ui.main_window import MainWindow, title
 from ui.window_state import WindowState
 
@@ -49,7 +50,7 @@ def _install_qt_translations(app: QApplication, lang: str) -> None:
 def _excepthook(exc_type, exc, tb) -> None:
     log.error("unhandled error\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
     message = (
-        str(exc)
+        window_message(exc)
         if isinstance(exc, ReturnSyncError)
         else t(
             "发生了意外错误，详情已写入日志文件 returnsync.log。",
@@ -120,7 +121,7 @@ class Launch:
 
     def _fill(self, result: App | ReturnSyncError) -> None:
         if isinstance(result, ReturnSyncError):
-            QMessageBox.critical(None, title(), str(result))
+            QMessageBox.critical(None, title(), window_message(result))
             self.exit_code = result.exit_code
             self.window.close()
             return
