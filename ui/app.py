@@ -11,9 +11,10 @@ import logging
 import sys
 import threading
 import traceback
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QTimer, QTranslator, Signal
+from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QProcess, QTimer, QTranslator, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -82,6 +83,7 @@ class Launch:
             i18n.set_language(options.lang or stored or i18n.current())
             window_state = WindowState(folder)
         self._opening = False
+        self._needs_guide = False
         self._opened = _Opened()
         self._opened.done.connect(self._fill)
         self.window = MainWindow(window_state)
@@ -116,6 +118,9 @@ class Launch:
                 "打开时发生了意外错误，详情已写入日志文件 returnsync.log。",
                 "An unexpected error occurred while opening; details are in returnsync.log."))
             return
+        from ui.first_run import needs_guide  # reads the keyring: here, not on the GUI thread
+
+        self._needs_guide = not options.demo and needs_guide()
         leave_thread()
         self._opened.done.emit(opened)
 
@@ -133,12 +138,32 @@ class Launch:
         self.window.setWindowTitle(title())
         # The workspace reads the rows on a worker once it is made: made while they were read, it took twice as long
         # and froze the window as long.
-        self.window.set_workspace(Workspace(banner=result.banner, window_state=self.window.window_state))
+        workspace = Workspace(banner=result.banner, window_state=self.window.window_state)
+        workspace.demo_requested.connect(self.restart_in_demo)
+        self.window.set_workspace(workspace)
+        if self._needs_guide:  # nothing to connect with yet: the guide, not an empty table without a hint
+            workspace.open_guide()
+
+    def restart_in_demo(self) -> None:
+        """The app again, on the built-in sandbox (the guide's 试用演示): a new process, this window closed."""
+        program, arguments = restart_command(["--demo", "--lang", i18n.current()])
+        if QProcess.startDetached(program, arguments)[0]:
+            self.window.close()
+        else:
+            QMessageBox.warning(self.window, title(),
+                                t("无法启动演示，请稍后重试。", "The demo could not be started; try again."))
 
     def close(self) -> None:
         if self.opened is not None:
             self.opened.close()
             self.opened = None
+
+
+def restart_command(arguments: list[str]) -> tuple[str, list[str]]:
+    """How to start this app again with ``arguments``: the frozen executable itself, or Python with main.py."""
+    if getattr(sys, "frozen", False):
+        return sys.executable, arguments
+    return sys.executable, [str(Path(__file__).resolve().parent.parent / "main.py"), *arguments]
 
 
 def run_window(options: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import gc
 from collections.abc import Callable
 from decimal import Decimal
 
-from PySide6.QtCore import QDate, QPoint, Qt, QTimer
+from PySide6.QtCore import QDate, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -18,12 +18,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSplitter,
     QStatusBar,
-    QTabWidget,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -39,10 +37,11 @@ from core.timeutil import QUICK_RANGES, now_china, quick_range
 from ui import pull_job, push_job, row_actions, summaries, table_jobs, worker
 from ui.about_dialog import AboutDialog
 from ui.eliding_label import ElidingLabel
+from ui.first_run import FirstRunGuide
 from ui.main_window import title
 from ui.returns_view import ReturnsTable
 from ui.settings_dialog import SettingsDialog
-from ui.sheet_view import SheetView
+from ui.sheet_view import SheetPane
 from ui.summary_dialog import SummaryDialog
 from ui.window_state import WindowState
 
@@ -55,6 +54,8 @@ def money(cents: int) -> str:
 
 
 class Workspace(QWidget):
+    demo_requested = Signal()  # the accountant chose 试用演示 in the guide: the app starts again on the sandbox
+
     def __init__(self, banner: str = "", parent: QWidget | None = None,
                  window_state: WindowState | None = None) -> None:
         super().__init__(parent)
@@ -149,6 +150,8 @@ class Workspace(QWidget):
         self.help_button.setText(t("帮助", "Help"))
         self.help_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.help_menu = QMenu(self.help_button)
+        self.guide_action = self.help_menu.addAction(t("首次使用向导…", "Getting started guide…"), self.open_guide)
+        self.help_menu.addSeparator()
         self.about_action = self.help_menu.addAction(t("关于…", "About…"), self.show_about)
         self.help_button.setMenu(self.help_menu)
         bar.addWidget(self.help_button)
@@ -170,15 +173,15 @@ class Workspace(QWidget):
             body.addWidget(self.banner)
         self.returns.current_changed.connect(self._show_current)
 
-        self.sheet_view = SheetView()
-        self.raw_view = QPlainTextEdit(readOnly=True)
-        self.detail_tabs = QTabWidget()
-        self.detail_tabs.addTab(self.sheet_view, t("精诚单据", "Jingcheng sheet"))
-        self.detail_tabs.addTab(self.raw_view, t("原始 JSON", "Raw JSON"))
+        pane = self.sheet_pane = SheetPane()
+        self.detail_tabs, self.sheet_view, self.raw_view = pane.tabs, pane.sheet, pane.raw_view
+        pane.mark_requested.connect(self.mark_posted)
+        pane.repush_requested.connect(self.repush)
+        pane.log_requested.connect(self.show_log)
 
         splitter = self.splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.returns)
-        splitter.addWidget(self.detail_tabs)
+        splitter.addWidget(pane)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         body.addWidget(splitter, 1)
@@ -230,6 +233,15 @@ class Workspace(QWidget):
     def save_state(self, state: WindowState) -> None:
         state.save("splitter", self.splitter.saveState())
         state.save("returns_header", self.table.horizontalHeader().saveState())
+
+    def open_guide(self) -> FirstRunGuide:
+        """The first-run guide: connect 管易云 and 精诚, test both, choose the mapping options — or try the demo."""
+        guide = self.guide = FirstRunGuide(self)
+        guide.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        guide.demo_requested.connect(self.demo_requested)
+        guide.finished.connect(lambda _result: self.refresh())  # its mapping options decide which rows may go
+        guide.open()
+        return guide
 
     def show_about(self) -> None:
         dialog = self.about = AboutDialog(store.database_file().parent, self)
@@ -366,20 +378,7 @@ class Workspace(QWidget):
         self.model.set_checked(self.model.shown_tickable_codes())
 
     def _show_current(self, code: str) -> None:
-        self.raw_view.clear()
-        self.sheet_view.clear()
-        if not code:
-            return
-        text = overview.raw_text(code)
-        if text is None:
-            return
-        self.raw_view.setPlainText(text)
-        try:
-            found = push.preview(code)
-        except ReturnSyncError as exc:  # e.g. a mapping setting that no longer makes sense
-            self.sheet_view.status.setText(str(exc))
-            return
-        self.sheet_view.show_preview(found)
+        self.sheet_pane.show_code(code)
 
     # --- long work ------------------------------------------------------------------------------------------------
 
@@ -575,7 +574,10 @@ class Workspace(QWidget):
         self.export_log()
 
     def show_changes(self, code: str) -> None:
-        self.returns.select_code(code)
+        """What changed in 管易云 since the sheet was posted: the pane's 变更 tab, for this return."""
+        if self.returns.current_code() != code and not self.returns.select_code(code):
+            self.sheet_pane.show_code(code)  # not among the rows shown: the pane shows it anyway
+        self.sheet_pane.tabs.setCurrentIndex(SheetPane.CHANGES_TAB)
 
     # export
 

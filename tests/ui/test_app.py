@@ -75,3 +75,48 @@ def test_the_frame_shows_first_in_the_chosen_language_and_the_app_opens_once_pai
         assert window.workspace.pull_button.text() == "Pull"
     finally:
         launch.close()
+
+
+def _launched(tmp_path, qtbot, monkeypatch, *args: str) -> ui_app.Launch:
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    launch = ui_app.Launch(build_parser().parse_args(["--data-dir", str(tmp_path), *args]))
+    qtbot.addWidget(launch.window)
+    qtbot.waitUntil(lambda: launch.window.workspace is not None, timeout=5_000)
+    return launch
+
+
+def test_an_empty_data_folder_opens_the_first_run_guide(tmp_path, qtbot, monkeypatch):
+    launch = _launched(tmp_path, qtbot, monkeypatch)
+    try:
+        guide = launch.window.workspace.guide
+        assert guide.isVisible() and guide.currentPage() is guide.welcome_page
+    finally:
+        launch.window.workspace.guide.reject()
+        launch.close()
+
+
+def test_stored_credentials_open_the_table_without_the_guide(tmp_path, qtbot, monkeypatch):
+    with open_app(tmp_path):
+        from core import credentials
+
+        credentials.store("guanyi", {"appkey": "a", "sessionkey": "s", "secret": "x"})
+        credentials.store("jingcheng", {"token": "t"})
+    launch = _launched(tmp_path, qtbot, monkeypatch)
+    try:
+        assert not hasattr(launch.window.workspace, "guide")
+    finally:
+        launch.close()
+
+
+def test_try_the_demo_starts_the_app_again_on_the_sandbox_and_closes_this_window(tmp_path, qtbot, monkeypatch):
+    started: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(ui_app.QProcess, "startDetached", lambda program, args: started.append((program, args)) or
+                        (True, 4242))
+    launch = _launched(tmp_path, qtbot, monkeypatch, "--lang", "en")
+    try:
+        launch.window.workspace.guide.request_demo()
+        ((program, args),) = started
+        assert program == sys.executable and args[0].endswith("main.py") and args[1:] == ["--demo", "--lang", "en"]
+        qtbot.waitUntil(lambda: not launch.window.isVisible(), timeout=5_000)
+    finally:
+        launch.close()

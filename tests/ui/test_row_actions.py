@@ -144,3 +144,21 @@ def test_a_plain_posted_row_is_not_pushed_again_from_the_window(qtbot, window, s
     assert window._state_of(code) == ReturnState.POSTED
     window.repush(code)  # no question asked: nothing to answer, nothing sent
     assert window._task is None and sandbox.jingcheng.sheet_ids() == [ledger.find(code).sheet_id]
+
+
+def test_the_sheet_pane_buttons_of_an_unknown_row_lead_to_the_same_actions(qtbot, window, sandbox, warned):
+    code = _unknown_row(qtbot, window, sandbox, warned)
+    window.returns.select_code(code)
+    pane = window.sheet_pane
+    assert pane.code == code and pane.mark_button.isVisibleTo(pane) and pane.repush_button.isVisibleTo(pane)
+    _answer(qtbot, _click("取消"))
+    pane.repush_button.click()
+    assert window._task is None and ledger.find(code).status == SheetStatus.UNKNOWN
+
+    def fill(dialog: MarkPostedDialog) -> None:
+        dialog.accept()
+
+    _answer(qtbot, fill)
+    pane.mark_button.click()
+    assert ledger.find(code).status == SheetStatus.POSTED
+    assert pane.code == code and not pane.mark_button.isVisibleTo(pane)  # the pane shows the row as it is now

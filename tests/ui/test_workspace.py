@@ -50,6 +50,7 @@ def test_selecting_a_row_shows_the_mapped_sheet(qtbot, window):
     assert window.sheet_view.header_labels["SheetID"].text() == code
     assert window.sheet_view.lines.rowCount() >= 1
     assert window.sheet_view.problems.count() >= 1
+    window.detail_tabs.setCurrentIndex(window.sheet_pane.RAW_TAB)  # filled when first looked at
     assert code in window.raw_view.toPlainText()
 
 
