@@ -111,9 +111,15 @@ def _shoot(out: Path, lang: str, scale: str) -> int:
     picture.save(str(folder / "04-unknown-row-menu.png"))
     menu.close()
 
+    pane = workspace.sheet_pane
     warned = next(code for code in ready[6:] if workspace.model.row_at(workspace.model.shown_row_of(code)).warnings)
     workspace.returns.select_code(warned)
-    save(workspace.detail_tabs, "05-selected-sheet")
+    save(pane, "05-selected-sheet")
+    pane.tabs.setCurrentIndex(pane.BODY_TAB)
+    save(pane, "05-selected-sheet-body")
+    workspace.returns.select_code(ready[1])  # posted: the body that was sent
+    save(pane, "05-posted-sheet-body")
+    pane.tabs.setCurrentIndex(pane.SHEET_TAB)
 
     dialog = SettingsDialog(workspace)
     dialog.show()
@@ -121,6 +127,18 @@ def _shoot(out: Path, lang: str, scale: str) -> int:
         dialog.tabs.setCurrentIndex(index)
         save(dialog, f"06-settings-{index + 1}")
     dialog.close()
+
+    guide = workspace.open_guide()
+    wait(lambda: guide.isVisible())
+    for number in range(1, 6):
+        page = guide.currentPage()
+        test = getattr(page, "test", None)
+        if test is not None:  # a connection page: its test run for real against the sandbox
+            test.button.click()
+            wait(lambda test=test: test.passed or "✖" in test.result.text(), 30)
+        save(guide, f"07-guide-{number}")
+        guide.next()
+    guide.reject()
 
     launch.window.close()
     wait(lambda: not launch.window.isVisible())
