@@ -154,7 +154,7 @@ def _where(log_filter: LogFilter) -> tuple[list[str], list[object]]:
     where: list[str] = []
     params: list[object] = []
     if f.up_to_id is not None:
-        # "+": not as a range of rowids, which SQLite would take and then sort every row it found by time.
+        # "+": never read as a range of rowids, then sorted by time (SQLite chose that beside version 2's indexes).
         where.append("+id <= ?")
         params.append(f.up_to_id)
     if f.start is not None:
