@@ -104,6 +104,11 @@ def open_app(
     return app
 
 
+def data_folder() -> Path:
+    """The data folder of the data file open now (the window's Help › 关于 names it)."""
+    return store.database_file().parent
+
+
 def leave_thread() -> None:
     """Close the calling thread's own connection to the data file (peewee gives each thread one): a thread that ends
     should not leave it open."""

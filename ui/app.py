@@ -163,7 +163,9 @@ def restart_command(arguments: list[str]) -> tuple[str, list[str]]:
     """How to start this app again with ``arguments``: the frozen executable itself, or Python with main.py."""
     if getattr(sys, "frozen", False):
         return sys.executable, arguments
-    return sys.executable, [str(Path(__file__).resolve().parent.parent / "main.py"), *arguments]
+    import main as entry  # the script the app was started from
+
+    return sys.executable, [str(Path(entry.__file__).resolve()), *arguments]
 
 
 def run_window(options: argparse.Namespace) -> int:

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import export, ledger, overview, push, settings, store
+from core import export, ledger, overview, push, settings
+from core.app import data_folder
 from core.cancel import CancelCheck, CancelSource
 from core.errors import ReturnSyncError
 from core.i18n import t
@@ -244,7 +245,7 @@ class Workspace(QWidget):
         return guide
 
     def show_about(self) -> None:
-        dialog = self.about = AboutDialog(store.database_file().parent, self)
+        dialog = self.about = AboutDialog(data_folder(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
