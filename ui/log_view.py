@@ -97,7 +97,7 @@ class LogModel(QAbstractTableModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: list[LogRow] = []
-        self._matching = 0  # rows the filter holds, read or not
+        self._more = False  # the filter may hold rows not read yet: the last page read was full
         self._fetching = False  # a next page was asked for and has not come
         self._actions: dict[str, str] = {}  # action -> its word
         self._statuses: dict[str, tuple[str, ReturnState | None]] = {}  # status -> its word and the state it names
@@ -105,19 +105,19 @@ class LogModel(QAbstractTableModel):
 
     # --- rows -----------------------------------------------------------------------------------------------------
 
-    def set_rows(self, rows: list[LogRow], matching: int) -> None:
-        """The first page of a filter, and how many rows it holds in all."""
+    def set_rows(self, rows: list[LogRow], more: bool) -> None:
+        """The first page of a filter; ``more``: it may hold more (the page was full)."""
         self.beginResetModel()
         self._rows = list(rows)
-        self._matching = max(matching, len(self._rows))
+        self._more = more
         self._fetching = False
         self.endResetModel()
 
-    def append_rows(self, rows: list[LogRow]) -> None:
-        """The next page, as asked for by :attr:`more_wanted`."""
+    def append_rows(self, rows: list[LogRow], more: bool) -> None:
+        """The next page, as asked for by :attr:`more_wanted`; ``more``: the filter may hold more still."""
         self._fetching = False
+        self._more = more
         if not rows:
-            self._matching = len(self._rows)  # the filter holds no more: never ask again
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
@@ -126,9 +126,6 @@ class LogModel(QAbstractTableModel):
 
     def fetch_failed(self) -> None:
         self._fetching = False
-
-    def matching(self) -> int:
-        return self._matching
 
     def last_key(self) -> PageKey | None:
         return synclog.key_of(self._rows[-1]) if self._rows else None
@@ -148,7 +145,7 @@ class LogModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._headers)
 
     def canFetchMore(self, parent: Index) -> bool:
-        return not parent.isValid() and not self._fetching and len(self._rows) < self._matching
+        return not parent.isValid() and self._more and not self._fetching
 
     def fetchMore(self, parent: Index) -> None:
         if self.canFetchMore(parent):
@@ -226,7 +223,7 @@ class Loaded:
     generation: int  # which load: a later one replaces an earlier one still running
     log_filter: LogFilter  # the filter, with the last row logged when it was read
     rows: list[LogRow]  # its first page
-    matching: int  # its rows in all
+    matching: int | None  # its rows in all; None: not counted yet (the page is full)
     total: int  # the log's rows up to the same last row
     actions: list[str]  # the actions and statuses the log holds, for the filters
     statuses: list[str]
@@ -236,9 +233,12 @@ def load(generation: int, log_filter: LogFilter) -> Loaded:
     """The first page of the filter, over the log as it is now, and the counts the view says."""
     log_filter = log_filter.replace(up_to_id=synclog.latest_id())
     rows = synclog.page(log_filter, limit=PAGE_ROWS)
-    # A page not full is every row: only a full one needs a count, which reads every matching row.
-    matching = len(rows) if len(rows) < PAGE_ROWS else synclog.count(log_filter)
     total = synclog.count(LogFilter(up_to_id=log_filter.up_to_id))
+    if len(rows) < PAGE_ROWS:
+        matching: int | None = len(rows)  # a page not full is every row
+    else:
+        # Counting a filter reads every row it holds (a text, every row of the log): the rows show first.
+        matching = None if log_filter.narrows() else total
     return Loaded(generation, log_filter, rows, matching, total, synclog.actions_present(), synclog.statuses_present())
 
 
@@ -273,8 +273,10 @@ class LogView(QWidget):
         self.setWindowTitle(f"{t('同步日志', 'Sync log')} - {title()}")
         self._generation = 0  # of the latest load asked for
         self._loading = False  # that load has not come yet
+        self._counting = False  # the rows of the latest load are shown, and being counted
         self._shown_filter: LogFilter | None = None  # the filter of the rows shown, with their last row
-        self._total = 0
+        self._matching: int | None = 0  # the rows it holds; None until counted
+        self._total = 0  # the rows of the log up to the same last row
         self._export: worker.Task | None = None
         self._export_path = ""
         self._on_closed: Callable[[], None] | None = None  # called once an export a close waited for has stopped
@@ -471,14 +473,15 @@ class LogView(QWidget):
 
     @property
     def loading(self) -> bool:
-        """The rows shown are not yet those of the filters: a load has not come yet, or waits for typing to pause."""
-        return self._loading or self._typing.isActive()
+        """The view is still reading for the filters as they are: a load has not come, or waits for typing to pause,
+        or the rows shown are being counted."""
+        return self._loading or self._counting or self._typing.isActive()
 
     def refresh(self) -> None:
         """Read the log again with the filters as they are now, on a worker; the rows shown stay until it comes."""
         self._typing.stop()
         self._generation += 1
-        self._loading = True
+        self._loading, self._counting = True, False
         generation, log_filter = self._generation, self._filter_from_widgets()
         task = worker.Task(lambda _progress, _cancel: load(generation, log_filter))
         task.signals.finished.connect(self._loaded)
@@ -492,15 +495,33 @@ class LogView(QWidget):
         self._shown_filter, self._total = loaded.log_filter, loaded.total
         self._fill_choices(self.action_filter, loaded.actions, action_text, icons=False)
         self._fill_choices(self.state_filter, loaded.statuses, status_text, icons=True)
-        self.model.set_rows(loaded.rows, loaded.matching)
+        self._matching = loaded.matching
+        self.model.set_rows(loaded.rows, more=len(loaded.rows) == PAGE_ROWS)
+        if loaded.matching is None:
+            self._start_count(loaded.generation, loaded.log_filter)
         self.table.scrollToTop()
         self._count()
         self.shown_changed.emit()
 
     def _load_failed(self, message: str) -> None:
-        self._loading = False
+        self._loading = self._counting = False
         self.count_label.setText(message)
         self.count_label.setStyleSheet(HINT_STYLE)
+
+    def _start_count(self, generation: int, log_filter: LogFilter) -> None:
+        self._counting = True
+        task = worker.Task(lambda _progress, _cancel: (generation, synclog.count(log_filter)))
+        task.signals.finished.connect(self._counted)
+        task.signals.failed.connect(self._load_failed)
+        worker.start(task)
+
+    def _counted(self, counted: tuple[int, int]) -> None:
+        generation, matching = counted
+        if generation == self._generation:
+            self._counting = False
+            self._matching = matching
+            self._count()
+            self.shown_changed.emit()
 
     def _read_more(self) -> None:
         if self._shown_filter is None:
@@ -515,7 +536,7 @@ class LogView(QWidget):
     def _more_read(self, more: tuple[int, list[LogRow]]) -> None:
         generation, rows = more
         if generation == self._generation:
-            self.model.append_rows(rows)
+            self.model.append_rows(rows, more=len(rows) == PAGE_ROWS)
             self.shown_changed.emit()
 
     def _more_failed(self, message: str) -> None:
@@ -541,9 +562,12 @@ class LogView(QWidget):
         combo.blockSignals(False)
 
     def _count(self) -> None:
-        shown, total = self.model.matching(), self._total
+        shown, total = self._matching, self._total
         narrowed = self._shown_filter is not None and self._shown_filter.narrows()
-        if not total:
+        if shown is None:
+            read = self.model.rowCount()
+            text = t(f"显示 {read}+ 条（正在计数…）/ 共 {total} 条", f"Showing {read}+ (counting…) of {total}")
+        elif not total:
             text = t("日志为空", "The log is empty")
         elif narrowed and not shown:
             text = t(f"没有匹配的日志（共 {total} 条）：换个关键词，或选“全部”",
@@ -553,7 +577,7 @@ class LogView(QWidget):
         else:
             text = t(f"显示 {shown} 条", f"Showing {shown}")
         self.count_label.setText(text)
-        self.count_label.setStyleSheet(HINT_STYLE if narrowed and not shown else "")
+        self.count_label.setStyleSheet(HINT_STYLE if narrowed and shown == 0 else "")
 
     # --- export ---------------------------------------------------------------------------------------------------
 

@@ -244,6 +244,31 @@ def test_pages_are_read_as_the_table_scrolls_each_row_once(qtbot, make_view, sma
     assert _messages(view) == [f"第 {i} 条" for i in range(130)]  # newest first, each once
 
 
+def test_a_filter_s_full_first_page_shows_before_its_count(qtbot, make_view, small_pages, monkeypatch):
+    _add([(i, "push", f"R{i:03d}", "ok" if i % 2 else "failed", f"第 {i} 条") for i in range(130)])
+    view = make_view()
+    counting, counted = threading.Event(), threading.Event()
+    real_count = log_view.synclog.count
+
+    def slow_count(log_filter):
+        if log_filter.narrows():
+            counting.set()
+            counted.wait(5)
+        return real_count(log_filter)
+
+    monkeypatch.setattr(log_view.synclog, "count", slow_count)
+    _choose(view, view.state_filter, "ok")
+    qtbot.waitUntil(counting.is_set, timeout=5000)  # the rows come first, then their count is started
+    assert view.model.rowCount() == 40
+    assert view.loading and view.count_label.text() == "显示 40+ 条（正在计数…）/ 共 130 条"
+    counted.set()
+    _wait(qtbot, view)
+    assert view.count_label.text() == "显示 65 条 / 共 130 条"
+    view.table.scrollToBottom()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 65, timeout=10_000)
+    assert _messages(view) == [f"第 {i} 条" for i in range(1, 130, 2)]
+
+
 def test_a_new_filter_drops_a_page_still_being_read(qtbot, make_view, small_pages, monkeypatch):
     _add([(i, "push", f"R{i:03d}", "ok", f"第 {i} 条") for i in range(100)])
     view = make_view()
@@ -379,7 +404,7 @@ def test_the_model_passes_qts_model_tester(qtbot, qtlog, db, small_pages):
     qtbot.waitUntil(lambda: view.model.rowCount() == 80, timeout=10_000)
     _choose(view, view.state_filter, "failed")
     _wait(qtbot, view)
-    view.model.append_rows([])  # the end reached: no more asked for
+    view.model.append_rows([], more=False)  # the end reached: no more asked for
     assert not view.model.canFetchMore(view.model.index(-1, -1))
     view.show_code("R5")
     _wait(qtbot, view)
@@ -392,7 +417,7 @@ def test_the_model_passes_qts_model_tester(qtbot, qtlog, db, small_pages):
 def test_the_model_row_texts_for_a_page_read_directly(db):
     _add(ROWS)
     model = LogModel()
-    model.set_rows(synclog.page(synclog.LogFilter(action="push")), 4)
+    model.set_rows(synclog.page(synclog.LogFilter(action="push")), more=False)
     assert [model.text_at(row, LogModel.STATE) for row in range(4)] == ["失败", "结果未知", "失败", "已推送"]
     assert model.index(0, LogModel.DURATION).data() == "12"
     assert model.index(0, LogModel.DURATION).data(Qt.ItemDataRole.TextAlignmentRole) == int(
