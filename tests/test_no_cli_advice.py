@@ -38,7 +38,13 @@ _LOGGERS = {"log", "logger", "logging"}
 _LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 
 
+# Whole strings that hold such a word but are never shown: the script the app starts itself again with.
+NEVER_SHOWN = {"main.py"}
+
+
 def cli_words_in(text: str) -> list[str]:
+    if text in NEVER_SHOWN:
+        return []
     return [word for word in CLI_WORDS if word in text]
 
 

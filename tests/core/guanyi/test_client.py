@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from core import i18n
+from core.advice import Advice
 from core.errors import AuthError, BusinessError, Cancelled, NetworkError, ServerError
 from core.guanyi.client import METHOD_RETURNS, GuanyiClient
 from core.guanyi.replies import read_returns_page
@@ -85,7 +86,8 @@ def test_direct_wrong_credential_is_auth_error_naming_it_without_retry(sb, field
         c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
     assert sb.guanyi.request_count - before == 1 and c.requests == 1
     text = _texts(caught.value)
-    assert named in text and "credentials set guanyi" in text
+    assert named in text and "管易云凭据" in text
+    assert (caught.value.advice, caught.value.kind) == (Advice.CREDENTIALS, "guanyi")
     for secret in _secrets(sb) + [wrong[field]] * (field != "appkey"):
         assert secret not in text
 
@@ -98,7 +100,8 @@ def test_qimen_wrong_secret_is_auth_error_without_retry(sb, sign_method):
         c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
     assert c.requests == 1 and sb.guanyi.request_count - before == 1
     text = _texts(caught.value)
-    assert "credentials set qimen" in text and "secret" in text
+    assert "奇门凭据" in text and "secret" in text
+    assert (caught.value.advice, caught.value.kind) == (Advice.CREDENTIALS, "qimen")
     for secret in _secrets(sb) + ["WRONG-qimen-secret"]:
         assert secret not in text
 
@@ -107,7 +110,8 @@ def test_qimen_wrong_app_key_is_auth_error_naming_app_key(sb):
     with GuanyiClient(qimen_transport(sb, app_key="99999999"), **FAST) as c, pytest.raises(AuthError) as caught:
         c.get_returns({"page_no": 1, "page_size": 10, **RANGE})
     assert c.requests == 1
-    assert "app_key" in _texts(caught.value) and "credentials set qimen" in _texts(caught.value)
+    assert "app_key" in _texts(caught.value) and "奇门凭据" in _texts(caught.value)
+    assert (caught.value.advice, caught.value.kind) == (Advice.CREDENTIALS, "qimen")
 
 
 def test_qimen_passes_on_a_guanyi_sessionkey_refusal(sb):
