@@ -128,6 +128,15 @@ def _shoot(out: Path, lang: str, scale: str) -> int:
         save(dialog, f"06-settings-{index + 1}")
     dialog.close()
 
+    view = workspace.open_log()
+    view.resize(1180, 640)
+    wait(lambda: not view.loading)
+    save(view, "08-log-view")
+    workspace.show_log(unknown)
+    wait(lambda: not view.loading)
+    save(view, "08-log-view-one-return")
+    view.close()
+
     guide = workspace.open_guide()
     wait(lambda: guide.isVisible())
     for number in range(1, 6):

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
-    QFileDialog,
     QLabel,
     QMenu,
     QMessageBox,
@@ -28,9 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import export, ledger, overview, push, settings
+from core import ledger, overview, push, settings
 from core.app import data_folder
-from core.cancel import CancelCheck, CancelSource
 from core.errors import ReturnSyncError
 from core.i18n import t
 from core.states import ReturnState, SheetStatus
@@ -39,6 +37,7 @@ from ui import pull_job, push_job, row_actions, summaries, table_jobs, worker
 from ui.about_dialog import AboutDialog
 from ui.eliding_label import ElidingLabel
 from ui.first_run import FirstRunGuide
+from ui.log_view import LogView
 from ui.main_window import title
 from ui.returns_view import ReturnsTable
 from ui.settings_dialog import SettingsDialog
@@ -61,8 +60,9 @@ class Workspace(QWidget):
                  window_state: WindowState | None = None) -> None:
         super().__init__(parent)
         self.summary: SummaryDialog | None = None  # the latest pull's or push's summary, while it is open
+        self.log_view: LogView | None = None  # the sync log's window, once opened
         self._on_closed: Callable[[], None] | None = None  # called when a close waited for work to stop
-        self._task: worker.Task | None = None  # the pull, push or export the window is busy with
+        self._task: worker.Task | None = None  # the pull or push the window is busy with
         self._close_requested = False
         self._load: worker.Task | None = None  # the load of every row, while it runs
         self._refresh: worker.Task | None = None  # the reviews made again after a change of rules, while it runs
@@ -139,9 +139,10 @@ class Workspace(QWidget):
         bar.addWidget(QLabel(" "))
         bar.addWidget(self.push_button)
         bar.addSeparator()
-        self.export_button = QPushButton(t("导出日志…", "Export log…"))
-        self.export_button.clicked.connect(self.export_log)
-        bar.addWidget(self.export_button)
+        self.log_button = QPushButton(t("日志", "Log"))
+        self.log_button.setToolTip(t("同步日志：筛选、查看、导出 CSV", "The sync log: filter, read, export to CSV"))
+        self.log_button.clicked.connect(self.open_log)
+        bar.addWidget(self.log_button)
         bar.addSeparator()
         self.settings_button = QPushButton(t("设置…", "Settings…"))
         self.settings_button.clicked.connect(self.open_settings)
@@ -405,7 +406,7 @@ class Workspace(QWidget):
         worker.start(self._task)
 
     def _busy(self, busy: bool) -> None:
-        for button in (self.pull_button, self.tick_ready_button, self.export_button):
+        for button in (self.pull_button, self.tick_ready_button):
             button.setEnabled(not busy)
         if busy:  # while hidden: a progress bar shown repaints the window at once when its range resets it
             self.progress.setRange(0, 0)
@@ -569,10 +570,21 @@ class Workspace(QWidget):
         if row_actions.confirm_repush(self, code, state):
             self._push([code], force=True)
 
+    def open_log(self) -> LogView:
+        """The sync log in a window of its own beside this one (made once, then shown again as it was left)."""
+        if self.log_view is None:
+            self.log_view = LogView(self)
+            self.log_view.setWindowFlag(Qt.WindowType.Window)
+        else:
+            self.log_view.refresh()  # rows logged since it was last shown
+        self.log_view.show()
+        self.log_view.raise_()
+        self.log_view.activateWindow()
+        return self.log_view
+
     def show_log(self, code: str) -> None:
         """The sync log of one return."""
-        # The log view lands with its own issue; until then the export holds the same rows.
-        self.export_log()
+        self.open_log().show_code(code)
 
     def show_changes(self, code: str) -> None:
         """What changed in 管易云 since the sheet was posted: the pane's 变更 tab, for this return."""
@@ -580,40 +592,28 @@ class Workspace(QWidget):
             self.sheet_pane.show_code(code)  # not among the rows shown: the pane shows it anyway
         self.sheet_pane.tabs.setCurrentIndex(SheetPane.CHANGES_TAB)
 
-    # export
-
-    def export_log(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, t("导出同步日志", "Export the sync log"), f"returnsync-log-{now_china():%Y%m%d}.csv", "CSV (*.csv)"
-        )
-        if not path:
-            return
-        self._run(
-            lambda progress, cancel: _export(path, progress, cancel),
-            lambda progress: self._show_progress(*progress, t("正在导出日志…", "Exporting the log…")),
-            lambda count: self._finish(t(f"已导出 {count} 行日志到 {path}", f"Exported {count} log rows to {path}")),
-            t("导出失败", "Export failed"),
-            t("已取消导出，没有写入文件。", "Export cancelled; no file was written."),
-            t("正在导出日志…", "Exporting the log…"),
-        )
-
     def request_close(self, closed: Callable[[], None]) -> bool:
         """Whether the window may close now. While work runs it may not: a sheet on the wire gets its outcome recorded,
         and no load or review still reads the database when the app closes it. The work is stopped, and ``closed``
         is called once it has."""
-        if self._task is None and not self._background:
+        if self._task is None and not self._background and not self._log_busy():
             return True
         self._close_requested, self._on_closed = True, closed
         self.cancel()
         for task in self._background:
             task.cancel()
+        if self._log_busy():  # an export: stopped, no file left half written
+            self.log_view.request_close(self._closed_if_asked)
         self.progress_label.setText(
             t("正在停止，当前请求结束后关闭窗口…", "Stopping; the window closes after the current request…")
         )
         return False
 
+    def _log_busy(self) -> bool:
+        return self.log_view is not None and self.log_view.exporting
+
     def _closed_if_asked(self) -> bool:
-        if not self._close_requested or self._task is not None or self._background:
+        if not self._close_requested or self._task is not None or self._background or self._log_busy():
             return False
         if self._on_closed is not None:
             self._on_closed()
@@ -623,12 +623,3 @@ class Workspace(QWidget):
 def _date_edit(day: QDate) -> QDateEdit:
     return QDateEdit(day, calendarPopup=True, displayFormat="yyyy-MM-dd")
 
-
-def _export(path: str, progress: Callable[[object], None], cancel: CancelSource) -> int:
-    check = CancelCheck(cancel)
-
-    def report(done: int, total: int) -> None:
-        check.raise_if_set()
-        progress((done, total))
-
-    return export.export_log(path, progress=report)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QMessageBox
 
 from core import credentials, settings_save
 from core.states import ReturnState
@@ -163,15 +163,22 @@ def test_push_failures_are_listed(qtbot, window, sandbox, warned):
     assert "失败 1" in window.summary.text.text() and "失败" in window.progress_label.text()
 
 
-def test_export_log_writes_a_csv_with_bom(qtbot, window, tmp_path, monkeypatch):
-    target = tmp_path / "log.csv"
-    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), "CSV (*.csv)"))
+def test_the_log_button_opens_the_sync_log_and_a_row_shows_its_own(qtbot, window, warned):
     _pull(qtbot, window)
-    window.export_button.click()
-    qtbot.waitUntil(lambda: window._task is None, timeout=10_000)
-    data = target.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf") and ",拉取,".encode() in data
-    assert str(target) in window.progress_label.text()
+    window.log_button.click()
+    view = window.log_view
+    assert view.isVisible() and view.isWindow()
+    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    assert view.model.rowCount() >= 1  # the pull's own row
+    code = window.model.code_at(0)
+    window.tick_all_ready()
+    window.push_button.click()
+    qtbot.waitUntil(lambda: window._task is None, timeout=30_000)
+    window.show_log(code)
+    assert window.log_view is view and view.code_chip.isVisible()
+    qtbot.waitUntil(lambda: not view.loading, timeout=10_000)
+    codes = {view.model.index(row, 2).data() for row in range(view.model.rowCount())}
+    assert codes == {code}
 
 
 @pytest.mark.latency_ms(150)
