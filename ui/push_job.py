@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from core import jobs, overview, push
 from core.i18n import t
-from core.states import ItemStatus, SheetStatus, status_text
+from core.states import SheetStatus, status_text
 from ui.table_jobs import current_stamp
 
 
@@ -30,11 +30,3 @@ def describe_progress(progress: tuple[int, int, str, str]) -> tuple[int, int, st
     text = status_text(status)
     return index, count, t(f"第 {index}/{count} 张 {code}：{text}", f"{index}/{count} {code}: {text}")
 
-
-def problems(result: push.PushResult) -> str:
-    """The sheets that did not go through, one line each, for the dialog after a push."""
-    went_through = (SheetStatus.POSTED, ItemStatus.WOULD_SEND)
-    lines = [f"{item.code}：{item.message}" for item in result.items if item.status not in went_through]
-    if result.stopped:
-        lines.insert(0, t(f"推送已停止：{result.stopped}", f"The push stopped: {result.stopped}"))
-    return "\n".join(lines)

@@ -27,8 +27,8 @@ from core.i18n import t
 from core.states import ReturnState, state_text
 from ui.main_window import title
 
-# States whose sheet may be pushed again only on an explicit confirmation: 精诚 may already hold it.
-REPUSHABLE = (ReturnState.UNKNOWN, ReturnState.CHANGED)
+# States whose sheet may be pushed again only on an explicit confirmation: 精诚 may (or does) hold it already.
+REPUSHABLE = (ReturnState.UNKNOWN, ReturnState.CHANGED, ReturnState.POSTED)
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,11 @@ def confirm_repush(parent: QWidget, code: str, state: ReturnState) -> bool:
     if state == ReturnState.UNKNOWN:
         why = t("它的推送结果未知：精诚可能已经收到并入账。",
                 "Its outcome is unknown: Jingcheng may already have booked it.")
-    else:
+    elif state == ReturnState.CHANGED:
         why = t("它已推送过，之后管易云中的退货单有变更。", "It was posted, and the return changed in Guanyi since.")
+    else:
+        why = t("它已推送到精诚并已入账；只有在精诚中删除了那张单据时才需要重推。",
+                "Jingcheng booked it already; push it again only if that sheet was deleted in Jingcheng.")
     box = QMessageBox(QMessageBox.Icon.Warning, title(), t(
         f"重新推送退货单 {code}（{state_text(state)}）？\n\n{why}\n"
         "重新推送可能让精诚中出现两张单据（重复入账）。请先在精诚中核对；这次推送会作为“强制重推”记入日志。",

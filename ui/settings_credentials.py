@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QLineEdit, QWidget
 from core import credentials
 from core.errors import CredentialsError
 from core.i18n import t
+from ui.advice import window_message
 from ui.settings_fields import ERROR_STYLE, with_hint_beside
 
 
@@ -59,7 +60,7 @@ class CredentialsBox(QGroupBox):
         try:
             stored = credentials.load(self.kind) or {}
         except CredentialsError as exc:
-            stored, problem = {}, str(exc)
+            stored, problem = {}, window_message(exc)
         self._stored = {name for name, value in stored.items() if value}
         self._shown = {name: str(stored[name]) for name in credentials.PUBLIC_FIELDS if stored.get(name)}
         self._build()

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QHBoxLayout, QLabel, QLine
 from core import settings
 from core.errors import ConfigError
 from core.i18n import t
+from ui.advice import window_message
 
 ERROR_STYLE = "color: #b00020;"
 OK_STYLE = "color: #1b7f3b;"
@@ -127,6 +128,6 @@ def check_fields(fields: Iterable[SettingField]) -> dict[str, str]:
         try:
             settings.validate(field.name, field.value())
         except ConfigError as exc:
-            errors[field.name] = str(exc)
+            errors[field.name] = window_message(exc)
         field.show_error(errors.get(field.name, ""))
     return errors

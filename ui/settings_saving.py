@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 from core import settings, settings_save
 from core.errors import ConfigError, CredentialsError
 from core.i18n import t
+from ui.advice import window_message
 from ui.settings_credentials import CredentialsBox
 from ui.settings_fields import SettingField, check_fields
 
@@ -44,7 +45,7 @@ def save(
         try:
             entry = box.pending(complete=complete)
         except CredentialsError as exc:
-            box.show_error(str(exc))
+            box.show_error(window_message(exc))
             refused_boxes.append(box)
             continue
         if entry is not None:
@@ -63,8 +64,9 @@ def save(
     except ConfigError as exc:
         culprit = fields.get(exc.setting or "")
         if culprit is not None:
-            culprit.show_error(str(exc))
-        return Outcome(False, t(f"没有保存：{exc}", f"Nothing was saved: {exc}"), [culprit] if culprit else [])
+            culprit.show_error(window_message(exc))
+        said = window_message(exc)
+        return Outcome(False, t(f"没有保存：{said}", f"Nothing was saved: {said}"), [culprit] if culprit else [])
     for box in boxes:
         box.reload()  # the typed secrets leave the widgets; the placeholders now say "stored"
     stored = ", ".join(sorted(secrets))

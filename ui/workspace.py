@@ -35,6 +35,7 @@ from core.states import ReturnState, SheetStatus
 from core.timeutil import QUICK_RANGES, now_china, quick_range
 from ui import pull_job, push_job, row_actions, summaries, table_jobs, worker
 from ui.about_dialog import AboutDialog
+from ui.advice import window_message
 from ui.eliding_label import ElidingLabel
 from ui.first_run import FirstRunGuide
 from ui.log_view import LogView
@@ -559,7 +560,7 @@ class Workspace(QWidget):
         try:
             ledger.mark(code, status, sheet_no=sheet_no)
         except ReturnSyncError as exc:
-            QMessageBox.warning(self, title(), str(exc))
+            QMessageBox.warning(self, title(), window_message(exc))
         self._read_again(code)  # marked, or changed elsewhere meanwhile: either way the row shows what is stored
 
     def repush(self, code: str) -> None:

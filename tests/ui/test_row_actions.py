@@ -67,7 +67,8 @@ def test_the_menu_offers_what_each_state_allows(window):
     assert _menu_texts(window, "R1", ReturnState.UNKNOWN) == [
         "标记为已推送…", "标记为未入账（可再推送）", "重新推送…", "查看日志", "复制单据编号"]
     assert _menu_texts(window, "R1", ReturnState.CHANGED) == ["查看变更", "重新推送…", "查看日志", "复制单据编号"]
-    for state in (ReturnState.READY, ReturnState.POSTED, ReturnState.FAILED, ReturnState.BLOCKED):
+    assert _menu_texts(window, "R1", ReturnState.POSTED) == ["重新推送…", "查看日志", "复制单据编号"]
+    for state in (ReturnState.READY, ReturnState.FAILED, ReturnState.BLOCKED, ReturnState.SENDING):
         assert _menu_texts(window, "R1", state) == ["查看日志", "复制单据编号"]
 
 
@@ -137,13 +138,24 @@ def test_declining_the_re_push_sends_nothing(qtbot, window, sandbox, warned):
     assert ledger.find(code).status == SheetStatus.UNKNOWN
 
 
-def test_a_plain_posted_row_is_not_pushed_again_from_the_window(qtbot, window, sandbox, warned):
+def test_a_posted_row_goes_again_only_once_confirmed(qtbot, window, sandbox, warned):
     _pull(qtbot, window)
     code = window.model.shown_tickable_codes()[0]
     _push(qtbot, window, [code])
     assert window._state_of(code) == ReturnState.POSTED
-    window.repush(code)  # no question asked: nothing to answer, nothing sent
-    assert window._task is None and sandbox.jingcheng.sheet_ids() == [ledger.find(code).sheet_id]
+    sheet_id = ledger.find(code).sheet_id
+    asked = _answer(qtbot, _click("取消"))
+    window.repush(code)
+    assert "已入账" in asked[0] and window._task is None and sandbox.jingcheng.sheet_ids() == [sheet_id]
+    _answer(qtbot, _click("仍然重新推送"))
+    window.repush(code)
+    qtbot.waitUntil(lambda: window._task is None, timeout=30_000)
+    assert sandbox.jingcheng.sheet_ids() == [sheet_id, sheet_id]  # the double the question warned of
+
+
+def test_a_row_being_sent_is_never_pushed_again(window):
+    window.repush("R-NOT-SHOWN")  # no row, no state: nothing asked, nothing started
+    assert window._task is None
 
 
 def test_the_sheet_pane_buttons_of_an_unknown_row_lead_to_the_same_actions(qtbot, window, sandbox, warned):
