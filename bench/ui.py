@@ -114,9 +114,9 @@ def point_at(info: dict) -> None:
 def make_data(data: Path, returns: int, info: dict) -> None:
     """Pull every return the sandbox holds, then give a few hundred of them every ledger state."""
     with open_app(data):
+        point_at(info)  # also for a kept folder: with no credentials the window would open the first-run guide
         if ReturnRecord.select().count() >= returns:
             return
-        point_at(info)
         end = parse_datetime(info["end"])
         began = time.perf_counter()
         with pull.connect() as client:
