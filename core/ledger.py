@@ -57,6 +57,9 @@ class Claim:
     ok: bool
     previous: str
     forced: bool = False
+    # A forced claim's row as it was: what 精诚 holds, put back if 精诚 refuses the re-push.
+    previous_body: str | None = None
+    previous_hash: str | None = None
 
 
 def entries(sheet_ids: Iterable[str]) -> dict[str, LedgerEntry]:
@@ -121,10 +124,6 @@ def writing(zh: str, en: str) -> Iterator[None]:
         ) from exc
 
 
-def _status(sheet_id: str) -> str:
-    return db.execute_sql(f"SELECT status FROM {_TABLE} WHERE sheet_id = ?", (sheet_id,)).fetchone()[0]
-
-
 def claim(sheet: Sheet, code: str, *, force: bool = False) -> Claim:
     """Take the sheet for sending: status ``sending``, request body and hash stored, committed.
 
@@ -137,16 +136,17 @@ def claim(sheet: Sheet, code: str, *, force: bool = False) -> Claim:
     # Held before the commit, so recovery in another thread never sees the claim as left behind.
     _hold(sheet.sheet_id)
     try:
-        taken, previous, forced = _claim(sheet, code, allowed, stamp)
+        taken, previous, forced, was = _claim(sheet, code, allowed, stamp)
     except BaseException:
         _unhold(sheet.sheet_id)
         raise
     if not taken:
         _unhold(sheet.sheet_id)
-    return Claim(sheet.sheet_id, code, taken, previous, forced)
+    return Claim(sheet.sheet_id, code, taken, previous, forced, *was)
 
 
-def _claim(sheet: Sheet, code: str, allowed: tuple[str, ...], stamp: str) -> tuple[bool, str, bool]:
+def _claim(sheet: Sheet, code: str, allowed: tuple[str, ...],
+           stamp: str) -> tuple[bool, str, bool, tuple[str | None, str | None]]:
     with writing(f"“{code}”没有发出。", f"'{code}' was not sent."), db.atomic("IMMEDIATE"):
         inserted = db.execute_sql(
             f"INSERT OR IGNORE INTO {_TABLE} (sheet_id, code, status, attempts, message, updated_at) "
@@ -155,7 +155,9 @@ def _claim(sheet: Sheet, code: str, allowed: tuple[str, ...], stamp: str) -> tup
         ).rowcount
         # The write lock is held since BEGIN IMMEDIATE, so this read cannot go stale before the
         # update; the update's WHERE repeats the condition, so it alone is still the decision.
-        previous = SheetStatus.READY if inserted else _status(sheet.sheet_id)
+        previous, *was = (SheetStatus.READY, None, None) if inserted else db.execute_sql(
+            f"SELECT status, request_body, sheet_hash FROM {_TABLE} WHERE sheet_id = ?", (sheet.sheet_id,)
+        ).fetchone()
         taken = db.execute_sql(
             f"UPDATE {_TABLE} SET status = ?, code = ?, attempts = attempts + 1, request_body = ?, sheet_hash = ?, "
             "message = '', claimed_by = ?, claimed_pid = ?, claimed_host = ?, claimed_at = ?, updated_at = ? "
@@ -173,7 +175,7 @@ def _claim(sheet: Sheet, code: str, allowed: tuple[str, ...], stamp: str) -> tup
             )
         if taken:
             write_log("push", SheetStatus.SENDING, t("开始推送。", "Sending."), code=code)
-    return bool(taken), previous, forced
+    return bool(taken), previous, forced, (tuple(was) if forced else (None, None))
 
 
 def record(claimed: Claim, outcome: Outcome) -> bool:
@@ -213,8 +215,10 @@ def _store_outcome(claimed: Claim, outcome: Outcome, stamp: str) -> bool:
         changes.update(sheet_no=outcome.sheet_no, posted_at=stamp)
     elif outcome.status == SheetStatus.FAILED and claimed.forced:
         # 精诚 refused a forced re-push of a posted (or unknown) sheet: what it already held is unchanged,
-        # so the sheet keeps that status — as "failed" a later --all-ready would send it again, unforced.
-        changes["status"] = claimed.previous
+        # so the sheet keeps that status — as "failed" a later --all-ready would send it again, unforced —
+        # and the body and hash of what 精诚 holds: the refused body was never booked, and a sheet that changed
+        # after posting must still show as changed.
+        changes.update(status=claimed.previous, request_body=claimed.previous_body, sheet_hash=claimed.previous_hash)
         changes["message"] = t(
             f"强制重推被精诚拒绝：{outcome.message} 状态仍为“{status_text(claimed.previous)}”。",
             f"A forced re-push was refused by Jingcheng: {outcome.message} The status stays "

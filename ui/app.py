@@ -83,7 +83,6 @@ class Launch:
             i18n.set_language(options.lang or stored or i18n.current())
             window_state = WindowState(folder)
         self._opening = False
-        self._needs_guide = False
         self._opened = _Opened()
         self._opened.done.connect(self._fill)
         self.window = MainWindow(window_state)
@@ -118,9 +117,6 @@ class Launch:
                 "打开时发生了意外错误，详情已写入日志文件 returnsync.log。",
                 "An unexpected error occurred while opening; details are in returnsync.log."))
             return
-        from ui.first_run import needs_guide  # reads the keyring: here, not on the GUI thread
-
-        self._needs_guide = not options.demo and needs_guide()
         leave_thread()
         self._opened.done.emit(opened)
 
@@ -138,11 +134,11 @@ class Launch:
         self.window.setWindowTitle(title())
         # The workspace reads the rows on a worker once it is made: made while they were read, it took twice as long
         # and froze the window as long.
-        workspace = Workspace(banner=result.banner, window_state=self.window.window_state)
+        # Nothing to connect with yet (no credentials): the guide, not an empty table without a hint. Never in the demo.
+        workspace = Workspace(banner=result.banner, window_state=self.window.window_state,
+                              offer_guide=not self.options.demo)
         workspace.demo_requested.connect(self.restart_in_demo)
         self.window.set_workspace(workspace)
-        if self._needs_guide:  # nothing to connect with yet: the guide, not an empty table without a hint
-            workspace.open_guide()
 
     def restart_in_demo(self) -> None:
         """The app again, on the built-in sandbox (the guide's 试用演示): a new process, this window closed."""

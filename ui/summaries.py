@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from core.advice import with_advice
 from core.i18n import t
-from core.pull import PullResult
-from core.push import PushResult
 from core.states import ItemStatus, SheetStatus, status_text
 from ui.advice import item_message, window_advice
+
+if TYPE_CHECKING:
+    from core.pull import PullResult
+    from core.push import PushResult
 
 # Sheets the run sent (their outcome is recorded) — the rest it did not send.
 _SENT = (SheetStatus.POSTED, SheetStatus.FAILED, SheetStatus.UNKNOWN)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QDate, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -27,24 +28,26 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import ledger, overview, push, settings
+from core import overview, settings
 from core.app import data_folder
 from core.errors import ReturnSyncError
 from core.i18n import t
 from core.states import ReturnState, SheetStatus
 from core.timeutil import QUICK_RANGES, now_china, quick_range
-from ui import pull_job, push_job, row_actions, summaries, table_jobs, worker
-from ui.about_dialog import AboutDialog
+from ui import row_actions, summaries, table_jobs, worker
 from ui.advice import window_message
 from ui.eliding_label import ElidingLabel
-from ui.first_run import FirstRunGuide
-from ui.log_view import LogView
 from ui.main_window import title
 from ui.returns_view import ReturnsTable
-from ui.settings_dialog import SettingsDialog
 from ui.sheet_view import SheetPane
-from ui.summary_dialog import SummaryDialog
 from ui.window_state import WindowState
+
+if TYPE_CHECKING:  # loaded when first needed: the window fills its table without them (and without the keyring)
+    from core.push import PushResult
+    from ui.first_run import FirstRunGuide
+    from ui.log_view import LogView
+    from ui.pull_job import Pulled
+    from ui.summary_dialog import SummaryDialog
 
 # How often the rows and the progress that work reports reach the window, at most.
 _SHOW_EVERY_MS = 50
@@ -58,8 +61,9 @@ class Workspace(QWidget):
     demo_requested = Signal()  # the accountant chose 试用演示 in the guide: the app starts again on the sandbox
 
     def __init__(self, banner: str = "", parent: QWidget | None = None,
-                 window_state: WindowState | None = None) -> None:
+                 window_state: WindowState | None = None, offer_guide: bool = False) -> None:
         super().__init__(parent)
+        self._offer_guide = offer_guide  # once the table is filled: the first-run guide, if nothing is connected
         self.summary: SummaryDialog | None = None  # the latest pull's or push's summary, while it is open
         self.log_view: LogView | None = None  # the sync log's window, once opened
         self._on_closed: Callable[[], None] | None = None  # called when a close waited for work to stop
@@ -237,8 +241,23 @@ class Workspace(QWidget):
         state.save("splitter", self.splitter.saveState())
         state.save("returns_header", self.table.horizontalHeader().saveState())
 
+    def _check_guide(self) -> None:
+        """Open the guide if the keyring holds nothing to connect with — read on a worker once the table is filled:
+        loading the keyring is not what the window waits for."""
+        def needed(_progress: Callable[[object], None], _cancel: object) -> bool:
+            from ui.first_run import needs_guide
+
+            return needs_guide()
+
+        task = worker.Task(needed)
+        task.signals.finished.connect(lambda needed: self.open_guide() if needed and not self._close_requested
+                                      else None)
+        self._start_background(task)
+
     def open_guide(self) -> FirstRunGuide:
         """The first-run guide: connect 管易云 and 精诚, test both, choose the mapping options — or try the demo."""
+        from ui.first_run import FirstRunGuide
+
         guide = self.guide = FirstRunGuide(self)
         guide.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         guide.demo_requested.connect(self.demo_requested)
@@ -247,11 +266,15 @@ class Workspace(QWidget):
         return guide
 
     def show_about(self) -> None:
+        from ui.about_dialog import AboutDialog
+
         dialog = self.about = AboutDialog(data_folder(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 
     def open_settings(self) -> None:
+        from ui.settings_dialog import SettingsDialog
+
         dialog = SettingsDialog(self)
         dialog.exec()
         dialog.deleteLater()
@@ -301,6 +324,9 @@ class Workspace(QWidget):
                 QMessageBox.critical(self, title(), failure)
             return
         self.returns.set_rows(loaded.rows)
+        if self._offer_guide:
+            self._offer_guide = False
+            self._check_guide()
         # Tens of thousands of rows live as long as the table: out of the cycle collector's sight, or each of its full
         # passes, a few a minute while a pull or a push runs, stops every thread for a twentieth of a second.
         gc.freeze()
@@ -449,6 +475,8 @@ class Workspace(QWidget):
         if start > end:
             QMessageBox.warning(self, title(), t("开始日期晚于结束日期。", "The start date is after the end date."))
             return
+        from ui import pull_job
+
         request = pull_job.PullRequest(
             start=start,
             end=min(end, now_china().date()),
@@ -469,9 +497,13 @@ class Workspace(QWidget):
         # Stored before shown (SPEC §2.4): rows appear once their window is committed, never half a window.
         report, rows = progress
         self._apply_rows(rows)
+        from ui import pull_job
+
         self._show_progress(*pull_job.describe_progress(report))
 
-    def _on_pulled(self, pulled: pull_job.Pulled) -> None:
+    def _on_pulled(self, pulled: Pulled) -> None:
+        from ui import pull_job
+
         self._apply_rows(pulled.rows)
         self._finish(pull_job.describe_result(pulled.result))
         self._show_summary(summaries.of_pull(pulled.result))
@@ -496,7 +528,7 @@ class Workspace(QWidget):
 
     def _push(self, codes: list[str], force: bool = False) -> None:
         self._run(
-            lambda progress, cancel: push_job.push_job(codes, progress, cancel, force=force),
+            lambda progress, cancel: _push_job(codes, progress, cancel, force),
             self._on_push_progress,
             self._on_pushed,
             t("推送失败", "Push failed"),
@@ -511,9 +543,11 @@ class Workspace(QWidget):
     def _on_push_progress(self, progress: tuple) -> None:
         report, rows = progress
         self._apply_rows(rows)
+        from ui import push_job
+
         self._show_progress(*push_job.describe_progress(report))
 
-    def _on_pushed(self, result: push.PushResult) -> None:
+    def _on_pushed(self, result: PushResult) -> None:
         found = summaries.of_push(result)
         self._finish(found.text.splitlines()[0])
         self._show_summary(found)
@@ -522,6 +556,8 @@ class Workspace(QWidget):
         """The summary in a box of its own that does not hold the window: the table stays usable beside it."""
         if self.summary is not None:
             self.summary.close()
+        from ui.summary_dialog import SummaryDialog
+
         dialog = self.summary = SummaryDialog(found.title, found.text, found.details, problem=found.problem,
                                               parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -558,6 +594,8 @@ class Workspace(QWidget):
 
     def _mark(self, code: str, status: SheetStatus, sheet_no: str | None = None) -> None:
         try:
+            from core import ledger
+
             ledger.mark(code, status, sheet_no=sheet_no)
         except ReturnSyncError as exc:
             QMessageBox.warning(self, title(), window_message(exc))
@@ -574,6 +612,8 @@ class Workspace(QWidget):
     def open_log(self) -> LogView:
         """The sync log in a window of its own beside this one (made once, then shown again as it was left)."""
         if self.log_view is None:
+            from ui.log_view import LogView
+
             self.log_view = LogView(self)
             self.log_view.setWindowFlag(Qt.WindowType.Window)
         else:
@@ -624,3 +664,8 @@ class Workspace(QWidget):
 def _date_edit(day: QDate) -> QDateEdit:
     return QDateEdit(day, calendarPopup=True, displayFormat="yyyy-MM-dd")
 
+
+def _push_job(codes: list[str], progress: Callable[[object], None], cancel: object, force: bool) -> object:
+    from ui import push_job  # the push process and the keyring load with the first push
+
+    return push_job.push_job(codes, progress, cancel, force=force)

@@ -95,13 +95,15 @@ def test_a_forced_re_push_that_jingcheng_refuses_keeps_the_status_so_all_ready_d
     push.push([code])
     row = LedgerEntry.get_by_id(code)
     assert row.status == before
-    sheet_no, sent = row.sheet_no, len(sb.jingcheng.sheets)
+    sheet_no, sent, body, digest = row.sheet_no, len(sb.jingcheng.sheets), row.request_body, row.sheet_hash
 
+    settings.set_value("mapping.remark_template", "改过的备注 {code}")  # the re-push sends another body
     sb.jingcheng.faults.push("flag0")
     refused = push.push([code], force=True).items[0]
     assert refused.status == "failed"  # what this attempt came to
     row = LedgerEntry.get_by_id(code)
     assert (row.status, row.sheet_no, row.attempts) == (before, sheet_no, 2)
+    assert (row.request_body, row.sheet_hash) == (body, digest)  # what 精诚 holds (or may hold), not the refused
     assert "强制重推被精诚拒绝" in row.message and refused.message in row.message
     assert logged(code)[-1] == ("push", "failed")
 

@@ -82,6 +82,8 @@ def _launched(tmp_path, qtbot, monkeypatch, *args: str) -> ui_app.Launch:
     launch = ui_app.Launch(build_parser().parse_args(["--data-dir", str(tmp_path), *args]))
     qtbot.addWidget(launch.window)
     qtbot.waitUntil(lambda: launch.window.workspace is not None, timeout=5_000)
+    workspace = launch.window.workspace
+    qtbot.waitUntil(lambda: workspace._load is None and not workspace._background, timeout=5_000)  # the guide check
     return launch
 
 
