@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from core.i18n import t
 
 _MOST_LINES_SHOWN = 12  # the list is as tall as this many lines at most, then it scrolls
+_WIDTH = 600
 
 
 class SummaryDialog(QDialog):
@@ -37,10 +38,13 @@ class SummaryDialog(QDialog):
         self.details.setUniformItemSizes(False)
         self.details.addItems(list(details))
         self.details.setVisible(bool(details))
-        line = self.details.fontMetrics().lineSpacing() + 6
-        # As tall as its lines (two for a line that wraps), up to a dozen; then it scrolls.
-        shown = min(_MOST_LINES_SHOWN, sum(1 if len(text) < 40 else 2 for text in details))
-        self.details.setFixedHeight(line * max(shown, 1) + 2 * self.details.frameWidth() + 4)
+        # As tall as its lines once wrapped at the dialog's width, up to a dozen; then it scrolls.
+        metrics = self.details.fontMetrics()
+        room = _WIDTH - 80  # the dialog's margins, the list's frame and its scroll bar
+        wrapped = sum(-(-max(metrics.horizontalAdvance(text), 1) // room) for text in details[:_MOST_LINES_SHOWN])
+        shown = min(_MOST_LINES_SHOWN, max(wrapped, 1))
+        self.details.setFixedHeight(metrics.lineSpacing() * shown + 6 * min(len(details), shown)
+                                    + 2 * self.details.frameWidth() + 4)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(t("确定", "OK"))
         buttons.accepted.connect(self.accept)
@@ -53,7 +57,7 @@ class SummaryDialog(QDialog):
             layout.addWidget(QLabel(t(f"明细（{len(details)} 条）：", f"Details ({len(details)}):")))
         layout.addWidget(self.details, 1)
         layout.addWidget(buttons)
-        self.resize(560, self.sizeHint().height())
+        self.resize(_WIDTH, self.sizeHint().height())
 
 
 def show_summary(parent: QWidget, window_title: str, text: str, details: Sequence[str], *,
