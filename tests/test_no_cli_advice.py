@@ -19,10 +19,9 @@ from core.advice import Advice
 from core.cli.advice import cli_message, item_line
 from core.errors import CredentialsError, ReturnSyncError
 from core.i18n import set_language
-from core.sandbox import Sandbox
 from core.states import SheetStatus
 from core.store import LedgerEntry, SyncLog
-from tests.support.pushing import load_returns, ready_codes, use_sandbox
+from tests.support.pushing import loaded_sandbox, ready_codes
 from ui import summaries
 from ui.advice import item_advice, state_advice, window_advice, window_message
 
@@ -140,9 +139,7 @@ def test_a_keyring_that_keeps_nothing(db, lang):
 
 @pytest.fixture
 def sb(db):
-    with Sandbox(returns=20, days=5, seed=11) as sandbox:
-        use_sandbox(sandbox)
-        load_returns(sandbox)
+    with loaded_sandbox(returns=20, days=5) as sandbox:
         yield sandbox
 
 

@@ -13,7 +13,7 @@ from core.sandbox.jingcheng_sim import AUTH_MODES, SHEET_PATH
 from core.sheet_detail import FieldChange, LineChange, compare
 from core.states import ReturnState
 from core.store import LedgerEntry, ReturnRecord
-from tests.support.pushing import load_returns, ready_codes, use_sandbox
+from tests.support.pushing import load_returns, loaded_sandbox, ready_codes, use_sandbox
 
 
 def _record_bodies(sb: Sandbox) -> list[bytes]:
@@ -33,9 +33,7 @@ def _record_bodies(sb: Sandbox) -> list[bytes]:
 
 @pytest.fixture
 def sb(db):
-    with Sandbox(returns=40, days=10, seed=11) as sandbox:
-        use_sandbox(sandbox)
-        load_returns(sandbox)
+    with loaded_sandbox() as sandbox:
         yield sandbox
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from core import credentials, push, review, settings
 from core.pull import store_window
 from core.sandbox import Sandbox
@@ -23,6 +26,15 @@ def use_sandbox(sb: Sandbox, *, connect_timeout: str = "2", read_timeout: str = 
 def load_returns(sb: Sandbox) -> None:
     """The sandbox's returns in the local file, reviewed, as a pull would leave them."""
     store_window({r["code"]: r for r in sb.guanyi.records}, now_china(), context=review.Context.current())
+
+
+@contextmanager
+def loaded_sandbox(returns: int = 40, days: int = 10) -> Iterator[Sandbox]:
+    """A sandbox (seed 11) whose 精诚 the settings and keyring point at, its returns loaded and reviewed."""
+    with Sandbox(returns=returns, days=days, seed=11) as sandbox:
+        use_sandbox(sandbox)
+        load_returns(sandbox)
+        yield sandbox
 
 
 def ready_codes() -> list[str]:

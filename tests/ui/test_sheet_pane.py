@@ -15,7 +15,7 @@ from core.sandbox import Sandbox
 from core.states import ReturnState
 from core.store import GoodsMap, LedgerEntry, ReturnRecord
 from core.timeutil import now_china
-from tests.support.pushing import load_returns, ready_codes, use_sandbox
+from tests.support.pushing import loaded_sandbox, ready_codes
 from ui.sheet_view import LinesModel, SheetPane
 
 SHOWN = Qt.ItemDataRole.DisplayRole
@@ -23,9 +23,7 @@ SHOWN = Qt.ItemDataRole.DisplayRole
 
 @pytest.fixture
 def sb(db):
-    with Sandbox(returns=40, days=10, seed=11) as sandbox:
-        use_sandbox(sandbox)
-        load_returns(sandbox)
+    with loaded_sandbox() as sandbox:
         yield sandbox
 
 
