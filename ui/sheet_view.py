@@ -545,7 +545,7 @@ class SheetPane(QWidget):
 
         actions = QHBoxLayout()
         actions.setContentsMargins(9, 0, 9, 6)
-        self.mark_button = QPushButton(t("标记为已推送…", "Mark as posted…"))
+        self.mark_button = QPushButton(t("标记为已推送…", "Mark posted…"))
         self.mark_button.setToolTip(t("在精诚中查到此单后，记下它已入账（可填精诚单号）。",
                                       "Once you found the sheet in Jingcheng, record that it was booked."))
         self.repush_button = QPushButton(t("重新推送…", "Push again…"))
