@@ -600,7 +600,11 @@ class Workspace(QWidget):
     def repush(self, code: str) -> None:
         """Push one sheet that 精诚 may already hold, once the accountant confirmed that a double is possible."""
         state = self._state_of(code)
-        if self._task is not None or state not in row_actions.REPUSHABLE:
+        if state not in row_actions.REPUSHABLE:
+            return
+        if self._task is not None:
+            QMessageBox.information(self, title(), t("请等当前的拉取或推送结束后再重新推送。",
+                                                     "Wait for the pull or push under way to end, then push again."))
             return
         if row_actions.confirm_repush(self, code, state):
             self._push([code], force=True)

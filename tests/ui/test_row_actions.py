@@ -4,6 +4,7 @@ by clicking their buttons."""
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -174,3 +175,15 @@ def test_the_sheet_pane_buttons_of_an_unknown_row_lead_to_the_same_actions(qtbot
     pane.mark_button.click()
     assert ledger.find(code).status == SheetStatus.POSTED
     assert pane.code == code and not pane.mark_button.isVisibleTo(pane)  # the pane shows the row as it is now
+
+
+@pytest.mark.latency_ms(150)
+def test_a_re_push_asked_for_while_work_runs_says_to_wait(qtbot, window, sandbox, warned, monkeypatch):
+    code = _unknown_row(qtbot, window, sandbox, warned)
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda *args: told.append(args[2]))
+    window.date_from.setDate(window.date_to.date().addDays(-9))
+    window.pull_button.click()
+    window.repush(code)
+    assert told and "结束" in told[0] and sandbox.jingcheng.sheet_ids() == []
+    qtbot.waitUntil(lambda: window._task is None, timeout=30_000)
