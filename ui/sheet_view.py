@@ -51,6 +51,7 @@ from core.sheet_detail import DetailLine, SheetDetail
 from core.states import ReturnState, state_text
 from core.timeutil import format_datetime
 from ui import state_style
+from ui.advice import state_advice
 
 Index = QModelIndex | QPersistentModelIndex
 _BLOCKING = QColor("#3c3c3c")
@@ -284,8 +285,10 @@ class SheetView(QWidget):
         mapped = found.mapped
         state = found.state
         note = f" · {html.escape(found.note)}" if found.note else ""
+        advice = state_advice(state, found.code)  # what the state asks of the accountant (结果未知: check, then say)
+        advice = f"<br><span style='color:{_FIELD_NAME}'>{html.escape(advice)}</span>" if advice else ""
         self.status.setText(f"<b>{html.escape(found.code)}</b> · <span style='color:{state_style.COLOURS[state]}; "
-                            f"font-weight:bold'>{state_text(state)}</span>{note}")
+                            f"font-weight:bold'>{state_text(state)}</span>{note}{advice}")
         self.state_icon.setPixmap(state_style.icon(state).pixmap(20, 20))
         self.basis.setVisible(state is ReturnState.CHANGED)
         values = mapped.sheet.as_dict() if mapped.sheet is not None else {}

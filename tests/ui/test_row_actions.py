@@ -187,3 +187,12 @@ def test_a_re_push_asked_for_while_work_runs_says_to_wait(qtbot, window, sandbox
     window.repush(code)
     assert told and "结束" in told[0] and sandbox.jingcheng.sheet_ids() == []
     qtbot.waitUntil(lambda: window._task is None, timeout=30_000)
+
+
+def test_the_pane_of_an_unknown_row_says_to_check_jingcheng_first(qtbot, window, sandbox, warned):
+    code = _unknown_row(qtbot, window, sandbox, warned)
+    window.returns.select_code(code)
+    status = window.sheet_view.status.text()
+    assert "结果未知" in status and "请先在精诚中核对此单" in status
+    window.returns.select_code(window.model.shown_tickable_codes()[0])
+    assert "请先在精诚中核对此单" not in window.sheet_view.status.text()
