@@ -4,8 +4,9 @@
 
 Starts the demo (the built-in sandbox) offscreen once per language and scale, in a process of its own (Qt reads the
 scale when it starts), pulls, pushes a few sheets — one of them while 精诚 answers HTTP 500, so its outcome is
-unknown — and saves PNGs under ``OUT_DIR/<lang>-<percent>/``: the main window, a selected sheet, the pull's and the
-push's summaries, each settings tab, the log view, each page of the first-run guide, and the menu of an unknown row.
+unknown, and another that then changes in 管易云 — and saves PNGs under ``OUT_DIR/<lang>-<percent>/``: the main window,
+a selected sheet, its body, what changed after posting, the pull's and the push's summaries, each settings tab, the log
+view, each page of the first-run guide, and the menu of an unknown row.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +54,7 @@ def _shoot(out: Path, lang: str, scale: str) -> int:
 
     from core.cli.options import window_options
     from core.i18n import t
+    from core.timeutil import now_china
     from ui.app import Launch
     from ui.settings_dialog import SettingsDialog
 
@@ -127,6 +130,19 @@ def _shoot(out: Path, lang: str, scale: str) -> int:
         dialog.tabs.setCurrentIndex(index)
         save(dialog, f"06-settings-{index + 1}")
     dialog.close()
+
+    # 推送后有变更: a posted return changes in 管易云 (one more item received), and a pull by modify time brings it.
+    changed = ready[2]
+    record = next(r for r in sandbox.guanyi.records if r["code"] == changed)
+    record["details"][0]["real_in"] = str(Decimal(str(record["details"][0]["real_in"])) + 1)
+    record["modify_date"] = now_china().strftime("%Y-%m-%d %H:%M:%S")
+    workspace.axis.setCurrentIndex(workspace.axis.findData("modify"))
+    workspace.date_from.setDate(QDate.currentDate())
+    workspace.pull_button.click()
+    wait(lambda: workspace._task is None)
+    workspace.summary.close()
+    workspace.show_changes(changed)
+    save(pane, "05-changed-sheet-changes")
 
     view = workspace.open_log()
     view.resize(1180, 640)
