@@ -7,6 +7,8 @@ Each loads only what it needs: the window shows before the commands, or anything
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 import sys
 
 from core.cli.options import window_options
@@ -27,7 +29,28 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as stop:  # --help, --version or a usage error: argparse has said why
         return stop.code if isinstance(stop.code, int) else 0
-    return run(args)
+    try:
+        code = run(args)
+        sys.stdout.flush()  # a reader gone shows here, not in the interpreter's last flush
+    except BrokenPipeError:
+        return _reader_gone()
+    return code
+
+
+# A command whose reader went away (``main.py list | head -1``) ends as a process the pipe's SIGPIPE ended would:
+# 128 + 13, what a shell reports for ``yes | head -1``; 1 where there is no SIGPIPE (Windows).
+EXIT_READER_GONE = 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1
+
+
+def _reader_gone() -> int:
+    """Standard output's reader has gone: end quietly, as the Python docs advise — standard output pointed at the null
+    device, so that the interpreter's own last flush of it does not fail again with a traceback."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # no file descriptor behind sys.stdout (a test's capture): nothing to flush there
+        pass
+    return EXIT_READER_GONE
 
 
 if __name__ == "__main__":

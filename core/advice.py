@@ -28,6 +28,7 @@ class Advice(StrEnum):
     KEYRING_KEEPS_NOTHING = "keyring_keeps_nothing"  # the chosen keyring backend drops what it is given
     SECRET_NOT_A_SETTING = "secret_not_a_setting"  # a secret was given as a setting: it belongs in the keyring
     NO_SUCH_SETTING = "no_such_setting"  # a setting name that does not exist: see the list of them
+    RESTORE_COPY = "restore_copy"  # the data file is damaged: put its newest automatic copy ``copy`` in its place
 
 
 # What each credentials kind is called, (Chinese, English).

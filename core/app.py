@@ -91,9 +91,13 @@ def open_app(
             handler = RotatingFileHandler(app.log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
             _log_to(app, handler, logging.INFO, _FILE_FORMAT)
         log.info("ReturnSync %s starting; data folder %s", __version__, app.data_dir)
-        store.open_database(paths.database_path(app.data_dir))
-        i18n.set_language(lang or settings.get("ui.lang"))
-        app.recovered = ledger.recover()
+        database = paths.database_path(app.data_dir)
+        store.open_database(database)
+        # The first reads of the file: a damaged one, or one held by another program, says so here (the window's start
+        # shows it), not as a traceback.
+        with store.data_file_errors(database):
+            i18n.set_language(lang or settings.get("ui.lang"))
+            app.recovered = ledger.recover()
         if app.recovered:
             log.info("interrupted pushes now in state unknown: %s", ", ".join(app.recovered))
         if demo:

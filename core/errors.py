@@ -58,6 +58,24 @@ class ConfigError(ReturnSyncError):
         self.setting = setting
 
 
+class DataFileBusy(ConfigError):
+    """Another program holds the data file's lock past the busy timeout. ``path``: the file."""
+
+    def __init__(self, zh: str, en: str, *, path: str, **advice: Any) -> None:
+        super().__init__(zh, en, **advice)
+        self.path = path
+
+
+class DataFileDamaged(ConfigError):
+    """The data file is not an SQLite database or its contents are damaged; it is left as it is. ``path``: the file;
+    ``copy``: its newest automatic copy, if there is one."""
+
+    def __init__(self, zh: str, en: str, *, path: str, copy: str | None = None, **advice: Any) -> None:
+        super().__init__(zh, en, **advice)
+        self.path = path
+        self.copy = copy
+
+
 class CredentialsError(ConfigError):
     """The keyring is unavailable or holds no usable credentials."""
 

@@ -7,16 +7,22 @@ file (WAL) but not a connection.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import logging
+import os
+import re
+import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import peewee as pw
 
-from core.errors import ConfigError
+from core.advice import Advice
+from core.errors import ConfigError, DataFileBusy, DataFileDamaged
 from core.timeutil import now_china
 
 log = logging.getLogger(__name__)
@@ -27,6 +33,12 @@ db = pw.DatabaseProxy()
 SCHEMA_VERSION = 3
 # Codes bound in one ``IN (…)``: SQLite before 3.32 takes at most 999 parameters a statement.
 CODES_PER_QUERY = 500
+# How long a statement waits while another program holds the file's write lock before it gives up: SQLite's own busy
+# handler, which retries until then. The command or window then says the file is in use (DataFileBusy); the ledger's
+# outcome retries on top of it (core.ledger.RECORD_ATTEMPTS).
+BUSY_TIMEOUT_MS = 10_000
+# SQLite's primary result codes (the low byte of an extended one) that this module names.
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
 
 
 class BaseModel(pw.Model):
@@ -177,6 +189,7 @@ def _user_version(database: pw.SqliteDatabase) -> int:
 
 
 def _backup(path: Path, version: int) -> Path:
+    # Named as copies() reads them: FILE.v<schema>-<yyyymmdd-HHMMSS>.bak
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
     # sqlite3's online backup copies a consistent image even with the WAL in use.
@@ -211,7 +224,7 @@ def open_database(path: Path) -> pw.SqliteDatabase:
         pragmas={
             "journal_mode": "wal",
             "foreign_keys": 1,
-            "busy_timeout": 10_000,
+            "busy_timeout": BUSY_TIMEOUT_MS,
             "synchronous": "full",  # a "sending" mark must survive a power cut
         },
         check_same_thread=False,
@@ -221,11 +234,190 @@ def open_database(path: Path) -> pw.SqliteDatabase:
         database.connect(reuse_if_open=True)
         migrate(database, path)
     except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
-        raise ConfigError(
+        database.close()
+        raise data_file_error(exc, path) or ConfigError(
             f"无法打开数据文件 {path}：{exc}",
             f"Cannot open the data file {path}: {exc}",
         ) from exc
     return database
+
+
+def _result_code(exc: BaseException) -> int | None:
+    """SQLite's primary result code of an error from sqlite3 or from peewee (which keeps sqlite3's error as its first
+    argument), or ``None``."""
+    inner = exc.args[0] if exc.args and isinstance(exc.args[0], sqlite3.Error) else exc
+    code = getattr(inner, "sqlite_errorcode", None)
+    return None if code is None else code & 0xFF
+
+
+def is_busy(exc: BaseException) -> bool:
+    """The file is held by another connection (another program, or another process of this one)."""
+    code = _result_code(exc)
+    if code is not None:
+        return code in (_SQLITE_BUSY, _SQLITE_LOCKED)
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def is_damaged(exc: BaseException) -> bool:
+    """The file is not an SQLite database, or its contents are damaged."""
+    code = _result_code(exc)
+    if code is not None:
+        return code in (_SQLITE_CORRUPT, _SQLITE_NOTADB)
+    return "malformed" in str(exc) or "not a database" in str(exc)
+
+
+def data_file_error(exc: BaseException, path: Path) -> ConfigError | None:
+    """What a database error means to a person, when it is about the file itself: held by another program
+    (:class:`DataFileBusy`) or damaged (:class:`DataFileDamaged`, with the newest automatic copy); ``None`` for any
+    other error."""
+    if is_busy(exc):
+        seconds = BUSY_TIMEOUT_MS // 1000
+        return DataFileBusy(
+            f"数据文件 {path} 正被另一个程序（另一个退货单同步助手、数据库工具、备份软件）占用，"
+            f"等待 {seconds} 秒后仍未释放（{exc}）。未完成的操作没有写入；请关闭占用它的程序后重试。",
+            f"The data file {path} is held by another program (another ReturnSync, a database tool, a backup) and was "
+            f"not released within {seconds} s ({exc}). What was not finished was not written; close that program and "
+            "try again.",
+            path=str(path),
+        )
+    if not is_damaged(exc):
+        return None
+    copy = newest_copy(path)
+    zh = f"无法打开数据文件 {path}：文件已损坏（{exc}）。该文件保持原样，未作任何改动。"
+    en = f"Cannot open the data file {path}: it is damaged ({exc}). It has been left exactly as it is."
+    if copy is None:
+        return DataFileDamaged(zh + "没有找到它的自动副本。", en + " No automatic copy of it was found.",
+                               path=str(path))
+    taken = copy_time(copy)
+    when_zh = f"（{taken:%Y-%m-%d %H:%M}）" if taken else ""
+    when_en = f" (taken {taken:%Y-%m-%d %H:%M})" if taken else ""
+    return DataFileDamaged(
+        zh + f"最近的自动副本是 {copy.name}{when_zh}。",
+        en + f" The latest automatic copy is {copy.name}{when_en}.",
+        path=str(path), copy=str(copy), advice=Advice.RESTORE_COPY,
+    )
+
+
+@contextlib.contextmanager
+def data_file_errors(path: Path | None = None) -> Iterator[None]:
+    """An error about the data file itself — held by another program past the busy timeout, or damaged — becomes
+    its :func:`data_file_error`, wherever it surfaces; any other error passes unchanged. ``path``: the file (by default
+    the one the database is bound to)."""
+    try:
+        yield
+    except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
+        if path is None and db.obj is None:
+            raise
+        error = data_file_error(exc, path or database_file())
+        if error is None:
+            raise
+        raise error from exc
+
+
+_COPY_NAME = re.compile(r"\.v(\d+)-(\d{8}-\d{6})\.bak$")
+
+
+def copy_time(copy: Path) -> datetime | None:
+    """When an automatic copy was taken, from its name."""
+    found = _COPY_NAME.search(copy.name)
+    return datetime.strptime(found.group(2), "%Y%m%d-%H%M%S") if found else None
+
+
+def copies(path: Path) -> list[Path]:
+    """The automatic copies of the data file ``path`` (taken before each migration), newest first."""
+    if not path.parent.is_dir():
+        return []
+    found = [p for p in path.parent.iterdir() if p.name.startswith(f"{path.name}.v") and copy_time(p) is not None]
+    return sorted(found, key=lambda p: (copy_time(p), p.stat().st_mtime), reverse=True)
+
+
+def newest_copy(path: Path) -> Path | None:
+    """The newest automatic copy of the data file ``path``, or ``None``."""
+    found = copies(path)
+    return found[0] if found else None
+
+
+def quick_check(path: Path) -> str:
+    """SQLite's ``PRAGMA quick_check`` of the file, opened read-only: ``"ok"``, or what is wrong. It reads the whole
+    file (a quarter of a second for 280 MB once cached, seconds from a cold disk), so it is run on demand, never at
+    each start."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=1)) as check:
+            rows = check.execute("PRAGMA quick_check").fetchall()
+    except sqlite3.Error as exc:
+        return str(exc)
+    return "; ".join(str(row[0]) for row in rows[:5])
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What :func:`restore_copy` did: the copy now in use, where the file it replaced is kept (``None``: there was
+    none), and when the copy was taken."""
+
+    copy: Path
+    kept: Path | None
+    taken: datetime | None
+    carried: int | None = None  # ledger rows carried over from the file replaced; None: its ledger could not be read
+
+
+def _carry_ledger(damaged: Path, restored: Path) -> int | None:
+    """Copy into ``restored`` every ledger row that can still be read from ``damaged`` (opened read-only, its bytes
+    untouched). The damaged file is the later state of the same data, so a row read from it wins: a sheet posted after
+    the copy was taken must not show as ready to post again. The rows read before a damaged page stops the reading
+    are kept; ``None`` when none could be read."""
+    rows: list[tuple] = []
+    try:
+        with contextlib.closing(sqlite3.connect(f"{damaged.resolve().as_uri()}?mode=ro", uri=True, timeout=1)) as old:
+            names = [row[1] for row in old.execute("PRAGMA table_info(ledger_entry)")]
+            with contextlib.closing(sqlite3.connect(restored)) as new:
+                wanted = {row[1] for row in new.execute("PRAGMA table_info(ledger_entry)")}
+                columns = [name for name in names if name in wanted]
+                if "sheet_id" not in columns:
+                    return None
+                listed = ", ".join(f'"{name}"' for name in columns)
+                try:
+                    for row in old.execute(f"SELECT {listed} FROM ledger_entry"):
+                        rows.append(row)
+                except sqlite3.DatabaseError:
+                    if not rows:
+                        return None
+                with new:
+                    new.executemany(f"INSERT OR REPLACE INTO ledger_entry ({listed}) VALUES "
+                                    f"({', '.join('?' for _ in columns)})", rows)
+    except sqlite3.DatabaseError:
+        return None
+    return len(rows)
+
+
+def restore_copy(path: Path, copy: Path | None = None) -> Restored:
+    """Put the copy ``copy`` (by default the newest automatic one) in the place of the data file ``path``, with no
+    connection open to it. The file it replaces is kept beside it, renamed whole and unchanged
+    (``FILE.damaged-<yyyymmdd-HHMMSS>``, with its ``-wal`` and ``-shm`` if any, so that they are never applied to
+    the copy); the copy itself stays as it is. The ledger rows still readable in the file replaced are carried over
+    (:func:`_carry_ledger`). Raises :class:`ConfigError` when there is no copy or it cannot be read."""
+    copy = copy or newest_copy(path)
+    if copy is None or not copy.is_file():
+        raise ConfigError(f"数据文件 {path} 没有可用的自动副本。",
+                          f"There is no automatic copy of the data file {path}.")
+    verdict = quick_check(copy)
+    if verdict != "ok":
+        raise ConfigError(f"副本 {copy} 也无法读取（{verdict}），没有换回。",
+                          f"The copy {copy} cannot be read either ({verdict}); nothing was restored.")
+    kept = None
+    if path.exists():
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        kept = path.with_name(f"{path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):  # the journal goes with its file: never replayed onto the copy
+            source = Path(f"{path}{suffix}")
+            if source.exists():
+                os.replace(source, f"{kept}{suffix}")
+    partial = path.with_name(f"{path.name}.restoring")
+    shutil.copyfile(copy, partial)
+    carried = _carry_ledger(kept, partial) if kept is not None else None
+    os.replace(partial, path)
+    log.warning("data file %s replaced by its copy %s; the file it replaced is kept as %s; ledger rows carried: %s",
+                path, copy, kept, carried)
+    return Restored(copy=copy, kept=kept, taken=copy_time(copy), carried=carried)
 
 
 def raw_json_of(codes: list[str]) -> dict[str, str]:

@@ -6,6 +6,7 @@ beside a sheet whose state asks something of the accountant, :func:`state_advice
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.advice import KIND_NAMES, Advice, for_state, with_advice
@@ -17,9 +18,9 @@ if TYPE_CHECKING:
 
 
 def window_advice(advice: Advice | None, *, kind: str | None = None, code: str | None = None,
-                  sheet_no: str | None = None) -> str:
+                  sheet_no: str | None = None, path: str | None = None, copy: str | None = None) -> str:
     """What to do about ``advice`` in the window ("" for none); ``kind``, ``code`` and ``sheet_no`` as
-    :class:`ReturnSyncError` names them."""
+    :class:`ReturnSyncError` names them, ``path`` and ``copy`` as :class:`core.errors.DataFileDamaged` does."""
     if advice is None:
         return ""
     zh_name, en_name = KIND_NAMES.get(kind or "", ("", ""))
@@ -60,12 +61,23 @@ def window_advice(advice: Advice | None, *, kind: str | None = None, code: str |
         return t("密钥请在“设置 › 连接”的凭据中填写。", "Enter secrets with the credentials in Settings › Connections.")
     if advice is Advice.NO_SUCH_SETTING:
         return t("“设置”窗口列出了全部可修改的设置。", "The Settings window lists every setting there is.")
+    if advice is Advice.RESTORE_COPY:
+        name = Path(path).name if path else t("数据文件", "the data file")
+        copy_name = Path(copy).name if copy else t("最近的副本", "the latest copy")
+        return t(f"请关闭本程序及其他正在使用该文件的程序，在数据文件夹中把 {name} 连同同名的 -wal、-shm 文件改名保留，"
+                 f"再把副本 {copy_name} 复制一份并命名为 {name}，然后重新启动本程序。副本之后拉取的退货单需要重新拉取；"
+                 "副本之后的推送不在副本的台账中，再次推送前请先在精诚中核对。",
+                 f"Close ReturnSync and any other program using the file; in the data folder rename {name} and its "
+                 f"-wal and -shm files, if any, to keep them; copy {copy_name} to {name}, then start ReturnSync again. "
+                 "Returns pulled after the copy was taken must be pulled again; pushes made since are not in the "
+                 "copy's ledger, so check in Jingcheng before pushing again.")
     raise ValueError(f"no window words for {advice!r}")
 
 
 def window_message(exc: ReturnSyncError) -> str:
     """An error as the window shows it: what happened, then what to do in the window."""
-    return with_advice(str(exc), window_advice(exc.advice, kind=exc.kind, code=exc.code, sheet_no=exc.sheet_no))
+    return with_advice(str(exc), window_advice(exc.advice, kind=exc.kind, code=exc.code, sheet_no=exc.sheet_no,
+                                               path=getattr(exc, "path", None), copy=getattr(exc, "copy", None)))
 
 
 def item_advice(item: PushItem) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.advice import KIND_NAMES, Advice, with_advice
@@ -14,9 +15,9 @@ if TYPE_CHECKING:
 
 
 def cli_advice(advice: Advice | None, *, kind: str | None = None, code: str | None = None,
-               sheet_no: str | None = None) -> str:
+               sheet_no: str | None = None, copy: str | None = None) -> str:
     """What to type for ``advice`` ("" for none); ``kind``, ``code`` and ``sheet_no`` as :class:`ReturnSyncError`
-    names them."""
+    names them, ``copy`` as :class:`core.errors.DataFileDamaged` does."""
     if advice is None:
         return ""
     kind = kind or "guanyi|qimen|jingcheng"
@@ -61,12 +62,21 @@ def cli_advice(advice: Advice | None, *, kind: str | None = None, code: str | No
                  "Store it in the system keyring with `python main.py credentials set`.")
     if advice is Advice.NO_SUCH_SETTING:
         return t("可用 `python main.py config show` 查看全部设置。", "`python main.py config show` lists them all.")
+    if advice is Advice.RESTORE_COPY:
+        zh_copy, en_copy = (f" {Path(copy).name}", f" {Path(copy).name}") if copy else ("", "")
+        return t(f"请关闭其他正在使用它的程序，再用 `python main.py data restore-copy` 换回副本{zh_copy}"
+                 "（损坏的文件会改名保留在同一文件夹，其中仍能读出的推送台账会带回）。副本之后拉取的退货单需要重新拉取。",
+                 f"Close any other program using it, then put the copy{en_copy} in its place with "
+                 "`python main.py data restore-copy` (the damaged file is kept, renamed, in the same folder; the push "
+                 "ledger rows it still holds readably are carried over). Returns pulled after the copy was taken must "
+                 "be pulled again.")
     raise ValueError(f"no command-line words for {advice!r}")
 
 
 def cli_message(exc: ReturnSyncError) -> str:
     """The error as the command line prints it: what happened, then what to type."""
-    return with_advice(str(exc), cli_advice(exc.advice, kind=exc.kind, code=exc.code, sheet_no=exc.sheet_no))
+    return with_advice(str(exc), cli_advice(exc.advice, kind=exc.kind, code=exc.code, sheet_no=exc.sheet_no,
+                                            copy=getattr(exc, "copy", None)))
 
 
 def item_advice(item: PushItem) -> str:

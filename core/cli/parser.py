@@ -9,14 +9,15 @@ from collections.abc import Callable
 
 from core import __version__, i18n
 from core.app import open_app
-from core.cli import config_cmd, credentials_cmd, log_cmd, maps_cmd, pull_cmd, push_cmd, sandbox_cmd
+from core.cli import config_cmd, credentials_cmd, data_cmd, log_cmd, maps_cmd, pull_cmd, push_cmd, sandbox_cmd
 from core.cli.advice import cli_message
 from core.cli.options import add_global_options
 from core.cli.output import EXIT_SOME_FAILED, EXIT_USAGE, emit
 from core.errors import ReturnSyncError
+from core.store import data_file_errors
 
 # Imported by name, not discovered: PyInstaller bundles only what it sees imported.
-COMMANDS = (sandbox_cmd, config_cmd, credentials_cmd, pull_cmd, push_cmd, maps_cmd, log_cmd)
+COMMANDS = (sandbox_cmd, config_cmd, credentials_cmd, pull_cmd, push_cmd, maps_cmd, log_cmd, data_cmd)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
     in command-line words, and its exit code."""
     handler: Callable[[argparse.Namespace], int] = args.handler
     try:
-        with open_app(args.data_dir, args.lang, verbose=args.verbose, needs_store=getattr(args, "needs_store", True)):
+        with open_app(args.data_dir, args.lang, verbose=args.verbose, needs_store=getattr(args, "needs_store", True)), \
+                data_file_errors():  # the data file held by another program, or damaged: wherever a command meets it
             return handler(args)
     except ReturnSyncError as exc:
         message = cli_message(exc)
