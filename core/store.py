@@ -415,8 +415,8 @@ def restore_copy(path: Path, copy: Path | None = None) -> Restored:
     shutil.copyfile(copy, partial)
     carried = _carry_ledger(kept, partial) if kept is not None else None
     os.replace(partial, path)
-    log.warning("data file %s replaced by its copy %s; the file it replaced is kept as %s; ledger rows carried: %s",
-                path, copy, kept, carried)
+    log.info("data file %s replaced by its copy %s; the file it replaced is kept as %s; ledger rows carried: %s",
+             path, copy, kept, carried)
     return Restored(copy=copy, kept=kept, taken=copy_time(copy), carried=carried)
 
 

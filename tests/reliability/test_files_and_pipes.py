@@ -227,6 +227,35 @@ def test_the_window_start_says_it_in_window_words(cli, sb, data_dir):
     assert path.read_bytes() == before
 
 
+def test_the_window_shows_it_in_a_box_and_closes(cli, sb, data_dir, monkeypatch, qapp):
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from core.cli.parser import build_parser
+    from ui import app as ui_app
+    from ui.main_window import MainWindow
+
+    path = _file_with_a_copy(cli, sb, data_dir)
+    _overwrite_pages(path, None)
+    before = path.read_bytes()
+    said: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: said.append(text))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+
+    def loop(*_args) -> int:  # until the frame has opened the app, or said why not and closed
+        deadline = time.monotonic() + 10
+        frames = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        while time.monotonic() < deadline and any(w.isVisible() and w.workspace is None for w in frames):
+            QApplication.processEvents()
+            time.sleep(0.01)
+        return 0
+
+    monkeypatch.setattr(QApplication, "exec", loop)
+    code = ui_app.run_window(build_parser().parse_args(["--data-dir", str(data_dir), "--lang", "en"]))
+    assert code == 2 and len(said) == 1, said
+    assert "is damaged" in said[0] and store.newest_copy(path).name in said[0] and not cli_words_in(said[0])
+    assert path.read_bytes() == before
+
+
 RETURN_TABLES = ("return_record", "return_record_listed", "return_review")
 
 
