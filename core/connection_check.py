@@ -6,7 +6,7 @@ Both test the settings and credentials as saved, which is what a pull or a push 
 
 from __future__ import annotations
 
-from core import pull
+from core import pull, tls
 from core.errors import NetworkError, ServerError
 from core.i18n import t
 from core.redact import shown_url
@@ -38,9 +38,11 @@ def check_jingcheng() -> str:
 
     with Client.from_settings() as client:  # profile checks, credentials present and well-formed
         profile = client.profile
+        verify = client.verify  # as the settings say: a push would check the certificate the same way
     shown = shown_url(profile.url)
     try:
         with requests.Session() as session:
+            tls.apply(session, verify)
             response = session.get(
                 profile.url,
                 timeout=(profile.connect_timeout, profile.read_timeout),
@@ -57,7 +59,10 @@ def check_jingcheng() -> str:
             f"精诚 {shown} 接受了连接，但在 {profile.read_timeout:g} 秒内没有回复。",
             f"Jingcheng at {shown} accepted the connection but did not answer within {profile.read_timeout:g} s.",
         ) from None
-    except requests.exceptions.SSLError:
+    except requests.exceptions.SSLError as exc:
+        certificate = tls.refusal("jingcheng", shown, exc)
+        if certificate is not None:
+            raise NetworkError(certificate[0] + "。", certificate[1] + ".") from None
         raise NetworkError(
             f"无法与 {shown} 建立安全连接（HTTPS 证书无效，或该地址不提供 HTTPS）。请检查精诚接口地址。",
             f"A secure connection to {shown} failed (its HTTPS certificate is not valid, or the address does not "

@@ -28,6 +28,7 @@ from keyring.errors import PasswordDeleteError
 from core import credentials, i18n, store
 from core.cancel import CancelSource
 from core.errors import Cancelled, ReturnSyncError
+from core.redact import crash_text
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,9 @@ def _child(job: Job, secrets: Mapping[str, str], out: Connection, stop: Any) -> 
     except ReturnSyncError as exc:
         out.send(("failed", exc))  # whole: its class and its advice, for the window to say what to do
     except BaseException:
-        out.send(("crashed", traceback.format_exc()))
+        # The text may quote a request (a URL with its sign, a header): masked here, where it is written out.
+        known = [value for entry in secrets.values() for value in json.loads(entry).values() if isinstance(value, str)]
+        out.send(("crashed", crash_text(traceback.format_exc(), known)))
     else:
         out.send(("done", result))
     finally:

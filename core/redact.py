@@ -44,13 +44,26 @@ def shown_url(url: str, *, keep_query: bool = False) -> str:
     return urlunsplit(parts)
 
 
-# A query parameter that carries a secret: the Qimen and md5-sign query strings hold sign and session.
-_SECRET_PARAMETER = re.compile(r"((?:^|[?&])(?:sign|session|sessionkey)=)[^&\s\"]*")
+# A query parameter that carries a credential: the Qimen and md5-sign query strings hold sign and session, and the
+# app keys they are made with (a credential the user keeps in the keyring, so never in a log either).
+_SECRET_PARAMETER = re.compile(r"((?:^|[?&])(?:sign|session|sessionkey|app_key|appkey)=)[^&\s\"']*")
+# The user:password@ of a URL written in a text.
+_USERINFO = re.compile(r"(?<=//)[^/\s@:]+:[^/\s@]*@")
+# An Authorization header's credentials, as a dict or a request dump writes them.
+_AUTHORIZATION = re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?(?:bearer|basic)\s+)[^'\"\s,}]+")
 
 
 def mask_query(text: str) -> str:
     """A request line or URL with the values of its secret query parameters replaced by ``***``."""
     return _SECRET_PARAMETER.sub(r"\1" + MASK, text)
+
+
+def crash_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """A traceback (or any free text an exception made) fit for the log file: an exception's text may quote a
+    request — its URL with the query's sign and app key, a ``user:password@``, a header — so the known ``secrets``,
+    every signature-like token, the secret query parameters and a URL's user:password are masked."""
+    text = _AUTHORIZATION.sub(r"\1" + MASK, _USERINFO.sub(MASK + "@", mask_query(text)))
+    return scrub(text, secrets)
 
 
 class _RedactQuery(logging.Filter):

@@ -104,6 +104,16 @@ def _success_values(text: str) -> None:
                           "It needs at least one value, or no reply would count as success.")
 
 
+def _ca_file(text: str) -> None:
+    from core.tls import check_ca_file
+
+    check_ca_file(text)
+
+
+# Turning the check off is a choice a person sees in Settings, and it is logged each time it is used (core.tls).
+_VERIFY_TLS = {"on": ("校验证书（推荐）", "Verify certificates (recommended)"),
+               "off": ("不校验证书（不安全）", "Do not verify (insecure)")}
+
 _POSITIVE = _whole_number(1)
 _NON_NEGATIVE = _whole_number(0)
 
@@ -122,6 +132,10 @@ KEYS: dict[str, Key] = {
         Key("guanyi.connect_timeout", "10", "连接超时（秒）", "Connect timeout (s)", check=_seconds),
         Key("guanyi.read_timeout", "60", "读取超时（秒）", "Read timeout (s)", check=_seconds),
         Key("guanyi.retries", "4", "读取失败重试次数", "Retries of a failed read", check=_NON_NEGATIVE),
+        Key("guanyi.verify_tls", "on", "管易云/奇门 HTTPS 证书校验", "Guanyi/Qimen HTTPS certificate check",
+            _VERIFY_TLS),
+        Key("guanyi.ca_file", "", "管易云/奇门信任的 CA 证书文件（可空）", "Guanyi/Qimen trusted CA file (optional)",
+            check=_ca_file),
         Key("qimen.url", "http://tp8z6548i2.api.taobao.com/router/qm", "奇门网关地址", "Qimen gateway URL",
             check=_url),
         Key("qimen.target_app_key", "21226717", "管易云在奇门的 target_app_key", "Guanyi's Qimen target_app_key"),
@@ -154,6 +168,9 @@ KEYS: dict[str, Key] = {
             "Values meaning success (comma-separated)", check=_success_values),
         Key("jingcheng.connect_timeout", "10", "精诚连接超时（秒）", "Jingcheng connect timeout (s)", check=_seconds),
         Key("jingcheng.read_timeout", "30", "精诚读取超时（秒）", "Jingcheng read timeout (s)", check=_seconds),
+        Key("jingcheng.verify_tls", "on", "精诚 HTTPS 证书校验", "Jingcheng HTTPS certificate check", _VERIFY_TLS),
+        Key("jingcheng.ca_file", "", "精诚信任的 CA 证书文件（可空）", "Jingcheng trusted CA file (optional)",
+            check=_ca_file),
         Key("mapping.date_source", "receive", "单据日期来源", "SheetDate source",
             {"receive": ("入库日期，没有时用创建日期", "Received date, else created date"),
              "create": ("创建日期", "Created date")}),

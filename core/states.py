@@ -147,6 +147,7 @@ _ACTION_WORDS = {
     "maps": ("对照表", "value tables"),
     "import": ("导入", "import"),
     "export": ("导出", "export"),
+    "tls": ("HTTPS 证书", "HTTPS certificates"),
 }
 
 

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from core import i18n, paths
 from core.errors import ReturnSyncError
 from core.i18n import t
+from core.redact import crash_text
 from ui.advice import window_message
 from ui.main_window import MainWindow, title
 from ui.window_state import WindowState
@@ -48,8 +49,23 @@ def _install_qt_translations(app: QApplication, lang: str) -> None:
         _translators.append(translator)
 
 
+def _stored_secrets() -> list[str]:
+    """The keyring's credential values, to mask in a crash text; none when the keyring cannot be read."""
+    from core import credentials
+
+    values: list[str] = []
+    for kind in credentials.KINDS:
+        try:
+            values += [v for v in (credentials.load(kind) or {}).values() if isinstance(v, str)]
+        except Exception:  # noqa: BLE001 - a crash report must not fail for want of the keyring
+            continue
+    return values
+
+
 def _excepthook(exc_type, exc, tb) -> None:
-    log.error("unhandled error\n%s", "".join(traceback.format_exception(exc_type, exc, tb)))
+    # The text may quote a request (a URL with its sign, a header): masked where it is written out.
+    text = crash_text("".join(traceback.format_exception(exc_type, exc, tb)), _stored_secrets())
+    log.error("unhandled error\n%s", text)
     message = (
         window_message(exc)
         if isinstance(exc, ReturnSyncError)

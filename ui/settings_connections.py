@@ -23,11 +23,11 @@ from ui import worker
 from ui.settings_credentials import CredentialsBox
 from ui.settings_fields import ERROR_STYLE, HINT_STYLE, OK_STYLE, SettingField, SettingsForm
 
-GUANYI_KEYS = ("guanyi.transport", "guanyi.url")
+GUANYI_KEYS = ("guanyi.transport", "guanyi.url", "guanyi.verify_tls", "guanyi.ca_file")
 QIMEN_KEYS = ("qimen.url", "qimen.target_app_key", "qimen.sign_method", "qimen.customer_id")
 JINGCHENG_KEYS = (
     "jingcheng.url", "jingcheng.url_template", "jingcheng.method", "jingcheng.auth", "jingcheng.connect_timeout",
-    "jingcheng.read_timeout",
+    "jingcheng.read_timeout", "jingcheng.verify_tls", "jingcheng.ca_file",
 )
 REPLY_KEYS = (
     "jingcheng.reply.flag_path", "jingcheng.reply.message_path", "jingcheng.reply.sheet_no_path",

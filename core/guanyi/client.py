@@ -24,7 +24,7 @@ from typing import TypeVar
 import requests
 import urllib3.exceptions
 
-from core import settings
+from core import settings, tls
 from core.cancel import CancelCheck, CancelSource
 from core.errors import ConfigError, NetworkError, ServerError
 from core.guanyi.replies import RECORDS_KEY, Retry, ReturnsPage, int_or_none, read_returns_page, unreadable
@@ -197,6 +197,9 @@ class GuanyiClient:
             zh = f"无法与 {url} 建立安全连接（HTTPS 证书无效，或该地址不提供 HTTPS）。请检查设置 {setting} 中的地址"
             en = (f"A secure connection to {url} failed (its HTTPS certificate is not valid, or the address does "
                   f"not speak HTTPS). Check the address in the setting {setting}")
+            certificate = tls.refusal("guanyi", url, exc)
+            if certificate is not None:
+                zh, en = certificate  # names what is wrong with the certificate
             if _tls_refused(exc):
                 # A certificate that does not verify, or no TLS at all, repeats on every try.
                 raise NetworkError(zh + "。", en + ".") from None
@@ -235,12 +238,16 @@ class GuanyiClient:
 
 
 def client_from_settings(*, backoff_base: float = 0.5, session: requests.Session | None = None) -> GuanyiClient:
-    """A client configured from the settings table and the keyring."""
-    return GuanyiClient(
-        transport_from_settings(),
+    """A client configured from the settings table and the keyring, its certificate checking too (core.tls)."""
+    transport = transport_from_settings()
+    verify = tls.verify_for("guanyi")
+    client = GuanyiClient(
+        transport,
         connect_timeout=settings.get_float("guanyi.connect_timeout"),
         read_timeout=settings.get_float("guanyi.read_timeout"),
         retries=settings.get_int("guanyi.retries"),
         backoff_base=backoff_base,
         session=session,
     )
+    tls.apply(client.session, verify)
+    return client

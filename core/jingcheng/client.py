@@ -20,7 +20,7 @@ import requests.auth
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
-from core import credentials
+from core import credentials, tls
 from core.advice import Advice
 from core.errors import ConfigError
 from core.guanyi.signing import md5_sign
@@ -158,7 +158,16 @@ class Client:
         """The profile of the settings with its credentials from the keyring (:class:`CredentialsError`
         when they are missing)."""
         profile = Profile.from_settings()
-        return cls(profile, credentials.require("jingcheng", profile.auth))
+        secrets = credentials.require("jingcheng", profile.auth)
+        verify = tls.verify_for("jingcheng")  # certificate checking as the settings say (core.tls)
+        client = cls(profile, secrets)
+        tls.apply(client._session, verify)
+        return client
+
+    @property
+    def verify(self) -> bool | str:
+        """How the certificate of an HTTPS address is checked: ``requests``' ``verify`` of the session."""
+        return self._session.verify
 
     def __enter__(self) -> Client:
         return self
@@ -230,6 +239,11 @@ class Client:
 
     def _failure(self, exc: requests.RequestException, duration_ms: int) -> Outcome:
         reason = self.scrub(_root_reason(exc))
+        certificate = tls.refusal("jingcheng", shown_url(self._url), exc)
+        if certificate is not None:
+            return Outcome(SheetStatus.FAILED, t(certificate[0] + "。此单可以重新推送。",
+                                                 certificate[1] + ". The sheet can be pushed again."),
+                           duration_ms=duration_ms, unreachable=True)
         if _nothing_sent(exc) or _in_handshake(exc):
             return Outcome(
                 SheetStatus.FAILED,
