@@ -132,6 +132,8 @@ KEYS: dict[str, Key] = {
         Key("guanyi.connect_timeout", "10", "连接超时（秒）", "Connect timeout (s)", check=_seconds),
         Key("guanyi.read_timeout", "60", "读取超时（秒）", "Read timeout (s)", check=_seconds),
         Key("guanyi.retries", "4", "读取失败重试次数", "Retries of a failed read", check=_NON_NEGATIVE),
+        Key("guanyi.total_timeout", "120", "一次读取的总时限（秒，含重试）",
+            "Total time of one read, retries included (s)", check=_seconds),
         Key("guanyi.verify_tls", "on", "管易云/奇门 HTTPS 证书校验", "Guanyi/Qimen HTTPS certificate check",
             _VERIFY_TLS),
         Key("guanyi.ca_file", "", "管易云/奇门信任的 CA 证书文件（可空）", "Guanyi/Qimen trusted CA file (optional)",

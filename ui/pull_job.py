@@ -49,6 +49,8 @@ def describe_progress(p: pull.PullProgress) -> tuple[int, int, str]:
 
     Windows are read a few at once, so the page named is that of whichever window answered last."""
     day, page = p.window_start.strftime("%Y-%m-%d"), f"{p.page}/{max(p.pages, 1)}"
+    if p.retry:  # 管易云 did not answer a request: say so as it happens, not only when the pull gives up
+        return p.percent, 100, t(f"{day} 第 {p.page} 页：{p.retry}", f"{day} page {p.page}: {p.retry}")
     text = t(
         f"已读完 {p.windows_read}/{p.windows} 个窗口（{day} 第 {page} 页），已拉取 {p.records} 张",
         f"{p.windows_read}/{p.windows} windows read ({day} page {page}), {p.records} returns so far",

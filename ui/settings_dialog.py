@@ -33,7 +33,7 @@ from ui.value_tables_view import ValueTablesTab
 MAPPING_KEYS = tuple(name for name in settings.KEYS if name.startswith("mapping."))
 PULL_KEYS = (
     "pull.axis", "pull.window_days", "pull.overlap_minutes", "pull.max_rereads", "pull.concurrency", "guanyi.page_size",
-    "guanyi.connect_timeout", "guanyi.read_timeout", "guanyi.retries",
+    "guanyi.connect_timeout", "guanyi.read_timeout", "guanyi.retries", "guanyi.total_timeout",
 )
 
 

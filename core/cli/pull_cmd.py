@@ -30,11 +30,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing.set_defaults(handler=_list)
 
 
-def _progress_printer() -> Callable[[pull.PullProgress], None] | None:
-    if not sys.stderr.isatty():
-        return None
+def _progress_printer() -> Callable[[pull.PullProgress], None]:
+    """The progress on stderr: a line rewritten in place on a terminal; a retry, as it starts, on a line of its own
+    everywhere (a scheduled run's log shows why a pull waited)."""
+    terminal = sys.stderr.isatty()
 
     def show(p: pull.PullProgress) -> None:
+        if p.retry:
+            day = p.window_start.strftime("%Y-%m-%d")
+            print(("\n" if terminal else "") + t(f"{day} 第 {p.page} 页：{p.retry}", f"{day} page {p.page}: {p.retry}"),
+                  file=sys.stderr, flush=True)
+            return
+        if not terminal:
+            return
         print(
             t(f"\r{p.percent:3d}%  已读完 {p.windows_read}/{p.windows} 个窗口  已读 {p.records} 张，已存 {p.stored} 张",
               f"\r{p.percent:3d}%  {p.windows_read}/{p.windows} windows read  {p.records} read, {p.stored} stored"),
@@ -59,7 +67,7 @@ def _pull(args: argparse.Namespace) -> int:
         else:
             start, end = parse_bound(args.start, end=False), parse_bound(args.end, end=True)
             result = pull.pull(client, start, end, progress=progress, **options)
-    if progress:
+    if progress and sys.stderr.isatty():
         print(file=sys.stderr)
     text = "\n".join([result.summary(), *(f"! {w}" for w in result.warnings)])
     emit(args, result.as_json(), text)

@@ -14,6 +14,7 @@ from core.advice import KIND_NAMES, Advice
 from core.errors import AuthError, BusinessError, RemoteError, ServerError
 from core.guanyi.reply_texts import KeptTexts
 from core.guanyi.returns import to_decimal
+from core.i18n import t
 from core.redact import scrub
 
 
@@ -37,15 +38,32 @@ class Retry(Exception):
     """
 
     def __init__(
-        self, kind: type[RemoteError], zh: str, en: str, retry_after: float = 0.0, *, advised: bool = False
+        self, kind: type[RemoteError], zh: str, en: str, retry_after: float = 0.0, *, advised: bool = False,
+        brief: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(en)
         self.kind, self.zh, self.en, self.retry_after, self.advised = kind, zh, en, retry_after, advised
+        # A few words for the retry shown as it happens ("第 2 次重试…（超时）"); the full text is for the end.
+        self.brief = brief or (("服务器出错", "server error") if kind is ServerError else ("网络出错", "network error"))
+
+
+@dataclass(frozen=True)
+class RetryNote:
+    """A retry about to start: the ``number``-th of at most ``of``, and in a few words why (zh, en)."""
+
+    number: int
+    of: int
+    zh: str
+    en: str
+
+    def __str__(self) -> str:
+        return t(f"第 {self.number} 次重试…（{self.zh}）", f"Retry {self.number}… ({self.en})")
 
 
 def unreadable(zh_detail: str, en_detail: str) -> Retry:
     return Retry(
-        ServerError, f"管易云的回复无法读取（{zh_detail}）", f"The reply of Guanyi cannot be read ({en_detail})"
+        ServerError, f"管易云的回复无法读取（{zh_detail}）", f"The reply of Guanyi cannot be read ({en_detail})",
+        brief=("回复无法读取", "unreadable reply"),
     )
 
 
@@ -107,11 +125,15 @@ def int_or_none(value: object) -> int | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
-        return value if value >= 0 else None
+        return value if 0 <= value < _MAX_COUNT else None
     number = to_decimal(value)
-    if number is None or number < 0 or number != number.to_integral_value():
+    if number is None or number < 0 or number >= _MAX_COUNT or number != number.to_integral_value():
         return None
     return int(number)
+
+
+# No count of Guanyi's comes near it; a larger one (1e309, a number of 4,000 digits) is taken for no count at all.
+_MAX_COUNT = 10**15
 
 
 # The array of records in a reply of gy.erp.trade.return.get; the text of each is kept as it was sent.

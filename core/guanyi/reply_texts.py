@@ -23,8 +23,17 @@ from typing import Any
 
 from core.guanyi.returns import SURROGATE_ESCAPE_BYTES, load_raw
 
-_DECODER = json.JSONDecoder(parse_float=Decimal)
+_DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=Decimal)
 _SPACE = re.compile(r"[ \t\n\r]*")
+
+# The deepest nesting a reply may have. Guanyi's has six levels (envelope, tradeReturns, a return, details, a line,
+# payments); a deeper one is refused whole, so that no record kept in the file is too deep for ``json`` to read
+# again later, from a call stack deeper than the reader's.
+MAX_DEPTH = 64
+
+
+class TooDeep(ValueError):
+    """A reply nested deeper than :data:`MAX_DEPTH`, or too deep for ``json`` to read at all."""
 
 
 class KeptTexts:
@@ -48,6 +57,34 @@ class KeptTexts:
 def load_keeping_texts(data: bytes, key: str, depth: int = 2) -> tuple[Any, KeptTexts]:
     """``load_raw(data)``, and the text of each object in an array named ``key`` found in the top-level
     object or in an object up to ``depth`` levels down (the 奇门 gateway wraps the envelope once)."""
+    try:
+        value, kept = _load(data, key, depth)
+    except RecursionError:  # json's own limit, far below 100,000 levels
+        raise TooDeep(f"nested deeper than {MAX_DEPTH} levels") from None
+    check_depth(value)
+    return value, kept
+
+
+def check_depth(value: Any, limit: int = MAX_DEPTH) -> None:
+    """Raise :class:`TooDeep` when ``value`` nests more than ``limit`` levels; a level at a time, no recursion."""
+    # type() rather than isinstance(): json makes plain dicts and lists only, and this runs over every value of a
+    # reply (0.5 s for 60 MB of lines, a tenth of reading them).
+    level = [value] if type(value) is dict or type(value) is list else []
+    depth = 0
+    while level:
+        depth += 1
+        if depth > limit:
+            raise TooDeep(f"nested deeper than {limit} levels")
+        inner: list[Any] = []
+        add = inner.append
+        for container in level:
+            for item in container.values() if type(container) is dict else container:
+                if type(item) is dict or type(item) is list:
+                    add(item)
+        level = inner
+
+
+def _load(data: bytes, key: str, depth: int) -> tuple[Any, KeptTexts]:
     kept = KeptTexts()
     text = data.removeprefix(codecs.BOM_UTF8)
     if SURROGATE_ESCAPE_BYTES.search(text) is None:

@@ -36,7 +36,7 @@ _PLAIN_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}
 
 # A Decimal travels through json.dumps as this marked string, then loses the mark and its quotes.
 _NUMBER_MARK = "\x00\x1fdecimal:"
-_MARKED_NUMBER = re.compile(r'"\\u0000\\u001fdecimal:([-+0-9.Ee]+)"')
+_MARKED_NUMBER = re.compile(r'"\\u0000\\u001fdecimal:([-+0-9.Ee]+|NaN|-?Infinity)"')
 
 
 def load_raw(text: str | bytes) -> Any:
@@ -50,7 +50,8 @@ def load_raw(text: str | bytes) -> Any:
         escaped = SURROGATE_ESCAPE_BYTES.search(text)
     else:
         escaped = _SURROGATE_ESCAPE.search(text)
-    value = json.loads(text, parse_float=Decimal)
+    # NaN and Infinity, which json takes though JSON has no such words, become Decimals too: never a float.
+    value = json.loads(text, parse_float=Decimal, parse_constant=Decimal)
     return _mend_surrogates(value) if escaped else value
 
 
@@ -76,9 +77,10 @@ def dump_raw(value: Any, indent: int | None = None) -> str:
 
     def number(obj: object) -> str:
         nonlocal marked
-        if isinstance(obj, Decimal) and obj.is_finite():
+        if isinstance(obj, Decimal) and (obj.is_finite() or obj.is_infinite() or obj.is_qnan()):
+            # NaN and ±Infinity as json writes them, and load_raw reads them back: the record as it was sent.
             marked = True
-            return _NUMBER_MARK + str(obj)
+            return _NUMBER_MARK + ("NaN" if obj.is_nan() else str(obj))
         raise TypeError(f"{type(obj).__name__} is not JSON serializable")
 
     separators = (",", ":") if indent is None else (",", ": ")
@@ -139,8 +141,10 @@ def to_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         # Only reached when a tenant sent an id as a JSON float; str() would add ".0".
         return str(Decimal(str(value)).quantize(Decimal(1)))
-    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
-        # An id sent as a JSON decimal (read by load_raw): its digits, without ".0" or an exponent.
+    if (isinstance(value, Decimal) and value.is_finite() and value.adjusted() < 40
+            and value == value.to_integral_value()):
+        # An id sent as a JSON decimal (read by load_raw): its digits, without ".0" or an exponent. Not for an
+        # absurd one (1e999999999 would be a billion digits): that stays as sent.
         return format(value.to_integral_value(), "f")
     return str(value).strip()
 

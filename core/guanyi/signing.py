@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import unicodedata
 from collections.abc import Mapping
 
 QIMEN_SIGN_METHODS = ("md5", "hmac", "hmac-sha256")
@@ -35,9 +36,29 @@ def guanyi_signed_body(params: Mapping[str, object], secret: str) -> bytes:
     return (text[:-1] + ',"sign":"' + sign + '"}').encode("utf-8")
 
 
+# Java's Character.isWhitespace, which the TOP gateway's StringUtils.isEmpty applies to every character: the
+# separators of Unicode but the three that do not break a line (U+00A0, U+2007, U+202F), and these controls.
+_JAVA_SPACE_CONTROLS = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")
+_JAVA_NOT_SPACE = frozenset("\u00a0\u2007\u202f")
+
+
+def blank(value: object) -> bool:
+    """True for what the TOP gateway leaves out of a signature as empty: ``None``, ``""``, or text made of
+    whitespace only (as Java's ``Character.isWhitespace`` counts it). A value never signed must never be sent
+    either: the client drops it from the request."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    return all(
+        c in _JAVA_SPACE_CONTROLS or (c not in _JAVA_NOT_SPACE and unicodedata.category(c) in ("Zs", "Zl", "Zp"))
+        for c in value
+    )
+
+
 def qimen_sign_string(params: Mapping[str, str]) -> str:
-    """All parameters but ``sign`` and empty values, keys in byte order, as ``key+value``."""
-    items = [(k, v) for k, v in params.items() if k != "sign" and v is not None and v != ""]
+    """All parameters but ``sign`` and blank values (see :func:`blank`), keys in byte order, as ``key+value``."""
+    items = [(k, v) for k, v in params.items() if k != "sign" and not blank(v)]
     items.sort(key=lambda kv: kv[0].encode("utf-8"))
     return "".join(f"{k}{v}" for k, v in items)
 

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from core import credentials, settings
 from core.errors import AuthError, BusinessError, ServerError
 from core.guanyi.replies import Retry, auth_error, guanyi_envelope, unreadable
-from core.guanyi.signing import guanyi_signed_body, qimen_sign
+from core.guanyi.signing import blank, guanyi_signed_body, qimen_sign
 from core.redact import scrub
 from core.timeutil import format_datetime, now_china
 
@@ -60,7 +60,9 @@ class DirectTransport:
         self._appkey, self._sessionkey, self._secret = appkey, sessionkey, secret
 
     def prepare(self, method: str, business: Mapping[str, object]) -> HttpCall:
-        params = {"appkey": self._appkey, "sessionkey": self._sessionkey, "method": method, **business}
+        # A null, empty or blank value is neither signed nor sent (as through 奇门): nothing to filter by.
+        params = {"appkey": self._appkey, "sessionkey": self._sessionkey, "method": method,
+                  **{k: v for k, v in business.items() if not blank(v)}}
         return HttpCall(self.url, {}, guanyi_signed_body(params, self._secret), "application/json; charset=utf-8")
 
     def unwrap(self, payload: object) -> dict:
@@ -132,13 +134,14 @@ class QimenTransport:
             "v": "2.0",
             "sign_method": self._sign_method,
         }
-        if self._session:
+        # The gateway leaves blank values (whitespace only, too) out of the sign it checks; never sending them keeps
+        # both sides equal, and no whitespace-only session or customerId travels at all.
+        if not blank(self._session):
             system["session"] = self._session
-        if self._customer_id:
+        if not blank(self._customer_id):
             system["customerId"] = self._customer_id
         form = {"appkey": self._appkey, "sessionkey": self._sessionkey}
-        # The gateway drops empty values before checking the sign; not sending them keeps both sides equal.
-        form.update({k: _param_text(v) for k, v in business.items() if v is not None and v != ""})
+        form.update({k: text for k, v in business.items() if v is not None and not blank(text := _param_text(v))})
         sign = qimen_sign({**system, **form}, self._secret, self._sign_method)
         body = urlencode(form, encoding="utf-8").encode("ascii")
         return HttpCall(self.url, {**system, "sign": sign}, body, "application/x-www-form-urlencoded; charset=UTF-8")
@@ -162,7 +165,7 @@ class QimenTransport:
         if code in _QIMEN_RETRY_CODES or str(inner.get("sub_code") or "").strip().lower().startswith("isp."):
             raise Retry(ServerError, f"奇门网关或其后的管易云暂时不可用（{remote}），请稍后再试",
                          f"The Qimen gateway or Guanyi behind it is unavailable for now ({remote}); try again later",
-                         advised=True)
+                         advised=True, brief=("奇门网关或管易云暂时不可用", "Qimen or Guanyi unavailable"))
         lowered = message.lower()
         if code in _QIMEN_SIGN_CODES or "signature" in lowered:
             raise auth_error(

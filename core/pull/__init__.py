@@ -24,7 +24,6 @@ which counts what was stored.
 from __future__ import annotations
 
 import logging
-import math
 import queue
 import threading
 import time
@@ -37,6 +36,7 @@ from urllib.parse import urlencode
 from core import review, settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import Cancelled, ConfigError, ReturnSyncError
+from core.guanyi.replies import RetryNote
 from core.guanyi.returns import InvalidRecord, ReturnOrder, dump_raw, load_raw, parse_return, record_code
 from core.i18n import t
 from core.pull._pool import OrderedPool
@@ -91,6 +91,7 @@ class PullProgress:
     windows_read: int = 0  # windows read to the end and handed to the store, in order
     percent: int = 0  # of the whole pull, from the pages read of each window; never goes back
     stored_now: tuple[str, ...] = ()  # codes committed since the previous report: their rows can be shown now
+    retry: str = ""  # a request of this window is being tried again, and why: "第 2 次重试…（超时）"; else ""
 
 
 @dataclass
@@ -309,6 +310,9 @@ class _WindowRead:
         return len(set(self.totals)) <= 1 and len(self.codes) + self.skipped >= total
 
 
+_Note = Callable[["_PageRead | RetryNote"], None]  # a reader's note to the calling thread
+
+
 @dataclass(frozen=True)
 class _PageRead:
     """A reader's note to the calling thread after each page."""
@@ -357,6 +361,7 @@ class _Pull:
         # The progress, kept on the calling thread: every code read, and how far each window is read (0..1).
         self.seen: set[str] = set()
         self.read_part = [0.0] * len(self.windows)
+        self.last_page = [_PageRead(0, 0, 0, [])] * len(self.windows)  # each window's latest page read
         self.percent = 0
         self.reported = 0  # committed codes already handed to the progress
         self.writer: _Writer | None = None
@@ -385,10 +390,21 @@ class _Pull:
         self.writer.check()
         return self.result
 
-    def _on_page(self, index: int, page: _PageRead) -> None:
-        """A page was read (calling thread): the progress, and a failed store stops the pull here."""
+    def _on_page(self, index: int, page: _PageRead | RetryNote) -> None:
+        """A page was read, or a request is being tried again (calling thread): the progress, and a failed store
+        stops the pull here."""
         assert self.writer is not None
         self.writer.check()
+        if isinstance(page, RetryNote):
+            log.info("window %d: %s", index + 1, page)
+            if self.progress:
+                w_start, w_end = self.windows[index]
+                last = self.last_page[index]
+                self.progress(PullProgress(index + 1, len(self.windows), w_start, w_end, last.page + 1, last.pages,
+                                           len(self.seen), last.total, self.stored, self.writer.handed, self.percent,
+                                           retry=str(page)))
+            return
+        self.last_page[index] = page
         self.seen.update(page.codes)
         self.read_part[index] = max(self.read_part[index], page.page / max(page.pages, 1))
         self.percent = max(self.percent, int(100 * sum(self.read_part) / len(self.windows)))
@@ -416,7 +432,7 @@ class _Pull:
         self.result.new, self.result.updated = kinds.count("new"), kinds.count("updated")
         self.result.unchanged = kinds.count("unchanged")
 
-    def _window(self, index: int, span: tuple[datetime, datetime], note: Callable[[_PageRead], None]) -> _Settled:
+    def _window(self, index: int, span: tuple[datetime, datetime], note: _Note) -> _Settled:
         """Read one window until a read settles (see ``_WindowRead.settled``), at most ``max_rereads`` more times.
 
         Known gap, left open on purpose. A read of several pages is not a snapshot. If, between two
@@ -473,14 +489,14 @@ class _Pull:
         records: dict[str, dict],
         texts: dict[str, str | None],
         warnings: list[str],
-        note: Callable[[_PageRead], None],
+        note: _Note,
     ) -> _WindowRead:
         """Page through the window once, adding each record to ``records`` (a later copy replaces an earlier one)."""
         read = _WindowRead()
         page = 1
         while True:
             business = {"page_no": page, "page_size": self.page_size, **params}
-            answer = self.client.get_returns(business, cancel=self.reader_cancel)
+            answer = self.client.get_returns(business, cancel=self.reader_cancel, on_retry=note)
             if self.server_start is None and self.client.server_time is not None:
                 self.server_start = self.client.server_time
                 self.clock_skew = now_china() - self.server_start
@@ -498,7 +514,7 @@ class _Pull:
                 records[code], texts[code] = raw, answer.text_of(number)
             read.codes.update(dict.fromkeys(codes))
             read.totals.append(answer.total)
-            pages = math.ceil(answer.total / self.page_size)
+            pages = -(-answer.total // self.page_size)  # whole numbers: no float however large the total
             note(_PageRead(page, pages, answer.total, codes))
             # An empty page ends the read even if total promised more: the re-read decides.
             if page >= pages or not answer.records:

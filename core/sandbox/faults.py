@@ -10,7 +10,9 @@ import random
 import threading
 from collections import deque
 
-GUANYI_FAULTS = ("http500", "http429", "timeout", "reset", "malformed", "drift", "gateway")
+# "timeout" holds a request for ``timeout_seconds`` and closes; "hang" accepts it and never answers (until the
+# simulator stops), as a server whose backend is stuck does.
+GUANYI_FAULTS = ("http500", "http429", "timeout", "reset", "malformed", "drift", "gateway", "hang")
 JINGCHENG_FAULTS = ("flag0", "http500", "http401", "delay", "timeout", "reset")
 
 

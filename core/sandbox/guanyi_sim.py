@@ -33,6 +33,9 @@ METHOD = "gy.erp.trade.return.get"
 # The signature is the last member of the object, exactly as the client appended it.
 _SIGN_TAIL = re.compile(r',"sign":"([^"]*)"\}\Z')
 
+# How long a "hang" holds a request: longer than any test or demo runs (stopping the simulator ends it).
+_HANG_SECONDS = 24 * 3600.0
+
 # Where the page goes in a success envelope: the envelope is written around it, then the page's records,
 # each written once and kept until it changes, are put in its place.
 _PAGE_TOKEN = "\x00returnsync:page\x00"
@@ -228,6 +231,8 @@ class GuanyiSimulator:
             return Reply(429, b"Too Many Requests", "text/plain", {"Retry-After": "1"})
         if kind == "timeout":
             return NoReply(hold_seconds=self.faults.timeout_seconds)
+        if kind == "hang":  # held until the simulator stops, which releases every held request
+            return NoReply(hold_seconds=_HANG_SECONDS)
         if kind == "reset":
             return NoReply(reset=True)
         # "malformed": a 200 whose body is not JSON — cut short, or a proxy's HTML page.
