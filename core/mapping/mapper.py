@@ -17,6 +17,8 @@ Decisions where SPEC §4 is silent:
   after-discount price: the warning then shows the discount the sheet carries, and it is what catches a tenant
   that sends ``amount_after`` as ``0`` (the real sample does), which would otherwise post a sheet of 0.00
   without a word. A partial receipt warns too, on purpose: the sheet carries less money than the refund.
+- A line's source ``amount`` that is sent but is no usable number (``1e309``, ``NaN``, a date) is a warning
+  (``amount_unreadable``): the sheet does not use it, but the amount check could not be made.
 - A quantity (and an after-discount amount) must be below 10¹² with at most 6 decimals, a price below 10¹²;
   beyond that the line is blocked as implausible, rather than rounding a quantity or sending a number 精诚
   cannot hold.
@@ -401,6 +403,18 @@ class _Mapper:
             remark=cut(collapse(note), self.rules.remark_length),
         )
 
+    def unreadable_amount(self, line: _Line) -> None:
+        """Guanyi sent an amount for the line that is no usable number (``1e309``, ``NaN``, a date): the sheet does
+        not need it, but the check against it cannot be made, and the accountant should know that."""
+        raw = line.source.raw.get("amount")
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return  # no amount at all: nothing was promised to check against
+        shown = str(raw) if len(str(raw)) <= 30 else str(raw)[:30] + "…"
+        self.warn("amount_unreadable",
+                  f"{_line_zh(line.number, line.code)}的管易云金额“{shown}”不是可用的数字，未能与计算金额核对。",
+                  f"{_line_en(line.number, line.code)}: Guanyi's amount '{shown}' is not a usable number, so the "
+                  "sheet's amount was not checked against it.", (line.number,))
+
     def check_amounts(self, lines: list[_Line]) -> None:
         """Warn where the sheet carries a different amount than 管易云 shows for the line (or the return)."""
         after = self.rules.price_source == "after_discount"
@@ -408,7 +422,10 @@ class _Mapper:
         mapped_total, source_total, line_warned, compared = Decimal(0), Decimal(0), False, False
         for line in lines:
             source_amount = line.source.amount
-            if line.quantity is None or line.price is None or source_amount is None or _out_of_range(source_amount):
+            if source_amount is None or _out_of_range(source_amount):
+                self.unreadable_amount(line)
+                continue
+            if line.quantity is None or line.price is None:
                 continue
             with localcontext(_ARITHMETIC):
                 mapped = round_amount(line.quantity * line.price)

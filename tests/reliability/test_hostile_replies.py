@@ -190,6 +190,12 @@ def test_hostile_numbers_and_dates_in_every_field_block_the_return_or_map_exactl
                                     "0000-00-00 00:00:00"):
                 blocked = reviews[f"R-{field}-{n}"]
                 assert not blocked.ready and blocked.blocking_zh, (field, value)
+    # The source amount is only checked against, never sent: one that is no usable number says so (it was silently
+    # left unchecked), and the return stays postable.
+    for n, value in enumerate(HOSTILE_VALUES):
+        if value not in ("-0", "-0.0", '"1,234.50"', "1e-999999999"):
+            warned = reviews[f"R-amount-{n}"]
+            assert warned.ready and "不是可用的数字" in warned.warnings_zh, value
     # Stored as sent: the literal text of the record, bare 1e309 and NaN included.
     raw = ReturnRecord.get(ReturnRecord.code == f"R-price-{HOSTILE_VALUES.index('1e309')}").raw_json
     assert '"price":1e309' in raw

@@ -19,7 +19,7 @@ from core.mapping.value_tables import Customer, ValueTables
 KNOWN_CODES = {
     "cancelled", "nothing_received", "empty_sheet_id", "empty_date", "empty_customer", "empty_goods_id",
     "negative_price", "missing_quantity", "missing_price", "negative_quantity", "implausible_number",
-    "unknown_shop", "unknown_goods", "gift_lines", "amount_differs",
+    "unknown_shop", "unknown_goods", "gift_lines", "amount_differs", "amount_unreadable",
 }
 QUANTITY = re.compile(r"-?(0|[1-9]\d*)(\.\d*[1-9])?")
 PRICE = re.compile(r"-?(0|[1-9]\d*)\.\d{2,4}")
