@@ -118,7 +118,8 @@ def _log_unverified(system: str) -> None:
     write_log("tls", "warning", message)
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
+def causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and everything it wraps: requests and urllib3 nest the real reason."""
     seen: set[int] = set()
     todo: list[BaseException] = [exc]
     while todo:
@@ -134,7 +135,7 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 def certificate_problem(exc: BaseException) -> tuple[str, str] | None:
     """What is wrong with the certificate that failed ``exc`` (a ``requests``/``urllib3``/``ssl`` error), as
     (Chinese, English); ``None`` when ``exc`` is no certificate refusal."""
-    for cause in _causes(exc):
+    for cause in causes(exc):
         if isinstance(cause, ssl.SSLCertVerificationError):
             text = (getattr(cause, "verify_message", "") or "").strip() or "certificate verify failed"
             zh = _PROBLEMS_ZH.get(getattr(cause, "verify_code", 0) or 0)

@@ -13,7 +13,7 @@ import json
 import ssl
 import time
 import traceback
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 import requests
 import requests.auth
@@ -74,20 +74,6 @@ def _decode(content: bytes, content_type: str) -> str:
     return content.decode("utf-8", errors="replace")
 
 
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """The exception and everything it wraps: requests and urllib3 nest the real reason."""
-    seen: set[int] = set()
-    todo: list[BaseException] = [exc]
-    while todo:
-        current = todo.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        yield current
-        linked = [current.__cause__, current.__context__, getattr(current, "reason", None), *current.args]
-        todo.extend(e for e in linked if isinstance(e, BaseException))
-
-
 def _nothing_sent(exc: BaseException) -> bool:
     """True when the request cannot have reached 精诚: refused, unresolved, connect timeout, bad URL,
     or a TLS certificate refused during the handshake."""
@@ -101,7 +87,7 @@ def _nothing_sent(exc: BaseException) -> bool:
             | requests.exceptions.InvalidSchema
             | ssl.SSLCertVerificationError,
         )
-        for e in _causes(exc)
+        for e in tls.causes(exc)
     )
 
 
@@ -110,7 +96,7 @@ def _in_handshake(exc: BaseException) -> bool:
     reset by a firewall): the request itself goes out only after the handshake."""
     return any(
         frame.f_code.co_name == "do_handshake"  # ssl.SSLSocket's, or urllib3's SSLTransport's
-        for e in _causes(exc)
+        for e in tls.causes(exc)
         if isinstance(e, OSError)
         for frame, _ in traceback.walk_tb(e.__traceback__)
     )
@@ -119,14 +105,14 @@ def _in_handshake(exc: BaseException) -> bool:
 def _read_timed_out(exc: BaseException) -> bool:
     return any(
         isinstance(e, urllib3.exceptions.ReadTimeoutError | requests.exceptions.ReadTimeout)
-        for e in _causes(exc)
+        for e in tls.causes(exc)
     )
 
 
 def _root_reason(exc: BaseException) -> str:
     """A short reason for a person: the innermost OS/TLS error, never a URL (it may carry a sign)."""
     innermost: BaseException = exc
-    for e in _causes(exc):
+    for e in tls.causes(exc):
         if isinstance(e, OSError) and not isinstance(e, requests.RequestException):
             innermost = e
     if isinstance(innermost, OSError) and innermost.strerror:
