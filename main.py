@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 
+from core import paths
 from core.cli.options import window_options
 
 
@@ -18,17 +19,22 @@ def main(argv: list[str] | None = None) -> int:
     """The exit code of the window or of the command that ``argv`` asks for."""
     multiprocessing.freeze_support()  # a frozen app's pull or push process (core.jobs) starts here, and ends here
     argv = sys.argv[1:] if argv is None else list(argv)
-    options = window_options(argv)
+    options = None if paths.console_executable() else window_options(argv)
     if options is not None:
         from ui.app import run_window  # Qt, only for the window
 
         return run_window(options)
+    from core.cli.output import EXIT_USAGE
     from core.cli.parser import build_parser, run  # every command, only for the command line
 
+    parser = build_parser()
     try:
-        args = build_parser().parse_args(argv)
+        args = parser.parse_args(argv)
     except SystemExit as stop:  # --help, --version or a usage error: argparse has said why
         return stop.code if isinstance(stop.code, int) else 0
+    if args.command is None:  # the console executable started without a command: what it can do
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
     try:
         code = run(args)
         sys.stdout.flush()  # a reader gone shows here, not in the interpreter's last flush

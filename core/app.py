@@ -16,7 +16,7 @@ from logging.handlers import RotatingFileHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core import __version__, i18n, ledger, paths, settings, store
+from core import __version__, credentials, i18n, ledger, paths, settings, store
 
 if TYPE_CHECKING:
     from core.sandbox import Sandbox
@@ -91,6 +91,8 @@ def open_app(
             handler = RotatingFileHandler(app.log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
             _log_to(app, handler, logging.INFO, _FILE_FORMAT)
         log.info("ReturnSync %s starting; data folder %s", __version__, app.data_dir)
+        if getattr(sys, "frozen", False):  # which backend the bundle found is what support asks first
+            _log_keyring_backend()
         database = paths.database_path(app.data_dir)
         store.open_database(database)
         # The first reads of the file: a damaged one, or one held by another program, says so here (the window's start
@@ -106,6 +108,13 @@ def open_app(
         app.close()
         raise
     return app
+
+
+def _log_keyring_backend() -> None:
+    try:
+        log.info("keyring backend: %s", credentials.backend_name())
+    except Exception as exc:  # noqa: BLE001 - a keyring that cannot load is said when credentials are used
+        log.warning("keyring backend: none could be loaded (%s)", type(exc).__name__)
 
 
 def data_folder() -> Path:

@@ -117,9 +117,14 @@ def parse_input(kind: str, text: str, auth: str | None = None) -> dict[str, str]
     return {k: str(v).strip() for k, v in data.items() if v is not None and str(v).strip()}
 
 
-def _not_kept() -> CredentialsError:
+def backend_name() -> str:
+    """The keyring backend in use, by its dotted class name (the frozen app logs it at start)."""
     backend = type(_keyring().get_keyring())
-    name = f"{backend.__module__}.{backend.__qualname__}"
+    return f"{backend.__module__}.{backend.__qualname__}"
+
+
+def _not_kept() -> CredentialsError:
+    name = backend_name()
     return CredentialsError(
         f"系统钥匙串没有保存这些凭据（后端 {name} 不保存任何内容）。",
         f"The system keyring did not keep these credentials (the backend {name} keeps nothing).",

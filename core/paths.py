@@ -10,6 +10,9 @@ import platformdirs
 
 APP_NAME = "ReturnSync"
 DB_FILENAME = "returnsync.sqlite3"
+# The two executables of the frozen app (build.spec): the window, and the command line with a console.
+WINDOW_EXECUTABLE = "ReturnSync"
+CLI_EXECUTABLE = "returnsync-cli"
 
 
 def data_dir(explicit: str | os.PathLike | None = None) -> Path:
@@ -33,3 +36,8 @@ def asset_path(*parts: str) -> Path:
     """A file under ``resources/``, also inside a PyInstaller bundle (``sys._MEIPASS``)."""
     base = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parent.parent))
     return base.joinpath("resources", *parts)
+
+
+def console_executable() -> bool:
+    """Whether this is the frozen app's command-line executable, which runs commands only, never the window."""
+    return bool(getattr(sys, "frozen", False)) and Path(sys.executable).stem.lower() == CLI_EXECUTABLE
