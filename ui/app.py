@@ -10,7 +10,6 @@ import argparse
 import logging
 import sys
 import threading
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,8 +20,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from core import i18n, paths
 from core.errors import ReturnSyncError
 from core.i18n import t
-from core.redact import crash_text
 from ui.advice import window_message
+from ui.crash_dialog import CrashReporter
 from ui.main_window import MainWindow, title
 from ui.window_state import WindowState
 
@@ -49,34 +48,6 @@ def _install_qt_translations(app: QApplication, lang: str) -> None:
         _translators.append(translator)
 
 
-def _stored_secrets() -> list[str]:
-    """The keyring's credential values, to mask in a crash text; none when the keyring cannot be read."""
-    from core import credentials
-
-    values: list[str] = []
-    for kind in credentials.KINDS:
-        try:
-            values += [v for v in (credentials.load(kind) or {}).values() if isinstance(v, str)]
-        except Exception:  # noqa: BLE001 - a crash report must not fail for want of the keyring
-            continue
-    return values
-
-
-def _excepthook(exc_type, exc, tb) -> None:
-    # The text may quote a request (a URL with its sign, a header): masked where it is written out.
-    text = crash_text("".join(traceback.format_exception(exc_type, exc, tb)), _stored_secrets())
-    log.error("unhandled error\n%s", text)
-    message = (
-        window_message(exc)
-        if isinstance(exc, ReturnSyncError)
-        else t(
-            "发生了意外错误，详情已写入日志文件 returnsync.log。",
-            "An unexpected error occurred; details are in returnsync.log.",
-        )
-    )
-    QMessageBox.critical(None, title(), message)
-
-
 class _Opened(QObject):
     done = Signal(object)  # the opened App, or the ReturnSyncError that kept it from opening
 
@@ -87,6 +58,7 @@ class Launch:
     def __init__(self, options: argparse.Namespace) -> None:
         self.options = options
         self.opened: App | None = None
+        self.crashes: CrashReporter | None = None  # the error hook, once the app is open
         self.exit_code: int | None = None  # set when the app could not be opened
         sys.setswitchinterval(_SWITCH_INTERVAL_S)
         qt_app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -146,7 +118,7 @@ class Launch:
 
         self.opened = result
         _install_qt_translations(QApplication.instance(), i18n.current())
-        sys.excepthook = _excepthook
+        self.crashes = CrashReporter(result.log_file.parent if result.log_file else None).install()
         self.window.setWindowTitle(title())
         # The workspace reads the rows on a worker once it is made: made while they were read, it took twice as long
         # and froze the window as long.
@@ -166,6 +138,8 @@ class Launch:
                                 t("无法启动演示，请稍后重试。", "The demo could not be started; try again."))
 
     def close(self) -> None:
+        if self.crashes is not None:
+            self.crashes.uninstall()
         if self.opened is not None:
             self.opened.close()
             self.opened = None
