@@ -12,7 +12,6 @@ import getpass
 import logging
 import os
 import re
-import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,6 +36,8 @@ CODES_PER_QUERY = 500
 # handler, which retries until then. The command or window then says the file is in use (DataFileBusy); the ledger's
 # outcome retries on top of it (core.ledger.RECORD_ATTEMPTS).
 BUSY_TIMEOUT_MS = 10_000
+# The automatic copies taken before migrations that are kept, the newest ones (copies()).
+KEEP_COPIES = 5
 # SQLite's primary result codes (the low byte of an extended one) that this module names.
 _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
 
@@ -188,13 +189,23 @@ def _user_version(database: pw.SqliteDatabase) -> int:
     return database.execute_sql("PRAGMA user_version").fetchone()[0]
 
 
+def copy_database(source: Path | sqlite3.Connection, target: Path) -> None:
+    """Copy the database ``source`` (a file, or an open connection) into the file ``target`` with SQLite's online
+    backup: a consistent image while other connections and processes write, the WAL's contents included."""
+    with contextlib.ExitStack() as stack:
+        if not isinstance(source, sqlite3.Connection):
+            source = stack.enter_context(contextlib.closing(sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)))
+        copy = stack.enter_context(contextlib.closing(sqlite3.connect(target)))
+        source.backup(copy)
+
+
 def _backup(path: Path, version: int) -> Path:
     # Named as copies() reads them: FILE.v<schema>-<yyyymmdd-HHMMSS>.bak
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     target = path.with_name(f"{path.name}.v{version}-{stamp}.bak")
-    # sqlite3's online backup copies a consistent image even with the WAL in use.
-    with sqlite3.connect(path) as source, sqlite3.connect(target) as copy:
-        source.backup(copy)
+    copy_database(path, target)
+    for old in copies(path)[KEEP_COPIES:]:  # only the last few
+        old.unlink(missing_ok=True)
     return target
 
 
@@ -403,21 +414,41 @@ def restore_copy(path: Path, copy: Path | None = None) -> Restored:
     if verdict != "ok":
         raise ConfigError(f"副本 {copy} 也无法读取（{verdict}），没有换回。",
                           f"The copy {copy} cannot be read either ({verdict}); nothing was restored.")
+    return replace_with(path, copy, aside="damaged")
+
+
+def replace_with(path: Path, copy: Path, *, aside: str) -> Restored:
+    """Put the checked database file ``copy`` in the place of the data file ``path``, with no connection open to it:
+    the file it replaces is kept beside it, renamed whole and unchanged (``FILE.<aside>-<yyyymmdd-HHMMSS>``, with its
+    ``-wal`` and ``-shm`` if any, so that they are never applied to the copy); the copy is read with the online backup
+    (its own WAL included) and stays as it is; the ledger rows still readable in the file replaced are carried over
+    (:func:`_carry_ledger`)."""
     kept = None
     if path.exists():
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        kept = path.with_name(f"{path.name}.damaged-{stamp}")
-        for suffix in ("", "-wal", "-shm"):  # the journal goes with its file: never replayed onto the copy
-            source = Path(f"{path}{suffix}")
-            if source.exists():
-                os.replace(source, f"{kept}{suffix}")
+        kept = path.with_name(f"{path.name}.{aside}-{stamp}")
+        _move_with_journal(path, kept)  # the journal goes with its file: never replayed onto the copy
     partial = path.with_name(f"{path.name}.restoring")
-    shutil.copyfile(copy, partial)
-    carried = _carry_ledger(kept, partial) if kept is not None else None
-    os.replace(partial, path)
-    log.info("data file %s replaced by its copy %s; the file it replaced is kept as %s; ledger rows carried: %s",
+    try:
+        partial.unlink(missing_ok=True)
+        copy_database(copy, partial)
+        carried = _carry_ledger(kept, partial) if kept is not None else None
+        os.replace(partial, path)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        if kept is not None and not path.exists():  # the data file back where it was, whole
+            _move_with_journal(kept, path)
+        raise
+    log.info("data file %s replaced by the copy %s; the file it replaced is kept as %s; ledger rows carried: %s",
              path, copy, kept, carried)
     return Restored(copy=copy, kept=kept, taken=copy_time(copy), carried=carried)
+
+
+def _move_with_journal(source: Path, target: Path) -> None:
+    """Rename a database file together with its ``-wal`` and ``-shm``, if any."""
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{source}{suffix}").exists():
+            os.replace(f"{source}{suffix}", f"{target}{suffix}")
 
 
 def raw_json_of(codes: list[str]) -> dict[str, str]:
