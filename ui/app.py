@@ -23,6 +23,7 @@ from core.i18n import t
 from ui.advice import window_message
 from ui.crash_dialog import CrashReporter
 from ui.main_window import MainWindow, title
+from ui.single_instance import SingleInstance
 from ui.window_state import WindowState
 
 if TYPE_CHECKING:
@@ -59,6 +60,8 @@ class Launch:
         self.options = options
         self.opened: App | None = None
         self.crashes: CrashReporter | None = None  # the error hook, once the app is open
+        self.instance: SingleInstance | None = None  # this window's claim on its data folder
+        self.elsewhere = False  # a window runs on the data folder already: asked to come to the front instead
         self.exit_code: int | None = None  # set when the app could not be opened
         sys.setswitchinterval(_SWITCH_INTERVAL_S)
         qt_app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -67,6 +70,10 @@ class Launch:
         window_state = None
         if not (options.demo and not options.data_dir):  # a demo's folder is new: nothing stored yet
             folder = paths.data_dir(options.data_dir)
+            self.instance = SingleInstance(folder)
+            if not self.instance.claim():
+                self.elsewhere, self.exit_code = True, 0
+                return
             stored = i18n.stored_language(paths.database_path(folder))
             i18n.set_language(options.lang or stored or i18n.current())
             window_state = WindowState(folder)
@@ -74,6 +81,8 @@ class Launch:
         self._opened = _Opened()
         self._opened.done.connect(self._fill)
         self.window = MainWindow(window_state)
+        if self.instance is not None:
+            self.instance.raise_requested.connect(self.window.bring_to_front)
         # Open once the frame is painted; a window started minimised is never painted, so open after a moment anyway.
         self.window.first_painted.connect(lambda: QTimer.singleShot(0, self.open))
         QTimer.singleShot(_OPEN_AT_THE_LATEST_MS, self.open)
@@ -140,6 +149,8 @@ class Launch:
     def close(self) -> None:
         if self.crashes is not None:
             self.crashes.uninstall()
+        if self.instance is not None:
+            self.instance.close()
         if self.opened is not None:
             self.opened.close()
             self.opened = None
@@ -156,6 +167,8 @@ def restart_command(arguments: list[str]) -> tuple[str, list[str]]:
 
 def run_window(options: argparse.Namespace) -> int:
     launch = Launch(options)
+    if launch.elsewhere:
+        return 0
     try:
         code = QApplication.instance().exec()
     finally:

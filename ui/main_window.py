@@ -47,6 +47,13 @@ class MainWindow(QMainWindow):
             self._painted = True
             self.first_painted.emit()
 
+    def bring_to_front(self) -> None:
+        """Shown, restored if minimised, raised and active: what a second start of the app asks for."""
+        self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     def set_workspace(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.setCentralWidget(workspace)
