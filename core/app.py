@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core import __version__, credentials, i18n, ledger, paths, settings, store
+from core.team import connection as team
 
 if TYPE_CHECKING:
     from core.sandbox import Sandbox
@@ -44,6 +45,7 @@ class App:
         if self.sandbox is not None:
             self.sandbox.stop()
             self.sandbox = None
+        team.close_shared()
         store.close_database()
         root = logging.getLogger()
         for handler in self._handlers:
@@ -99,6 +101,7 @@ def open_app(
         # shows it), not as a traceback.
         with store.data_file_errors(database):
             i18n.set_language(lang or settings.get("ui.lang"))
+            team.open_if_set()  # team.url set: the store is the shared database from here on (SPEC §11)
             app.recovered = ledger.recover()
         if app.recovered:
             log.info("interrupted pushes now in state unknown: %s", ", ".join(app.recovered))

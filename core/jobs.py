@@ -29,6 +29,7 @@ from core import credentials, i18n, store
 from core.cancel import CancelSource
 from core.errors import Cancelled, ReturnSyncError
 from core.redact import crash_text
+from core.team import connection as team
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +113,8 @@ def run(job: Job, progress: Callable[[object], None], cancel: threading.Event) -
     raises :class:`Cancelled` or the :class:`ReturnSyncError` that stopped it."""
     secrets = {kind: json.dumps(entry, ensure_ascii=False) for kind in credentials.KINDS
                if (entry := credentials.load(kind))}
+    if password := team.keyring_password():  # the shared database's, in team mode (SPEC §11)
+        secrets[team.KEYRING_KIND] = json.dumps({"password": password})
     context = multiprocessing.get_context("spawn")  # the same on Windows and here; no thread state is copied
     receive, send = context.Pipe(duplex=False)
     stop = context.Event()

@@ -30,6 +30,8 @@ from core.jingcheng.outcome import Outcome
 from core.jingcheng.sheet import Sheet
 from core.states import FORCEABLE, PUSHABLE, SheetStatus, status_text
 from core.store import CODES_PER_QUERY, LedgerEntry, db, write_log
+from core.team import claims as team_claims
+from core.team.connection import is_lost, lost, shared
 from core.timeutil import format_datetime, now_china
 
 HOST = socket.gethostname()
@@ -115,7 +117,11 @@ def writing(zh: str, en: str) -> Iterator[None]:
     becomes an error that says what it means for the sheets, not a traceback."""
     try:
         yield
-    except pw.OperationalError as exc:
+    except Exception as exc:
+        if shared() and is_lost(exc):  # the shared database stopped answering: the run stops, saying so
+            raise lost(zh, en, exc) from exc
+        if not isinstance(exc, pw.OperationalError):
+            raise
         raise ConfigError(
             f"无法写入数据文件（{exc}）。{zh} 可能有另一个程序（另一个退货单同步助手、数据库工具、备份软件）"
             "正占用它，或磁盘已满；请稍后重试。",
@@ -148,23 +154,10 @@ def claim(sheet: Sheet, code: str, *, force: bool = False) -> Claim:
 def _claim(sheet: Sheet, code: str, allowed: tuple[str, ...],
            stamp: str) -> tuple[bool, str, bool, tuple[str | None, str | None]]:
     with writing(f"“{code}”没有发出。", f"'{code}' was not sent."), db.atomic("IMMEDIATE"):
-        inserted = db.execute_sql(
-            f"INSERT OR IGNORE INTO {_TABLE} (sheet_id, code, status, attempts, message, updated_at) "
-            "VALUES (?, ?, ?, 0, '', ?)",
-            (sheet.sheet_id, code, SheetStatus.READY, stamp),
-        ).rowcount
-        # The write lock is held since BEGIN IMMEDIATE, so this read cannot go stale before the
-        # update; the update's WHERE repeats the condition, so it alone is still the decision.
-        previous, *was = (SheetStatus.READY, None, None) if inserted else db.execute_sql(
-            f"SELECT status, request_body, sheet_hash FROM {_TABLE} WHERE sheet_id = ?", (sheet.sheet_id,)
-        ).fetchone()
-        taken = db.execute_sql(
-            f"UPDATE {_TABLE} SET status = ?, code = ?, attempts = attempts + 1, request_body = ?, sheet_hash = ?, "
-            "message = '', claimed_by = ?, claimed_pid = ?, claimed_host = ?, claimed_at = ?, updated_at = ? "
-            f"WHERE sheet_id = ? AND status IN ({', '.join('?' * len(allowed))})",
-            (SheetStatus.SENDING, code, sheet.body().decode("utf-8"), sheet.digest(), PROCESS_TOKEN, os.getpid(), HOST,
-             stamp, stamp, sheet.sheet_id, *allowed),
-        ).rowcount
+        if shared():
+            taken, previous, was = team_claims.claim(sheet, code, allowed, PROCESS_TOKEN)
+        else:
+            taken, previous, was = _take(sheet, code, allowed, stamp)
         forced = bool(taken) and previous not in PUSHABLE
         if forced:
             write_log(
@@ -176,6 +169,29 @@ def _claim(sheet: Sheet, code: str, allowed: tuple[str, ...],
         if taken:
             write_log("push", SheetStatus.SENDING, t("开始推送。", "Sending."), code=code)
     return bool(taken), previous, forced, (tuple(was) if forced else (None, None))
+
+
+def _take(sheet: Sheet, code: str, allowed: tuple[str, ...], stamp: str) -> tuple[int, str, tuple]:
+    """The claim in the local file, whose write lock the caller holds: (rows taken, status found, (body, hash)
+    found)."""
+    inserted = db.execute_sql(
+        f"INSERT OR IGNORE INTO {_TABLE} (sheet_id, code, status, attempts, message, updated_at) "
+        "VALUES (?, ?, ?, 0, '', ?)",
+        (sheet.sheet_id, code, SheetStatus.READY, stamp),
+    ).rowcount
+    # The write lock is held since BEGIN IMMEDIATE, so this read cannot go stale before the
+    # update; the update's WHERE repeats the condition, so it alone is still the decision.
+    previous, *was = (SheetStatus.READY, None, None) if inserted else db.execute_sql(
+        f"SELECT status, request_body, sheet_hash FROM {_TABLE} WHERE sheet_id = ?", (sheet.sheet_id,)
+    ).fetchone()
+    taken = db.execute_sql(
+        f"UPDATE {_TABLE} SET status = ?, code = ?, attempts = attempts + 1, request_body = ?, sheet_hash = ?, "
+        "message = '', claimed_by = ?, claimed_pid = ?, claimed_host = ?, claimed_at = ?, updated_at = ? "
+        f"WHERE sheet_id = ? AND status IN ({', '.join('?' * len(allowed))})",
+        (SheetStatus.SENDING, code, sheet.body().decode("utf-8"), sheet.digest(), PROCESS_TOKEN, os.getpid(), HOST,
+         stamp, stamp, sheet.sheet_id, *allowed),
+    ).rowcount
+    return taken, previous, was
 
 
 def record(claimed: Claim, outcome: Outcome) -> bool:
@@ -191,7 +207,11 @@ def record(claimed: Claim, outcome: Outcome) -> bool:
         try:
             with db.atomic("IMMEDIATE"):
                 return _store_outcome(claimed, outcome, format_datetime(now_china()))
-        except pw.OperationalError as exc:
+        except Exception as exc:
+            if shared() and is_lost(exc):
+                raise _unstored(claimed, outcome, exc) from exc
+            if not isinstance(exc, pw.OperationalError):
+                raise
             if attempts >= RECORD_ATTEMPTS or not _busy(exc):
                 raise _unstored(claimed, outcome, exc) from exc
 
@@ -200,9 +220,10 @@ _UNSTORED_ADVICE = {SheetStatus.POSTED: Advice.RECORD_POSTED, SheetStatus.FAILED
 
 
 def _unstored(claimed: Claim, outcome: Outcome, exc: Exception) -> ConfigError:
+    where_zh, where_en = ("共享数据库", "the shared database") if shared() else ("数据文件", "the data file")
     return ConfigError(
-        f"“{claimed.code}”已发出。精诚的结果：{outcome.message} 但无法写入数据文件（{exc}），此单将显示为状态未知。",
-        f"'{claimed.code}' was sent and Jingcheng answered: {outcome.message} But the data file could not be "
+        f"“{claimed.code}”已发出。精诚的结果：{outcome.message} 但无法写入{where_zh}（{exc}），此单将显示为状态未知。",
+        f"'{claimed.code}' was sent and Jingcheng answered: {outcome.message} But {where_en} could not be "
         f"written ({exc}). The sheet will show as unknown.",
         advice=_UNSTORED_ADVICE.get(outcome.status, Advice.CHECK_UNKNOWN), code=claimed.code,
         sheet_no=outcome.sheet_no,
@@ -250,7 +271,13 @@ def claim_limit_seconds() -> float:
 
 def recover(limit_seconds: float | None = None) -> list[str]:
     """At start-up: ``sending`` rows whose sender is gone become ``unknown``. A row held by a live
-    process (this one, or another still waiting for its reply) is left alone. Returns the SheetIDs."""
+    process (this one, or another still waiting for its reply) is left alone. Returns the SheetIDs. In the shared
+    database a claim's lease decides, not process ids (:func:`core.team.claims.recover`)."""
+    if shared():
+        with _in_flight_lock:
+            held = set(_in_flight)
+        with writing("未能把中断的推送标为状态未知。", "Interrupted pushes were not marked unknown."):
+            return team_claims.recover(PROCESS_TOKEN, held)
     limit = timedelta(seconds=claim_limit_seconds() if limit_seconds is None else limit_seconds)
     now = now_china()
     recovered = []

@@ -10,6 +10,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+import peewee as pw
+
 from core.advice import Advice
 from core.errors import ConfigError
 from core.guanyi.signing import QIMEN_SIGN_METHODS
@@ -104,6 +106,13 @@ def _success_values(text: str) -> None:
                           "It needs at least one value, or no reply would count as success.")
 
 
+def _team_url(text: str) -> None:
+    if text:  # empty: this PC's own data file
+        from core.team.connection import check_url
+
+        check_url(text)
+
+
 def _ca_file(text: str) -> None:
     from core.tls import check_ca_file
 
@@ -194,6 +203,10 @@ KEYS: dict[str, Key] = {
             "Remark template", check=check_template),
         Key("mapping.remark_length", "200", "备注最大长度（GBK 字节，汉字计 2）",
             "Remark maximum length (GBK bytes; a Chinese character counts 2)", check=_POSITIVE),
+        Key("team.url", "", "团队共享数据库地址（空：只用本机数据文件）",
+            "Team shared database address (empty: this PC's data file only)", check=_team_url),
+        Key("team.lease_seconds", "120", "推送租约（秒）：超时未记下结果的推送变为状态未知",
+            "Push lease (s): a push with no outcome recorded by then becomes unknown", check=_seconds),
     ]
 }
 
@@ -217,8 +230,26 @@ def _key(name: str) -> Key:
         ) from None
 
 
+# Kept by each PC in its own data file even when the rest is shared (SPEC §11): window preferences and the address
+# of the shared database itself.
+PER_PC = frozenset({"ui.lang", "team.url"})
+
+
+def _local(name: str) -> pw.Database | None:
+    """This PC's data file, for a per-PC key while the store is shared; ``None`` otherwise."""
+    if name not in PER_PC:
+        return None
+    from core.team.connection import local_database
+
+    return local_database()
+
+
 def get(name: str) -> str:
     key = _key(name)
+    local = _local(name)
+    if local is not None:
+        row = local.execute_sql("SELECT value FROM setting WHERE key = ?", (name,)).fetchone()
+        return row[0] if row else key.default
     row = Setting.get_or_none(Setting.key == name)
     return row.value if row is not None else key.default
 
@@ -256,11 +287,17 @@ def validate(name: str, value: str) -> str:
 def set_value(name: str, value: str) -> str:
     """Validate and store; returns the stored text."""
     value = validate(name, value)
+    local = _local(name)
+    if local is not None:
+        with local.atomic():
+            local.execute_sql("INSERT OR REPLACE INTO setting (key, value) VALUES (?, ?)", (name, value))
+        return value
     with db.atomic():
         Setting.insert(key=name, value=value).on_conflict_replace().execute()
     return value
 
 
 def all_settings() -> dict[str, str]:
-    stored = {row.key: row.value for row in Setting.select()}
+    stored = {row.key: row.value for row in Setting.select() if _local(row.key) is None}
+    stored.update({name: get(name) for name in PER_PC if _local(name) is not None})
     return {name: stored.get(name, key.default) for name, key in KEYS.items()}

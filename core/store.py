@@ -319,6 +319,12 @@ def data_file_errors(path: Path | None = None) -> Iterator[None]:
     except (pw.DatabaseError, sqlite3.DatabaseError) as exc:
         if path is None and db.obj is None:
             raise
+        if path is None and not isinstance(db.obj, pw.SqliteDatabase):  # the shared database (core.team)
+            from core.team.connection import is_lost, lost
+
+            if is_lost(exc):
+                raise lost("未完成的操作没有写入。", "What was not finished was not written.", exc) from exc
+            raise
         error = data_file_error(exc, path or database_file())
         if error is None:
             raise

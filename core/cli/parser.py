@@ -9,7 +9,17 @@ from collections.abc import Callable
 
 from core import __version__, i18n
 from core.app import open_app
-from core.cli import config_cmd, credentials_cmd, data_cmd, log_cmd, maps_cmd, pull_cmd, push_cmd, sandbox_cmd
+from core.cli import (
+    config_cmd,
+    credentials_cmd,
+    data_cmd,
+    log_cmd,
+    maps_cmd,
+    pull_cmd,
+    push_cmd,
+    sandbox_cmd,
+    team_cmd,
+)
 from core.cli.advice import cli_message
 from core.cli.options import add_global_options
 from core.cli.output import EXIT_SOME_FAILED, EXIT_USAGE, emit
@@ -17,7 +27,7 @@ from core.errors import ReturnSyncError
 from core.store import data_file_errors
 
 # Imported by name, not discovered: PyInstaller bundles only what it sees imported.
-COMMANDS = (sandbox_cmd, config_cmd, credentials_cmd, pull_cmd, push_cmd, maps_cmd, log_cmd, data_cmd)
+COMMANDS = (sandbox_cmd, config_cmd, credentials_cmd, pull_cmd, push_cmd, maps_cmd, log_cmd, data_cmd, team_cmd)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -33,6 +33,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, Unpack
 from urllib.parse import urlencode
 
+import peewee as pw
+
 from core import review, settings
 from core.cancel import CancelCheck, CancelSource
 from core.errors import Cancelled, ConfigError, ReturnSyncError
@@ -553,12 +555,13 @@ def _watermark_key(axis: str, filters: Mapping[str, object] | None) -> str:
 
 
 def _move_watermark(key: str, end: datetime) -> datetime:
-    """Move a watermark forward to ``end`` (never back: an older range may be re-pulled by hand)."""
+    """Move a watermark forward to ``end`` (never back: an older range may be re-pulled by hand). The later value wins
+    in the upsert itself, so pulls from several PCs on a shared database cannot move it back either."""
+    later = pw.Case(None, [(pw.EXCLUDED.value > Watermark.value, pw.EXCLUDED.value)], Watermark.value)
     with db.atomic("IMMEDIATE"):
-        current = Watermark.get_or_none(Watermark.axis == key)
-        value = max(end, current.value) if current else end
-        Watermark.insert(axis=key, value=value).on_conflict_replace().execute()
-    return value
+        Watermark.insert(axis=key, value=end).on_conflict(conflict_target=[Watermark.axis],
+                                                          update={Watermark.value: later}).execute()
+        return Watermark.get(Watermark.axis == key).value
 
 
 def since_last_range(
