@@ -11,7 +11,8 @@ window's Help › 备份 / 恢复 (no Qt here).
   rows of the file it replaces (a sheet posted since the backup must not show as ready again); brings an older file
   up to date (taking the usual automatic copy before the migration). It is done with the same steps as putting back an
   automatic copy (:func:`core.store.replace_with`).
-- :func:`in_use` says whether another connection — another process, or this one — has the data file open.
+- :func:`in_use` says whether another connection — another process, or this one — has the data file open;
+  :func:`refuse_if_in_use` raises :class:`DataFileInUse` then (``restore`` and ``data restore-copy`` do).
 
 Every refusal is a :class:`BackupError` (a :class:`~core.errors.ConfigError`: exit code 2) with its Chinese and
 English text; nothing is changed when one is raised.
@@ -221,6 +222,12 @@ def in_use(path: Path | str) -> bool:
     return False
 
 
+def refuse_if_in_use(path: Path | str) -> None:
+    """Raise :class:`DataFileInUse` when :func:`in_use` says the data file ``path`` is open."""
+    if in_use(path):
+        raise _in_use(Path(path), None)
+
+
 def restore(source_file: Path | str, data_folder: Path | str) -> RestoreResult:
     """Put the backup ``source_file`` in the place of the data file of ``data_folder``.
 
@@ -235,8 +242,7 @@ def restore(source_file: Path | str, data_folder: Path | str) -> RestoreResult:
     if path.exists() and source.exists() and source.resolve() == path.resolve():
         raise BackupError(f"{source} 就是当前的数据文件，无需恢复。", f"{source} is the data file itself.", path=source)
     holds = inspect(source)
-    if in_use(path):
-        raise _in_use(path, None)
+    refuse_if_in_use(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         restored = store.replace_with(path, source, aside=KEPT_ASIDE)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from core import __version__, i18n
 from core.app import open_app
 from core.cli import (
+    backup_cmd,
     config_cmd,
     credentials_cmd,
     data_cmd,
@@ -27,7 +28,8 @@ from core.errors import ReturnSyncError
 from core.store import data_file_errors
 
 # Imported by name, not discovered: PyInstaller bundles only what it sees imported.
-COMMANDS = (sandbox_cmd, config_cmd, credentials_cmd, pull_cmd, push_cmd, maps_cmd, log_cmd, data_cmd, team_cmd)
+COMMANDS = (sandbox_cmd, config_cmd, credentials_cmd, pull_cmd, push_cmd, maps_cmd, log_cmd, data_cmd, backup_cmd,
+            team_cmd)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,10 +42,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="main.py", description="ReturnSync 退货单同步助手")
     add_global_options(parser)
     parser.add_argument("--version", action="version", version=f"ReturnSync {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for module in COMMANDS:
         module.register(sub)
+    _quiet_after_each_command(sub)
     return parser
+
+
+QUIET_HELP = "print only problems, on stderr; nothing when all is done (for scheduled runs)"
+
+
+def _quiet_after_each_command(sub: argparse._SubParsersAction) -> None:
+    """``--quiet`` after a command's name too (``pull --since-last --quiet``), at every level; left unset when not
+    given there, so that the one before the command holds."""
+    for command in sub.choices.values():
+        command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS, help=QUIET_HELP)
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _quiet_after_each_command(action)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from datetime import datetime
 
 from core import overview, pull, review, settings
-from core.cli.output import EXIT_OK, EXIT_SOME_FAILED, emit
+from core.cli.output import EXIT_OK, EXIT_SOME_FAILED, emit, quiet
 from core.errors import ConfigError
 from core.i18n import t
 from core.states import ReturnState, state_text
-from core.timeutil import parse_bound
+from core.timeutil import format_datetime, parse_bound
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--to", dest="end", metavar="D", help="yyyy-MM-dd (the whole day) or 'yyyy-MM-dd HH:mm:ss'")
     parser.add_argument("--by", choices=tuple(pull.AXES), help="time axis (default: setting pull.axis)")
     parser.add_argument("--all-statuses", action="store_true", help="drop the received / not cancelled filters")
-    parser.add_argument("--since-last", action="store_true", help="from the last complete pull until a minute ago")
+    parser.add_argument("--since-last", action="store_true",
+                        help="from where the last complete --since-last pull ended (less pull.overlap_minutes) until "
+                             "a minute ago; the first time, from --from D")
     parser.add_argument("--json", action="store_true")
     parser.set_defaults(handler=_pull)
 
@@ -52,25 +55,47 @@ def _progress_printer() -> Callable[[pull.PullProgress], None]:
     return show
 
 
+def _since_last_start(args: argparse.Namespace, axis: str) -> datetime | None:
+    """The start ``--from`` gives a ``--since-last`` pull: its first, while no watermark is set; refused after."""
+    mark = pull.last_watermark(axis)
+    if mark is None and not args.start:
+        raise ConfigError(
+            f"还没有完成过按“{axis}”时间的 --since-last 拉取，不知道从哪里开始。第一次请用 "
+            "pull --since-last --from D 给出起点（拉取到一分钟前并记住终点）；之后只用 --since-last。",
+            f"No --since-last pull on the {axis} time has completed yet, so there is no point to start from. The "
+            "first time, give one with pull --since-last --from D (it pulls until a minute ago and remembers where it "
+            "ended); after that, --since-last alone.",
+        )
+    if mark is not None and args.start:
+        raise ConfigError(
+            f"--since-last 已有起点（上次拉取到 {format_datetime(mark)}），不能再给 --from。只给 --since-last，"
+            "或者用 --from 和 --to 拉取指定时间段。",
+            f"--since-last already has its start (the last pull ended at {format_datetime(mark)}); --from is for the "
+            "first time only. Give --since-last alone, or --from and --to for a range of your own.",
+        )
+    return parse_bound(args.start, end=False) if args.start else None
+
+
 def _pull(args: argparse.Namespace) -> int:
     axis = args.by or settings.get("pull.axis")
-    if (args.start or args.end) if args.since_last else not (args.start and args.end):
+    if args.end if args.since_last else not (args.start and args.end):
         raise ConfigError(
-            "请给出 --from 和 --to，或者只给 --since-last。",
-            "Give both --from and --to, or --since-last alone.",
+            "请给出 --from 和 --to，或者给出 --since-last（第一次另加 --from）。",
+            "Give both --from and --to, or --since-last (with --from the first time).",
         )
     options = {"axis": axis, "all_statuses": args.all_statuses}
-    progress = None if args.json else _progress_printer()
+    progress = None if args.json or quiet(args) else _progress_printer()
+    first_start = _since_last_start(args, axis) if args.since_last else None
     with pull.connect() as client:
         if args.since_last:
-            result = pull.pull_since_last(client, progress=progress, **options)
+            result = pull.pull_since_last(client, first_start=first_start, progress=progress, **options)
         else:
             start, end = parse_bound(args.start, end=False), parse_bound(args.end, end=True)
             result = pull.pull(client, start, end, progress=progress, **options)
     if progress and sys.stderr.isatty():
         print(file=sys.stderr)
     text = "\n".join([result.summary(), *(f"! {w}" for w in result.warnings)])
-    emit(args, result.as_json(), text)
+    emit(args, result.as_json(), text, problems=text if result.warnings else "")
     # A warning means a window may be incomplete or a record was skipped: a scheduled run must notice.
     return EXIT_SOME_FAILED if result.warnings else EXIT_OK
 

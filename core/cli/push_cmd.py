@@ -14,7 +14,7 @@ import sys
 from core import ledger, push, sheet_detail
 from core.advice import for_state, with_advice
 from core.cli.advice import cli_advice, item_line
-from core.cli.output import EXIT_OK, EXIT_REMOTE, EXIT_SOME_FAILED, emit
+from core.cli.output import EXIT_OK, EXIT_REMOTE, EXIT_SOME_FAILED, emit, quiet
 from core.errors import ConfigError
 from core.i18n import t
 from core.states import ItemStatus, SheetStatus, state_text, status_text
@@ -92,7 +92,8 @@ def _preview(args: argparse.Namespace) -> int:
     state = state_text(shown.state) + (t(f"：{shown.note}", f": {shown.note}") if shown.note else "")
     state = with_advice(state, cli_advice(for_state(shown.state), code=shown.code))
     lines.append(t(f"状态：{state}", f"State: {state}"))
-    emit(args, payload, "\n".join(lines))
+    text = "\n".join(lines)
+    emit(args, payload, text, problems="" if shown.ready else text)
     return EXIT_OK if shown.ready else EXIT_SOME_FAILED
 
 
@@ -104,19 +105,24 @@ def _push(args: argparse.Namespace) -> int:
     def show(index: int, count: int, code: str, status: str) -> None:
         print(f"\r[{index}/{count}] {code} {status_text(status)}\033[K", end="", file=sys.stderr, flush=True)
 
-    interactive = not args.json and sys.stderr.isatty()
+    interactive = not args.json and not quiet(args) and sys.stderr.isatty()
     result = push.push(
         args.codes, all_ready=args.all_ready, dry_run=args.dry_run, force=args.force,
         progress=show if interactive else None,
     )
     if interactive:
         print(file=sys.stderr)
-    lines = [item_line(item) for item in result.items if item.status != ItemStatus.NOT_SENT]
+    shown = [item for item in result.items if item.status != ItemStatus.NOT_SENT]
+    lines = [item_line(item) for item in shown]
     lines.append(result.summary())
     if result.not_ready:
         lines.append(t("未就绪的单据不会推送，原因见 preview 单号。",
                        "Returns not ready are not pushed; preview CODE says why."))
-    emit(args, result.as_json(), "\n".join(lines))
+    # --quiet: the sheets that did not go through, and the summary, only when the run was not all done.
+    fine = {SheetStatus.POSTED, ItemStatus.WOULD_SEND} | ({ItemStatus.SKIPPED} if args.all_ready else set())
+    wrong = [item_line(item) for item in shown if item.status not in fine]
+    problems = "" if result.all_done else "\n".join([*wrong, result.summary()])
+    emit(args, result.as_json(), "\n".join(lines), problems=problems)
     if result.stopped:
         return EXIT_REMOTE
     return EXIT_OK if result.all_done else EXIT_SOME_FAILED

@@ -564,21 +564,33 @@ def _move_watermark(key: str, end: datetime) -> datetime:
         return Watermark.get(Watermark.axis == key).value
 
 
+def last_watermark(axis: str, filters: Mapping[str, object] | None = None) -> datetime | None:
+    """Where the last complete "since last pull" on ``axis`` (with these further ``filters``) ended; ``None`` when
+    none has completed yet."""
+    mark = Watermark.get_or_none(Watermark.axis == _watermark_key(axis, filters))
+    return mark.value if mark else None
+
+
 def since_last_range(
-    axis: str, now: datetime | None = None, *, filters: Mapping[str, object] | None = None
+    axis: str,
+    now: datetime | None = None,
+    *,
+    filters: Mapping[str, object] | None = None,
+    first_start: datetime | None = None,
 ) -> tuple[datetime, datetime]:
-    """[watermark − overlap, now − 1 min]; without a watermark, from the start of today (China time).
+    """[watermark − overlap, now − 1 min]; without a watermark, from ``first_start`` (by default the start of
+    today, China time).
 
     The minute held back lets records saved in the last seconds reach Guanyi's index; the overlap
     re-reads the edge of the last pull in case one arrived late. ``filters`` are the pull's further
     filters: a narrowed pull has a watermark of its own.
     """
     end = (now or now_china()) - timedelta(minutes=1)
-    mark = Watermark.get_or_none(Watermark.axis == _watermark_key(axis, filters))
+    mark = last_watermark(axis, filters)
     if mark is None:
-        start = end.replace(hour=0, minute=0, second=0)
+        start = first_start or end.replace(hour=0, minute=0, second=0)
     else:
-        start = mark.value - timedelta(minutes=settings.get_int("pull.overlap_minutes"))
+        start = mark - timedelta(minutes=settings.get_int("pull.overlap_minutes"))
     return min(start, end), end
 
 
@@ -615,9 +627,18 @@ def pull(client: GuanyiClient, start: datetime, end: datetime, **options: Unpack
     return _execute(client, start, end, move_watermark=False, **options)
 
 
-def pull_since_last(client: GuanyiClient, *, now: datetime | None = None, **options: Unpack[PullOptions]) -> PullResult:
-    """Pull :func:`since_last_range`; the watermark moves to its end only when every window settled."""
-    start, end = since_last_range(options.get("axis", "receive"), now, filters=options.get("filters"))
+def pull_since_last(
+    client: GuanyiClient,
+    *,
+    now: datetime | None = None,
+    first_start: datetime | None = None,
+    **options: Unpack[PullOptions],
+) -> PullResult:
+    """Pull :func:`since_last_range` (``first_start``: where to start while no watermark is set); the watermark moves
+    to its end only when every window settled."""
+    start, end = since_last_range(
+        options.get("axis", "receive"), now, filters=options.get("filters"), first_start=first_start
+    )
     return _execute(client, start, end, move_watermark=True, **options)
 
 

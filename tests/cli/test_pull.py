@@ -10,6 +10,7 @@ import pytest
 from core.guanyi.signing import QIMEN_SIGN_METHODS
 from core.paths import database_path
 from core.sandbox import Sandbox
+from core.timeutil import now_china
 
 END = datetime(2024, 6, 10, 15, 0, 0)
 DAYS = ("2024-06-08", "2024-06-10")
@@ -94,7 +95,7 @@ def test_missing_credentials_and_bad_arguments_exit_2(cli):
     assert missing.code == 2 and missing.json()["ok"] is False and "credentials set guanyi" in missing.stderr
     assert cli("pull", "--from", "2024-13-01", "--to", DAYS[1]).code == 2
     assert cli("pull", "--from", DAYS[0]).code == 2
-    assert cli("pull", "--since-last", "--from", DAYS[0]).code == 2
+    assert cli("pull", "--since-last", "--to", DAYS[1]).code == 2
     assert cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--by", "ship").code == 2
 
 
@@ -112,5 +113,6 @@ def test_wrong_secret_exits_3_and_says_what_to_do(cli, data_dir, sb):
 def test_since_last_moves_the_watermark(cli, sb):
     _store_guanyi(cli, sb)
     _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
-    result = _ok(cli("pull", "--since-last", "--json")).json()
+    today = now_china().strftime("%Y-%m-%d")
+    result = _ok(cli("pull", "--since-last", "--from", today, "--json")).json()
     assert result["complete"] is True and result["watermark"] == result["to"]
