@@ -131,7 +131,7 @@ def move(path: Path, shared: pw.Database) -> MoveResult:
             source,
             "SELECT axis, value FROM watermark",
             "INSERT INTO watermark (axis, value) VALUES (?, ?) "
-            "ON CONFLICT (axis) DO UPDATE SET value = GREATEST(watermark.value, EXCLUDED.value)",
+            "ON CONFLICT (axis) DO UPDATE SET value = EXCLUDED.value WHERE EXCLUDED.value > watermark.value",
         )
         result.counts["ledger"] = _move_ledger(shared, source, origin)
         listed = _listed(_LOG_COLUMNS)
