@@ -7,6 +7,7 @@ The window installs Qt translators for its own texts and sets this language to m
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from pathlib import Path
 
@@ -38,7 +39,9 @@ def stored_language(database: Path) -> str | None:
     if not database.is_file():
         return None
     try:
-        with sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=1) as connection:
+        # closing(): a connection's own "with" only ends a transaction, and it stays open until it is collected —
+        # holding the file that a restore at start waits to find closed.
+        with contextlib.closing(sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True, timeout=1)) as connection:
             row = connection.execute("SELECT value FROM setting WHERE key = 'ui.lang'").fetchone()
     except sqlite3.Error:
         return None

@@ -62,6 +62,8 @@ class Launch:
         self.crashes: CrashReporter | None = None  # the error hook, once the app is open
         self.instance: SingleInstance | None = None  # this window's claim on its data folder
         self.elsewhere = False  # a window runs on the data folder already: asked to come to the front instead
+        self.restore_report: tuple[bool, str] | None = None  # this start put a backup back first (ui.backup_actions)
+        self.restore_after: tuple[Path, Path] | None = None  # (backup, data folder): put back once this window closed
         self.exit_code: int | None = None  # set when the app could not be opened
         sys.setswitchinterval(_SWITCH_INTERVAL_S)
         qt_app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -100,9 +102,12 @@ class Launch:
         # (no widget is made here), the database, recovery, and for --demo the simulators.
         import ui.workspace  # noqa: F401
         from core.app import leave_thread, open_app
+        from ui.backup_actions import restore_at_start
 
         options = self.options
         try:
+            if not (options.demo and not options.data_dir):  # a restore asked for by the window this start replaces
+                self.restore_report = restore_at_start(paths.data_dir(options.data_dir))
             opened = open_app(options.data_dir, options.lang, verbose=options.verbose, log_file=True,
                               demo=options.demo)
         except ReturnSyncError as exc:
@@ -135,7 +140,12 @@ class Launch:
         workspace = Workspace(banner=result.banner, window_state=self.window.window_state,
                               offer_guide=not self.options.demo)
         workspace.demo_requested.connect(self.restart_in_demo)
+        workspace.restore_requested.connect(self.restart_to_restore)
         self.window.set_workspace(workspace)
+        if self.restore_report is not None:
+            from ui.backup_actions import say_restored
+
+            say_restored(self.window, *self.restore_report)
 
     def restart_in_demo(self) -> None:
         """The app again, on the built-in sandbox (the guide's 试用演示): a new process, this window closed."""
@@ -145,6 +155,24 @@ class Launch:
         else:
             QMessageBox.warning(self.window, title(),
                                 t("无法启动演示，请稍后重试。", "The demo could not be started; try again."))
+
+    def restart_to_restore(self, backup_file: Path) -> None:
+        """Help › 恢复, confirmed: this window closes, and once every thread here has let go of the data file the app
+        starts again and puts ``backup_file`` back before it opens it (:meth:`start_restore`)."""
+        self.restore_after = (backup_file, self.opened.data_dir)
+        self.window.close()
+
+    def start_restore(self) -> None:
+        from ui.backup_actions import start_to_restore
+
+        backup_file, folder = self.restore_after
+        program, arguments = restart_command(["--data-dir", str(folder), "--lang", i18n.current()])
+        if not start_to_restore(program, arguments, backup_file):
+            log.error("the app could not be started again to restore %s", backup_file)
+            QMessageBox.critical(None, title(), t(
+                "无法重新启动程序来恢复备份；数据文件没有改动。请再次打开程序后重试。",
+                "The app could not be started again to restore the backup; the data file was not changed. Open the "
+                "app again and retry."))
 
     def close(self) -> None:
         if self.crashes is not None:
@@ -173,4 +201,6 @@ def run_window(options: argparse.Namespace) -> int:
         code = QApplication.instance().exec()
     finally:
         launch.close()
+    if launch.restore_after is not None:
+        launch.start_restore()
     return launch.exit_code if launch.exit_code is not None else code

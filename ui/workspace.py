@@ -59,6 +59,7 @@ def money(cents: int) -> str:
 
 class Workspace(QWidget):
     demo_requested = Signal()  # the accountant chose 试用演示 in the guide: the app starts again on the sandbox
+    restore_requested = Signal(object)  # Help › 恢复, confirmed: the app starts again and puts back this backup (Path)
 
     def __init__(self, banner: str = "", parent: QWidget | None = None,
                  window_state: WindowState | None = None, offer_guide: bool = False) -> None:
@@ -154,6 +155,9 @@ class Workspace(QWidget):
         self.help_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.help_menu = QMenu(self.help_button)
         self.guide_action = self.help_menu.addAction(t("首次使用向导…", "Getting started guide…"), self.open_guide)
+        self.help_menu.addSeparator()
+        self.backup_action = self.help_menu.addAction(t("备份数据…", "Back up the data…"), self.backup_data)
+        self.restore_action = self.help_menu.addAction(t("从备份恢复…", "Restore from a backup…"), self.restore_data)
         self.help_menu.addSeparator()
         self.about_action = self.help_menu.addAction(t("关于…", "About…"), self.show_about)
         self.help_button.setMenu(self.help_menu)
@@ -267,6 +271,26 @@ class Workspace(QWidget):
         dialog = self.about = AboutDialog(data_folder(), self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
+
+    def backup_data(self) -> None:
+        """Help › 备份: a consistent copy of the data file, made on a worker (see :mod:`ui.backup_actions`)."""
+        from ui.backup_actions import backup_task
+
+        task = backup_task(self)
+        if task is None:
+            return
+        self.backup_action.setEnabled(False)  # one at a time; closing the window waits for it
+        for signal in (task.signals.finished, task.signals.failed):
+            signal.connect(lambda _result: self.backup_action.setEnabled(True))
+        self._start_background(task)
+
+    def restore_data(self) -> None:
+        """Help › 恢复: a backup chosen, checked and confirmed; the app starts again to put it back."""
+        from ui.backup_actions import choose_restore
+
+        chosen = choose_restore(self)
+        if chosen is not None:
+            self.restore_requested.emit(chosen)
 
     def open_settings(self) -> None:
         from ui.settings_dialog import SettingsDialog
