@@ -28,6 +28,18 @@ def _start_window(env: dict, folder: Path) -> subprocess.Popen:
     )
 
 
+def _start_again(env: dict, folder: Path) -> subprocess.CompletedProcess:
+    """A second start of the window on ``folder``, run to its end."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--data-dir", str(folder)],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
 def _wait_for_log(folder: Path, text: str, count: int = 1, seconds: float = 30) -> None:
     log = folder / LOG_FILENAME
     deadline = time.monotonic() + seconds
@@ -52,14 +64,7 @@ def test_a_second_start_raises_the_first_and_a_killed_window_does_not_block_the_
     try:
         _wait_for_log(data_dir, "starting; data folder")
         started = time.monotonic()
-        second = subprocess.run(
-            [sys.executable, str(ROOT / "main.py"), "--data-dir", str(data_dir)],
-            env=window_env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        second = _start_again(window_env, data_dir)
         assert second.returncode == 0, second.stderr
         assert time.monotonic() - started < 15
         _wait_for_log(data_dir, RAISED)
@@ -75,14 +80,7 @@ def test_a_second_start_raises_the_first_and_a_killed_window_does_not_block_the_
         _wait_for_log(data_dir, "starting; data folder", count=2)
         with pytest.raises(subprocess.TimeoutExpired):
             after.wait(timeout=3)  # it is the window now: it stays up
-        again = subprocess.run(
-            [sys.executable, str(ROOT / "main.py"), "--data-dir", str(data_dir)],
-            env=window_env,
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=30,
-        )
+        again = _start_again(window_env, data_dir)
         assert again.returncode == 0, again.stderr
         _wait_for_log(data_dir, RAISED, count=2)  # and it answers the next start
     finally:
