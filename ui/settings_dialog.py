@@ -28,6 +28,7 @@ from core.mapping.remark import PLACEHOLDERS
 from ui import settings_saving
 from ui.settings_connections import ConnectionsTab
 from ui.settings_fields import ERROR_STYLE, OK_STYLE, SettingField, SettingsForm
+from ui.settings_team import TeamTab
 from ui.value_tables_view import ValueTablesTab
 
 MAPPING_KEYS = tuple(name for name in settings.KEYS if name.startswith("mapping."))
@@ -90,13 +91,15 @@ class SettingsDialog(QDialog):
                                       "More is faster; set 1 if Guanyi often answers 'too many requests' (HTTP 429)"),
             },
         )
+        self.team = TeamTab(values)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.connections, t("连接", "Connections"))
         self.tabs.addTab(self.mapping, t("映射规则", "Mapping"))
         self.tabs.addTab(self.tables, t("对照表", "Value tables"))
         self.tabs.addTab(self.general, t("常规", "General"))
+        self.tabs.addTab(self.team, t("团队", "Team"))
         self.fields: dict[str, SettingField] = {
-            **self.connections.fields, **self.mapping.fields, **self.general.fields
+            **self.connections.fields, **self.mapping.fields, **self.general.fields, **self.team.fields
         }
 
         self.message = QLabel(wordWrap=True)
@@ -141,7 +144,7 @@ class SettingsDialog(QDialog):
         self._say(text, ERROR_STYLE)
         if not culprits:
             return
-        self.tabs.setCurrentWidget(next(tab for tab in (self.connections, self.mapping, self.general)
+        self.tabs.setCurrentWidget(next(tab for tab in (self.connections, self.mapping, self.general, self.team)
                                         if tab.isAncestorOf(culprits[0])))
         areas: dict[int, tuple[QScrollArea, QWidget]] = {}
         for culprit in culprits:
