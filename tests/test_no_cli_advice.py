@@ -37,8 +37,9 @@ _LOGGERS = {"log", "logger", "logging"}
 _LOG_CALLS = {"debug", "info", "warning", "error", "exception", "critical", "log"}
 
 
-# Whole strings that hold such a word but are never shown: the script the app starts itself again with.
-NEVER_SHOWN = {"main.py"}
+# Whole strings that hold such a word but are never shown: the script the app starts itself again with, the option
+# naming its data folder then (a restore's restart), and the console executable's name (core.paths).
+NEVER_SHOWN = {"main.py", "--data-dir", "returnsync-cli"}
 
 
 def cli_words_in(text: str) -> list[str]:
