@@ -66,6 +66,15 @@ class DataFileBusy(ConfigError):
         self.path = path
 
 
+class DataFileFull(ConfigError):
+    """The disk (or the quota) had no room for a write to the data file; what was not finished was not written.
+    ``path``: the file."""
+
+    def __init__(self, zh: str, en: str, *, path: str, **advice: Any) -> None:
+        super().__init__(zh, en, **advice)
+        self.path = path
+
+
 class DataFileDamaged(ConfigError):
     """The data file is not an SQLite database or its contents are damaged; it is left as it is. ``path``: the file;
     ``copy``: its newest automatic copy, if there is one."""

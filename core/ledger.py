@@ -24,12 +24,12 @@ import peewee as pw
 
 from core import settings
 from core.advice import Advice
-from core.errors import ConfigError
+from core.errors import ConfigError, DataFileFull
 from core.i18n import t
 from core.jingcheng.outcome import Outcome
 from core.jingcheng.sheet import Sheet
 from core.states import FORCEABLE, PUSHABLE, SheetStatus, status_text
-from core.store import CODES_PER_QUERY, LedgerEntry, db, write_log
+from core.store import CODES_PER_QUERY, LedgerEntry, database_file, db, is_full, write_log
 from core.team import claims as team_claims
 from core.team.connection import is_lost, lost, shared
 from core.timeutil import format_datetime, now_china
@@ -122,6 +122,13 @@ def writing(zh: str, en: str) -> Iterator[None]:
             raise lost(zh, en, exc) from exc
         if not isinstance(exc, pw.OperationalError):
             raise
+        if is_full(exc):
+            raise DataFileFull(
+                f"无法写入数据文件：磁盘已满（{exc}）。{zh} 请腾出磁盘空间后重试。",
+                f"The data file could not be written: the disk is full ({exc}). {en} Free some disk space and try "
+                "again.",
+                path=str(database_file()),
+            ) from exc
         raise ConfigError(
             f"无法写入数据文件（{exc}）。{zh} 可能有另一个程序（另一个退货单同步助手、数据库工具、备份软件）"
             "正占用它，或磁盘已满；请稍后重试。",
@@ -221,10 +228,12 @@ _UNSTORED_ADVICE = {SheetStatus.POSTED: Advice.RECORD_POSTED, SheetStatus.FAILED
 
 def _unstored(claimed: Claim, outcome: Outcome, exc: Exception) -> ConfigError:
     where_zh, where_en = ("共享数据库", "the shared database") if shared() else ("数据文件", "the data file")
+    full_zh, full_en = ("磁盘已满：", "the disk is full: ") if is_full(exc) else ("", "")
     return ConfigError(
-        f"“{claimed.code}”已发出。精诚的结果：{outcome.message} 但无法写入{where_zh}（{exc}），此单将显示为状态未知。",
+        f"“{claimed.code}”已发出。精诚的结果：{outcome.message} 但无法写入{where_zh}（{full_zh}{exc}），"
+        "此单将显示为状态未知。",
         f"'{claimed.code}' was sent and Jingcheng answered: {outcome.message} But {where_en} could not be "
-        f"written ({exc}). The sheet will show as unknown.",
+        f"written ({full_en}{exc}). The sheet will show as unknown.",
         advice=_UNSTORED_ADVICE.get(outcome.status, Advice.CHECK_UNKNOWN), code=claimed.code,
         sheet_no=outcome.sheet_no,
     )

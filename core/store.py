@@ -21,7 +21,7 @@ from pathlib import Path
 import peewee as pw
 
 from core.advice import Advice
-from core.errors import ConfigError, DataFileBusy, DataFileDamaged
+from core.errors import ConfigError, DataFileBusy, DataFileDamaged, DataFileFull
 from core.timeutil import now_china
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ BUSY_TIMEOUT_MS = 10_000
 # The automatic copies taken before migrations that are kept, the newest ones (copies()).
 KEEP_COPIES = 5
 # SQLite's primary result codes (the low byte of an extended one) that this module names.
-_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_NOTADB = 5, 6, 11, 26
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_CORRUPT, _SQLITE_FULL, _SQLITE_NOTADB = 5, 6, 11, 13, 26
 
 
 class BaseModel(pw.Model):
@@ -228,9 +228,18 @@ def migrate(database: pw.SqliteDatabase, path: Path) -> None:
             database.execute_sql(f"PRAGMA user_version = {version + 1}")
 
 
+class _SqliteDatabase(pw.SqliteDatabase):
+    def rollback(self) -> None:
+        # SQLite ends a transaction by itself after some errors (SQLITE_FULL, an I/O error, out of memory): a second
+        # ROLLBACK would fail with "no transaction is active", and that error would hide the one that said why.
+        if not self.is_closed() and not self.connection().in_transaction:
+            return
+        super().rollback()
+
+
 def open_database(path: Path) -> pw.SqliteDatabase:
     """Open (creating if needed) the file, bind the models to it, bring the schema up to date."""
-    database = pw.SqliteDatabase(
+    database = _SqliteDatabase(
         str(path),
         pragmas={
             "journal_mode": "wal",
@@ -269,6 +278,14 @@ def is_busy(exc: BaseException) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+def is_full(exc: BaseException) -> bool:
+    """The disk (or the file's size limit) has no room for the write."""
+    code = _result_code(exc)
+    if code is not None:
+        return code == _SQLITE_FULL
+    return "disk is full" in str(exc)
+
+
 def is_damaged(exc: BaseException) -> bool:
     """The file is not an SQLite database, or its contents are damaged."""
     code = _result_code(exc)
@@ -278,9 +295,16 @@ def is_damaged(exc: BaseException) -> bool:
 
 
 def data_file_error(exc: BaseException, path: Path) -> ConfigError | None:
-    """What a database error means to a person, when it is about the file itself: held by another program
-    (:class:`DataFileBusy`) or damaged (:class:`DataFileDamaged`, with the newest automatic copy); ``None`` for any
-    other error."""
+    """What a database error means to a person, when it is about the file itself: no room on the disk
+    (:class:`DataFileFull`), held by another program (:class:`DataFileBusy`) or damaged (:class:`DataFileDamaged`, with
+    the newest automatic copy); ``None`` for any other error."""
+    if is_full(exc):
+        return DataFileFull(
+            f"无法写入数据文件 {path}：磁盘已满（{exc}）。未完成的操作没有写入；请腾出磁盘空间后重试。",
+            f"The data file {path} could not be written: the disk is full ({exc}). What was not finished was not "
+            "written; free some disk space and try again.",
+            path=str(path),
+        )
     if is_busy(exc):
         seconds = BUSY_TIMEOUT_MS // 1000
         return DataFileBusy(

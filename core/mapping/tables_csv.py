@@ -11,12 +11,15 @@ goods         商品编码, 精诚商品ID              code, goods_id
 
 Reading: header names are matched ignoring case, spaces, ``_`` and ``-`` (so ``Shop Code``,
 ``CustomerCode`` and ``GoodsID`` are understood too), in any order; 客户名称 may be left out.
-Blank rows and empty extra columns (Excel leaves both) are ignored. The encoding is UTF-8 with or
-without BOM, or GBK/GB18030 as a Chinese Excel saves "CSV (逗号分隔)" (also after a BOM some editors
-add). A cell that an export made inert (``'=…``) is read back without its quote mark, so export → edit
-→ import keeps every code. Refused, naming the line: a cell with a line break (an unpaired quote that
-swallowed the lines after it), Excel's scientific notation, and an all-digit code or value that is what
-Excel makes of one already in the table (``03`` → ``3``, 18 digits → 15 and zeros).
+Blank rows and empty extra columns (Excel leaves both) are ignored; a header without a comma may be
+cut by tabs or semicolons instead. The encoding is UTF-8 with or without BOM, or GBK/GB18030 as a
+Chinese Excel saves "CSV (逗号分隔)" (also after a BOM some editors add); UTF-16 (with its BOM or
+without) and binary files (a workbook, a picture: NUL bytes) are refused saying so. A cell that an
+export made inert (``'=…``) is read back without its quote mark, so export → edit → import keeps
+every code. Refused, naming the line: a cell with a line break (an unpaired quote that swallowed the
+lines after it), Excel's scientific notation, and an all-digit code or value that is what Excel makes
+of one already in the table (``03`` → ``3``, 18 digits → 15 and zeros). A header's unknown name is
+quoted with its control characters made visible (:mod:`core.visible`).
 Every row is checked before anything is written; one bad row and nothing is imported.
 
 Writing: UTF-8 with BOM, the header in the UI language, through :func:`core.export.write_csv`.
@@ -37,6 +40,7 @@ from core.i18n import t
 from core.mapping.value_tables import Changes, Table, apply_rows, check_row, list_rows
 from core.store import write_log
 from core.timeutil import elapsed_ms
+from core.visible import visible
 
 # How many problems an error lists before "and N more": enough to fix a file in one pass.
 MAX_LISTED = 10
@@ -141,10 +145,17 @@ def _read_text(path: Path) -> tuple[str, str]:
             f"无法读取文件 {path}：{exc.strerror or exc}。",
             f"Cannot read {path}: {exc.strerror or exc}.",
         ) from exc
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or _utf16_without_bom(data):
         raise ConfigError(
             f"{path} 是 UTF-16（Excel 的“Unicode 文本”）。请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
             f"{path} is UTF-16 (Excel's 'Unicode Text'). In Excel, save it as 'CSV UTF-8 (Comma delimited)'.",
+        )
+    if b"\x00" in data:  # no text a spreadsheet saves as CSV holds a NUL byte: a workbook, a picture, a damaged file
+        raise ConfigError(
+            f"{path} 不是文本文件（含有二进制数据，可能是 Excel 工作簿、图片或已损坏的文件）。"
+            "请在 Excel 中另存为“CSV UTF-8（逗号分隔）”。",
+            f"{path} is not a text file (it holds binary data: an Excel workbook, a picture or a damaged file?). "
+            "In Excel, save it as 'CSV UTF-8 (Comma delimited)'.",
         )
     bom = data.startswith(b"\xef\xbb\xbf")
     if bom:
@@ -163,6 +174,25 @@ def _read_text(path: Path) -> tuple[str, str]:
     )
 
 
+def _utf16_without_bom(data: bytes) -> bool:
+    """UTF-16 whose BOM was dropped: every ASCII character (the commas, line ends, digits) has a NUL byte on the same
+    side of it, and the other side has none."""
+    sample = data[:4096]
+    zeros = sorted((sample[0::2].count(0), sample[1::2].count(0)))
+    return zeros[0] == 0 and zeros[1] * 8 > len(sample)
+
+
+def _delimiter(text: str) -> str:
+    """The comma, unless the header row has none and is cut by tabs (Excel's "Text (Tab delimited)") or semicolons
+    (an Excel whose list separator is ``;``)."""
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    if "," not in header:
+        for other in ("\t", ";"):
+            if other in header:
+                return other
+    return ","
+
+
 def _normalise(header: str) -> str:
     return "".join(ch for ch in header.strip().casefold() if ch not in " _-\u3000\ufeff")
 
@@ -173,7 +203,7 @@ def _uninert(cell: str) -> str:
 
 def _parse(table: Table, path: Path, text: str) -> list[dict[str, str]]:
     """Every data row, checked; raises :class:`BadRows` listing all problems."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     problems: list[Problem] = []
     rows: list[dict[str, str]] = []
     lines: list[int] = []  # where each of ``rows`` starts in the file
@@ -298,11 +328,11 @@ def _header(table: Table, path: Path, line: int, cells: list[str]) -> dict[str, 
     for i, cell in enumerate(cells):
         if not cell.strip():
             continue
-        name = accepted.get(_normalise(cell))
+        name, shown = accepted.get(_normalise(cell)), visible(cell.strip())
         if name is None:
-            problems.append(Problem(line, f"不认识的列名“{cell.strip()}”", f"unknown column '{cell.strip()}'"))
+            problems.append(Problem(line, f"不认识的列名“{shown}”", f"unknown column '{shown}'"))
         elif name in positions:
-            problems.append(Problem(line, f"列“{cell.strip()}”出现两次", f"column '{cell.strip()}' appears twice"))
+            problems.append(Problem(line, f"列“{shown}”出现两次", f"column '{shown}' appears twice"))
         else:
             positions[name] = i
     for column in table.columns:
