@@ -176,7 +176,8 @@ class GuanyiClient:
             check.raise_if_set()
             tried += 1
             try:
-                return read(*self._attempt(method, business, deadline))
+                # A try can be cancelled while it waits for the server, not only between tries.
+                return read(*check.run(lambda: self._attempt(method, business, deadline)))
             except Retry as retry:
                 failure = retry
                 log.info("%s via %s: attempt %d of %d failed: %s", method, self.transport.name,
