@@ -50,6 +50,7 @@ from core.push import Preview
 from core.sheet_detail import DetailLine, SheetDetail
 from core.states import ReturnState, state_text
 from core.timeutil import format_datetime
+from core.visible import visible
 from ui import state_style
 from ui.advice import state_advice
 
@@ -102,9 +103,11 @@ class LinesModel(QAbstractTableModel):
             marks = "".join(dict.fromkeys(mark for mark, _ in about))
             number = f"{marks} {line.number}" if marks else str(line.number)
             if line.left_out:  # the reason, in the cells of what the sheet would have had (spanned by the view)
-                self._rows.append((number, _codes(line), line.left_out, "", "", "", ""))
+                self._rows.append((number, visible(_codes(line)), line.left_out, "", "", "", ""))
             else:
-                self._rows.append((number, _codes(line), line.goods_id, line.qua, line.price, line.amo, line.remark))
+                # Codes and remarks as typed in 管易云: a control or bidi character shows as its escape.
+                self._rows.append((number, visible(_codes(line)), visible(line.goods_id), line.qua, line.price,
+                                   line.amo, visible(line.remark)))
             self._numbers.append(line.number)
             self._left_out.append(bool(line.left_out))
             self._tips.append("\n".join(f"{mark} {text}" for mark, text in about))
@@ -293,7 +296,7 @@ class SheetView(QWidget):
         self.basis.setVisible(state is ReturnState.CHANGED)
         values = mapped.sheet.as_dict() if mapped.sheet is not None else {}
         for key, label in self.header_labels.items():
-            label.setText(str(values.get(key, "")))
+            label.setText(visible(str(values.get(key, ""))))
 
         about: dict[int, list[tuple[str, str]]] = {}
         for mark, colour, prefix, problems in (
@@ -314,7 +317,7 @@ class SheetView(QWidget):
 
     @staticmethod
     def _check_item(mark: str, colour: QColor, prefix: str, problem: Problem) -> QListWidgetItem:
-        item = QListWidgetItem(f"{mark} {prefix}{problem}")
+        item = QListWidgetItem(f"{mark} {prefix}{visible(str(problem))}")
         item.setForeground(colour)
         item.setData(_LINES_ROLE, list(problem.lines))
         if problem.lines:

@@ -13,6 +13,7 @@ from core.errors import ConfigError
 from core.i18n import t
 from core.states import ReturnState, state_text
 from core.timeutil import format_datetime, parse_bound
+from core.visible import visible
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -123,11 +124,13 @@ def _list(args: argparse.Namespace) -> int:
     } for item in listed]
     header = t("单号\t店铺\t入库时间\t行数\t数量\t金额\t状态\t说明",
                "code\tshop\treceived\tlines\tquantity\tamount\tstate\tnote")
+    # Names come from 管易云 as they were typed there: a control or bidi character is shown as its escape, so it can
+    # neither break the columns nor reorder the line (the JSON keeps them exactly).
     lines = [header] + [
         "\t".join([
-            item.row.code, item.row.shop or item.shop_code or "-", item.row.receive_date or "-",
+            visible(item.row.code), visible(item.row.shop or item.shop_code or "-"), item.row.receive_date or "-",
             "-" if item.row.lines is None else str(item.row.lines), item.row.qua or "-", item.row.amo or "-",
-            state_text(item.row.state), item.row.note,
+            state_text(item.row.state), visible(item.row.note),
         ])
         for item in listed
     ]

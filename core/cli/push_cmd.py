@@ -19,6 +19,7 @@ from core.errors import ConfigError
 from core.i18n import t
 from core.states import ItemStatus, SheetStatus, state_text, status_text
 from core.timeutil import format_datetime
+from core.visible import visible
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,22 +74,23 @@ def _preview(args: argparse.Namespace) -> int:
     payload["changes"] = detail.changes.as_json() if detail.changes is not None else None
     lines = [t(f"退货单 {shown.code}", f"Return {shown.code}")]
     if sheet:
+        name, remark = visible(sheet.customer_name), visible(sheet.remark)  # as typed in 管易云: shown safely
         lines += [
-            t(f"精诚单据 {sheet.sheet_id}  日期 {sheet.sheet_date}  客户 {sheet.customer_code} {sheet.customer_name}",
-              f"Sheet {sheet.sheet_id}  date {sheet.sheet_date}  customer {sheet.customer_code} {sheet.customer_name}"),
+            t(f"精诚单据 {sheet.sheet_id}  日期 {sheet.sheet_date}  客户 {sheet.customer_code} {name}",
+              f"Sheet {sheet.sheet_id}  date {sheet.sheet_date}  customer {sheet.customer_code} {name}"),
             t(f"红蓝 {sheet.red_blue}  数量 {sheet.qua}  金额 {sheet.amo}",
               f"RedBlue {sheet.red_blue}  quantity {sheet.qua}  amount {sheet.amo}"),
-            t(f"备注 {sheet.remark}", f"Remark {sheet.remark}"),
+            t(f"备注 {remark}", f"Remark {remark}"),
             t("商品编号\t数量\t单价\t金额\t备注", "GoodsID\tQua\tPrice\tAmo\tRemark"),
-            *(f"{i.goods_id}\t{i.qua}\t{i.price}\t{i.amo}\t{i.remark}" for i in sheet.items),
+            *(f"{visible(i.goods_id)}\t{i.qua}\t{i.price}\t{i.amo}\t{visible(i.remark)}" for i in sheet.items),
         ]
     else:
         lines.append(t("（无法生成精诚单据）", "(no sheet can be made)"))
     if detail.changes:
         lines.append(t("推送后的变更（已发送 → 现在）：", "Changed since it was posted (sent → now):"))
         lines += [f"  {change}" for change in detail.changes.describe()]
-    lines += [t(f"不可推送的原因：{p}", f"Blocked because: {p}") for p in mapped.blocking]
-    lines += [t(f"提醒：{p}", f"Warning: {p}") for p in mapped.warnings]
+    lines += [t(f"不可推送的原因：{visible(str(p))}", f"Blocked because: {visible(str(p))}") for p in mapped.blocking]
+    lines += [t(f"提醒：{visible(str(p))}", f"Warning: {visible(str(p))}") for p in mapped.warnings]
     state = state_text(shown.state) + (t(f"：{shown.note}", f": {shown.note}") if shown.note else "")
     state = with_advice(state, cli_advice(for_state(shown.state), code=shown.code))
     lines.append(t(f"状态：{state}", f"State: {state}"))

@@ -246,3 +246,17 @@ def test_clear_and_an_empty_code_leave_nothing(pane):
     assert _buttons(pane) == [] and pane.sheet.header_labels["SheetID"].text() == ""
     pane.show_code("NO-SUCH")
     assert "NO-SUCH" in pane.sheet.status.text() and _buttons(pane) == []
+
+
+def test_names_with_control_and_bidi_characters_show_escaped(pane):
+    code = _store("RGO-BIDI", _line(item_code="SP\u202e1001", sku_code="SP1\x1b[31m", note="备\u2066注\x00"))
+    _edit_return(code, lambda raw: raw.update(shop_name="天猫\u202egpj.exe"))
+    pane.show_code(code)
+    shown = [label.text() for label in pane.sheet.header_labels.values()]
+    shown += [pane.sheet.problems.item(i).text() for i in range(pane.sheet.problems.count())]
+    lines = pane.sheet.lines
+    shown += [str(lines.data(lines.index(row, column), SHOWN)) for row in range(lines.rowCount())
+              for column in range(lines.columnCount())]
+    text = "\n".join(shown)
+    assert not any(ch in text for ch in "\u202e\u2066\x1b\x00"), text
+    assert "天猫\\u202egpj.exe" in text and "SP1\\x1b[31m" in text
