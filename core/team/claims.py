@@ -75,7 +75,7 @@ def recover(token: str, in_flight: Collection[str]) -> list[str]:
         ).fetchall()
         for sheet_id, code, host, user, pid, started in rows:
             holder = f"{host or '?'} / {user or '?'} / {pid or '?'}"
-            started = f"{started:%Y-%m-%d %H:%M:%S}" if started else "?"
+            started = str(started)[:19] if started else "?"
             message = t(
                 f"推送中断（{holder} 于 {started} 开始，租约已到期，没有记下结果），不知此单是否已入账。状态未知。",
                 f"A push was interrupted ({holder} started it at {started}; its lease ran out with no outcome "

@@ -37,9 +37,20 @@ _local: pw.SqliteDatabase | None = None
 _INSERT_OR = re.compile(r'^\s*INSERT OR (REPLACE|IGNORE) INTO "?(\w+)"?\s*\(([^)]*)\)(.*)$', re.S | re.I)
 
 
+# SQLite's "+column": the unary plus that keeps its planner off an index (PostgreSQL has none for text).
+_UNARY_PLUS = re.compile(r'(\b(?:WHERE|AND|OR|NOT|ON|BY|SELECT)\s+|[(,=<>]\s*)\+(?=[A-Za-z_"])', re.I)
+# SQLite's "WHERE 0": no row.
+_WHERE_ZERO = re.compile(r"\bWHERE 0\b(?!\s*[-+*/=<>!])")
+
+
 def _sqlite_dialect(sql: str) -> str:
     """SQLite's ``INSERT OR REPLACE`` / ``INSERT OR IGNORE`` as PostgreSQL's ``ON CONFLICT`` on the table's primary key,
-    and ``?`` placeholders as ``%s`` (:func:`_placeholders`)."""
+    its planner's unary ``+column`` dropped, ``WHERE 0`` as ``WHERE false``, and ``?`` placeholders as ``%s``
+    (:func:`_placeholders`)."""
+    if "+" in sql:
+        sql = _UNARY_PLUS.sub(r"\1", sql)
+    if "WHERE 0" in sql:
+        sql = _WHERE_ZERO.sub("WHERE false", sql)
     found = _INSERT_OR.match(sql)
     if found:
         action, table, columns, rest = found.groups()
@@ -56,22 +67,33 @@ def _sqlite_dialect(sql: str) -> str:
 
 
 def _placeholders(sql: str) -> str:
-    """SQLite-style ``?`` placeholders (outside quotes) as psycopg's ``%s``, with a literal ``%`` doubled; SQL with
-    none (all of peewee's own) is returned as it is."""
+    """SQLite-style ``?`` placeholders (outside quotes) as psycopg's ``%s``, and a literal ``%`` doubled: always
+    inside quotes (peewee never puts a placeholder there), outside them only in SQL written with ``?``. SQL of neither
+    (all of peewee's own) is returned as it is."""
+    if "?" not in sql and "%" not in sql:
+        return sql
     out: list[str] = []
+    outside: list[int] = []  # where a "%" stands outside quotes
     quote = ""
     found = False
     for char in sql:
         if quote:
             quote = "" if char == quote else quote
+            out.append("%%" if char == "%" else char)
         elif char in "'\"":
             quote = char
+            out.append(char)
         elif char == "?":
             out.append("%s")
             found = True
-            continue
-        out.append("%%" if char == "%" else char)
-    return "".join(out) if found else sql
+        else:
+            if char == "%":
+                outside.append(len(out))
+            out.append(char)
+    if found:
+        for index in outside:
+            out[index] = "%%"
+    return "".join(out)
 
 
 class _Connection:
@@ -92,15 +114,34 @@ class _Connection:
 class TeamDatabase(pw.PostgresqlDatabase):
     """PostgreSQL for code written for the local SQLite file (see the module's text)."""
 
+    def _connect(self) -> Any:
+        conn = super()._connect()
+        # Times come back as the text SQLite gives (peewee's fields parse it), so raw queries see what they see there.
+        from psycopg.types.string import TextLoader
+
+        conn.adapters.register_loader("timestamp", TextLoader)
+        return conn
+
     def begin(self, isolation_level: str | None = None) -> None:
         super().begin(None if isolation_level in _SQLITE_LOCKS else isolation_level)
 
     def execute_sql(self, sql: str, params: Sequence[object] | None = None) -> Any:
-        return super().execute_sql(_sqlite_dialect(sql), params)
+        sql = _sqlite_dialect(sql)
+        try:
+            return super().execute_sql(sql, params)
+        except pw.OperationalError:
+            # A read outside a transaction on a connection the server dropped (restarted, a network blip since the
+            # last statement) is read again once on a new one; a write is never repeated: it may have been done.
+            if self.transaction_depth() or not sql.lstrip()[:6].upper() == "SELECT" or not self._broken():
+                raise
+            return super().execute_sql(sql, params)
+
+    def _broken(self) -> bool:
+        conn = None if self.is_closed() else self._state.conn
+        return conn is not None and (conn.closed or conn.broken)
 
     def cursor(self, named_cursor: object = None) -> Any:
-        conn = None if self.is_closed() else self._state.conn
-        if conn is not None and (conn.closed or conn.broken) and self.transaction_depth() == 0:
+        if self._broken() and self.transaction_depth() == 0:
             self.dispose()  # the server dropped it: a new one for this statement, outside any transaction
         return super().cursor(named_cursor)
 

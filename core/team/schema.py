@@ -39,8 +39,21 @@ def _team_1(database: pw.Database) -> None:
         database.execute_sql(statement)
 
 
+def _team_2(database: pw.Database) -> None:
+    # The SQLite functions the store's own queries use (the log's export, the returns table's notes).
+    database.execute_sql(
+        "CREATE FUNCTION instr(haystack TEXT, needle TEXT) RETURNS INTEGER LANGUAGE sql IMMUTABLE "
+        "AS 'SELECT strpos(haystack, needle)'"
+    )
+    database.execute_sql(
+        "CREATE FUNCTION strftime(format TEXT, moment TIMESTAMP) RETURNS TEXT LANGUAGE sql IMMUTABLE AS $$ "
+        "SELECT to_char(moment, replace(replace(replace(replace(replace(replace(format, '%Y', 'YYYY'), '%m', 'MM'), "
+        "'%d', 'DD'), '%H', 'HH24'), '%M', 'MI'), '%S', 'SS')) $$"
+    )
+
+
 # TEAM_MIGRATIONS[i] takes the team part from version i to i + 1. Append only; never edit a step.
-TEAM_MIGRATIONS: list[Callable[[pw.Database], None]] = [_team_1]
+TEAM_MIGRATIONS: list[Callable[[pw.Database], None]] = [_team_1, _team_2]
 PARTS = {"store": store.MIGRATIONS, "team": TEAM_MIGRATIONS}
 
 

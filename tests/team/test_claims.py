@@ -76,7 +76,13 @@ def test_a_connection_dropped_mid_push_leaves_the_sheet_unknown_and_the_next_run
         ready = ready_codes()
         sb.jingcheng.faults.delay_seconds = 1.0  # the first sheet is booked, its reply held a second
         sb.jingcheng.faults.push("delay")
-        dropper = threading.Timer(0.5, terminate)
+
+        def drop_once_sent() -> None:  # while 精诚 holds its reply: the sheet has left, its outcome is not stored
+            while not sb.jingcheng.sheets:
+                threading.Event().wait(0.01)
+            terminate()
+
+        dropper = threading.Thread(target=drop_once_sent)
         dropper.start()
         with pytest.raises(ReturnSyncError) as stopped:
             push.push(ready)
