@@ -116,6 +116,7 @@ def make_data(data: Path, returns: int, info: dict) -> None:
     with open_app(data):
         point_at(info)  # also for a kept folder: with no credentials the window would open the first-run guide
         if ReturnRecord.select().count() >= returns:
+            _claim_one()  # the last run's claim was found dead at this start and is unknown now
             return
         end = parse_datetime(info["end"])
         began = time.perf_counter()
@@ -132,13 +133,20 @@ def make_data(data: Path, returns: int, info: dict) -> None:
             message = "bench: 精诚没有回复" if state == SheetStatus.UNKNOWN else "bench: 拒收"
             ledger.record(claim, Outcome(state, message))
             ledger.release(claim)
-        ledger.claim(ready[400].mapped.sheet, ready[400].code)  # being sent by this process while it runs
+        _claim_one()
         changed = [p.code for p in ready[:50]]  # 管易云 changed these after they were posted
         for code in changed:
             raw = json.loads(ReturnRecord.get_by_id(code).raw_json)
             raw["reason"] = "bench: 退货原因改过"
             ReturnRecord.update(raw_json=json.dumps(raw, ensure_ascii=False)).where(ReturnRecord.code == code).execute()
         review.refresh(changed)
+
+
+def _claim_one() -> None:
+    """A sheet being sent by this process while it runs: the table then holds every state."""
+    codes = [row.code for row in ReturnRecord.select(ReturnRecord.code).order_by(ReturnRecord.code).limit(2000)]
+    ready = next(p for p in previews(codes) if p.ready and ledger.find(p.code) is None)
+    ledger.claim(ready.mapped.sheet, ready.code)
 
 
 def startup(data: Path, runs: int) -> tuple[float, float]:

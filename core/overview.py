@@ -14,7 +14,7 @@ import peewee as pw
 from core import i18n
 from core.guanyi.returns import dump_raw, load_raw
 from core.i18n import t
-from core.states import ReturnState, ledger_note, state_of
+from core.states import ReturnState, SheetStatus, ledger_note, state_of
 from core.store import CODES_PER_QUERY, LedgerEntry, ReturnRecord, ReturnReview, db
 
 BLOCKING_MARK, WARNING_MARK = "✖ ", "⚠ "
@@ -34,19 +34,9 @@ class Row(NamedTuple):
     amo: str
     qua_micro: int | None  # Qua in millionths, exact: to sort by
     amo_cents: int | None  # Amo in cents, exact: to sort by and to total
-    note: str  # why it is blocked, what to look at, or 精诚's number: the first line of ``details``
-    blocking: str  # the mapping's blocking problems, one a line
-    warnings: str  # and its warnings
-    ledger_message: str  # what the last push came to
+    note: str  # why it is blocked, what to look at, or 精诚's number: the first line of :func:`details`
     sheet_no: str  # 精诚's own number, once posted
     stale: bool  # its review was made under other rules, or not yet: it is being checked again
-
-    @property
-    def details(self) -> str:
-        """The note, every problem and warning, and the last push's message, one a line (a tooltip)."""
-        lines = [self.note, *(BLOCKING_MARK + line for line in self.blocking.splitlines()),
-                 *(WARNING_MARK + line for line in self.warnings.splitlines()), self.ledger_message]
-        return "\n".join(line for line in dict.fromkeys(lines) if line)
 
 
 class Listed(NamedTuple):
@@ -60,20 +50,46 @@ class Listed(NamedTuple):
     ledger_status: str | None
 
 
-def _query(codes: Iterable[str] | None, *extra: pw.Field) -> Iterator[tuple]:
-    """The columns a row is made of (and ``extra`` ones after them): what the table shows, the review's verdict, and
-    the ledger's status — with whether the sheet the return maps to now is the one posted, decided by SQLite."""
+# Every (ledger status, mapping ready, as posted) a row can have, numbered by SQLite (:func:`_state_number`) and named
+# here once, by :func:`state_of`: the table's state is decided in one place, without a Python call per return.
+_STATUSES = (None, *SheetStatus)
+_STATES = tuple(state_of(status, ready, as_posted)
+                for status in _STATUSES for ready in (False, True) for as_posted in (False, True))
+
+
+def _state_number(ready: pw.Node, as_posted: pw.Node) -> pw.Node:
+    status = pw.Case(LedgerEntry.status, [(str(s), n) for n, s in enumerate(_STATUSES) if s is not None], 0)
+    return status * 4 + pw.fn.COALESCE(ready, 0) * 2 + as_posted
+
+
+def _first_line(text: pw.Node) -> pw.Node:
+    return pw.fn.SUBSTR(text, 1, pw.fn.INSTR(text.concat("\n"), "\n") - 1)
+
+
+def _query(codes: Iterable[str] | None, stamp: str | None, *extra: pw.Field) -> Iterator[tuple]:
+    """The rows of the table, as SQLite makes them, and ``extra`` columns after them. SQLite does what it does for
+    every return — the state's number, the note from the review's first problem, the blanks for what is missing —
+    and hands over short values only: a review's problems and warnings (a hundred characters or so, on every return)
+    are read once a return is looked at (:func:`details`)."""
     english = i18n.current() == "en"
+    blocking = ReturnReview.blocking_en if english else ReturnReview.blocking_zh
+    warnings = ReturnReview.warnings_en if english else ReturnReview.warnings_zh
     as_posted = ReturnReview.sheet_hash.is_null(False) & (
         LedgerEntry.sheet_hash.is_null() | (LedgerEntry.sheet_hash == ReturnReview.sheet_hash))
+    note = pw.Case(None, [
+        (ReturnReview.stamp.is_null(), _checking()),
+        (blocking != "", pw.Value(BLOCKING_MARK).concat(_first_line(blocking))),
+        (warnings != "", pw.Value(WARNING_MARK).concat(_first_line(warnings))),
+    ], "")
+    stale = ReturnReview.stamp.is_null() | ((ReturnReview.stamp != stamp) if stamp is not None else pw.Value(False))
+    blank = ""
     columns = (
-        ReturnRecord.code, ReturnRecord.receive_date, ReturnRecord.create_date, ReturnRecord.shop_name,
-        ReturnRecord.platform_code,
-        ReturnReview.stamp, ReturnReview.ready, ReturnReview.lines, ReturnReview.qua, ReturnReview.amo,
-        ReturnReview.qua_micro, ReturnReview.amo_cents,
-        ReturnReview.blocking_en if english else ReturnReview.blocking_zh,
-        ReturnReview.warnings_en if english else ReturnReview.warnings_zh,
-        LedgerEntry.status, LedgerEntry.sheet_no, LedgerEntry.message, as_posted, *extra,
+        ReturnRecord.code, _state_number(ReturnReview.ready, as_posted),
+        pw.fn.COALESCE(ReturnRecord.receive_date, blank), pw.fn.COALESCE(ReturnRecord.create_date, blank),
+        pw.fn.COALESCE(ReturnRecord.shop_name, blank), pw.fn.COALESCE(ReturnRecord.platform_code, blank),
+        ReturnReview.lines, pw.fn.COALESCE(ReturnReview.qua, blank), pw.fn.COALESCE(ReturnReview.amo, blank),
+        ReturnReview.qua_micro, ReturnReview.amo_cents, note, pw.fn.COALESCE(LedgerEntry.sheet_no, blank), stale,
+        LedgerEntry.status, LedgerEntry.message, *extra,
     )
     query = (ReturnRecord.select(*columns)
              .join(ReturnReview, pw.JOIN.LEFT_OUTER, on=(ReturnReview.code == ReturnRecord.code))
@@ -102,23 +118,14 @@ def _raw(query: pw.Select) -> list[tuple]:
     return db.execute_sql(sql, params).fetchall()
 
 
-def _row(values: tuple, stamp: str | None, checking: str) -> Row:
-    """Done once a return for tens of thousands of them: only what the table shows and sorts by; the tooltip's text is
-    put together when asked for (:attr:`Row.details`)."""
-    (code, receive_date, create_date, shop_name, platform_code, review_stamp, ready, lines, qua, amo, qua_micro,
-     amo_cents, blocking, warnings, ledger_status, sheet_no, ledger_message, as_posted) = values[:18]
-    state = state_of(ledger_status, bool(ready), bool(as_posted))
-    note = ledger_note(state, sheet_no, ledger_message) if ledger_status else ""
-    if not note:
-        if review_stamp is None:
-            note = checking
-        elif blocking:
-            note = BLOCKING_MARK + blocking.partition("\n")[0]
-        elif warnings:
-            note = WARNING_MARK + warnings.partition("\n")[0]
-    return Row(code, state, receive_date or "", create_date or "", shop_name or "", platform_code or "", lines,
-               qua or "", amo or "", qua_micro, amo_cents, note, blocking or "", warnings or "", ledger_message or "",
-               sheet_no or "", review_stamp is None or (stamp is not None and review_stamp != stamp))
+def _rows(raw: Iterable[tuple]) -> list[Row]:
+    """Done once a return for tens of thousands of them, so only a lookup and a tuple: a return with a ledger row
+    (a few in a hundred) has its note from the ledger when the ledger has one."""
+    states = _STATES
+    return [Row(code, states[n], received, created, shop, platform, lines, qua, amo, qua_micro, amo_cents,
+                (ledger_note(states[n], sheet_no, message or "") or note) if status else note, sheet_no, bool(stale))
+            for (code, n, received, created, shop, platform, lines, qua, amo, qua_micro, amo_cents, note, sheet_no,
+                 stale, status, message, *_) in raw]
 
 
 def _checking() -> str:
@@ -128,20 +135,34 @@ def _checking() -> str:
 def load_rows(codes: Iterable[str] | None = None, stamp: str | None = None) -> list[Row]:
     """Every pulled return (or those of ``codes``), newest receipt first. ``stamp`` is the current review stamp
     (:func:`core.review.Context.current`), to tell rows whose review is stale; without it only unreviewed rows are."""
-    checking = _checking()
-    return [_row(values, stamp, checking) for values in _query(codes)]
+    return _rows(_query(codes, stamp))
+
+
+def details(code: str) -> str:
+    """What the table's tooltip says of a return: its note, every problem and warning of its review, and what the
+    last push came to, one a line ("" for a return never pulled)."""
+    english = i18n.current() == "en"
+    found = (ReturnReview.select(ReturnReview.blocking_en if english else ReturnReview.blocking_zh,
+                                 ReturnReview.warnings_en if english else ReturnReview.warnings_zh)
+             .where(ReturnReview.code == code).tuples().first()) or ("", "")
+    blocking, warnings = found
+    message = (LedgerEntry.select(LedgerEntry.message).where(LedgerEntry.sheet_id == code).scalar()) or ""
+    rows = load_rows([code])
+    note = rows[0].note if rows else ""
+    lines = [note, *(BLOCKING_MARK + line for line in blocking.splitlines()),
+             *(WARNING_MARK + line for line in warnings.splitlines()), message]
+    return "\n".join(line for line in dict.fromkeys(lines) if line)
 
 
 def list_returns(state: str | None = None) -> list[Listed]:
     """Every pulled return with its state (only those in ``state`` when given), for the ``list`` command."""
-    listed = []
-    checking = _checking()
     extra = (ReturnRecord.shop_code, ReturnRecord.modify_date, ReturnRecord.cancel, ReturnRecord.receive)
-    for values in _query(None, *extra):
-        row = _row(values, None, checking)
+    raw = list(_query(None, None, *extra))
+    listed = []
+    for row, values in zip(_rows(raw), raw, strict=True):
         if state and row.state != state:
             continue
-        shop_code, modify_date, cancel, receive = values[18:]
+        shop_code, modify_date, cancel, receive = values[16:]
         listed.append(Listed(row, shop_code or "", modify_date or "", bool(cancel), bool(receive), values[14]))
     return listed
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from operator import itemgetter
+from typing import NamedTuple
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QModelRoleDataSpan, QPersistentModelIndex, Qt, Signal
 
+from core import overview
 from core.i18n import t
 from core.overview import Row
 from core.states import TICKABLE, ReturnState, state_text
@@ -35,13 +37,15 @@ _MAX_INSERT_RUNS = 40
 
 class RowSet:
     """Rows with what sorting and searching them needs, ready before they reach the model: built on a worker for a
-    whole table, so that the GUI thread only swaps them in."""
+    whole table, so that the GUI thread only swaps them in. Made a column at a time by C-level passes (``zip``,
+    ``map``) rather than a Python call per row and column: 50,000 rows in a few tens of milliseconds."""
 
     def __init__(self, rows: Iterable[Row]) -> None:
         self.rows = list(rows)
-        self.position = {row.code: position for position, row in enumerate(self.rows)}
-        self.haystack = [_haystack(row) for row in self.rows]
-        self.keys = {column: list(map(key, self.rows)) for column, key in _KEY.items()}
+        columns = list(zip(*self.rows, strict=True)) or [()] * len(Row._fields)
+        self.position = dict(zip(columns[_CODE], range(len(self.rows)), strict=True))
+        self.haystack = list(map(str.lower, map("\n".join, zip(*(columns[n] for n in _SEARCHED), strict=True))))
+        self.keys = {column: key.of_table(columns) for column, key in _KEYS.items()}
 
 
 class ReturnsModel(QAbstractTableModel):
@@ -62,6 +66,7 @@ class ReturnsModel(QAbstractTableModel):
         self._shown_at: dict[int, int] | None = None  # position -> row shown, made when first needed after a change
         self._shown_cents: int | None = None  # the amount of the rows shown, kept until they change
         self._checked: set[str] = set()
+        self._details: dict[str, str] = {}  # code -> its tooltip, once asked for
         self._keys: dict[int, list] = {column: [] for column in _KEY}  # column -> every row's sort key, by position
         self._haystack: list[str] = []  # what the search looks in, lower case, by position
         self._sort_column, self._sort_order = self.RECEIVED, Qt.SortOrder.DescendingOrder
@@ -114,11 +119,19 @@ class ReturnsModel(QAbstractTableModel):
                 return state_style.colour(row.state)
             if role == _CHECK and row.state in TICKABLE:  # no box: it cannot be pushed
                 return Qt.CheckState.Checked if row.code in self._checked else Qt.CheckState.Unchecked
-        if role == _TOOLTIP and column in (self.STATE, self.NOTE) and row.details:
-            return row.details
+        if role == _TOOLTIP and column in (self.STATE, self.NOTE):
+            return self._details_of(row.code) or None
         if role == _ALIGNMENT and column in self.NUMBERS:
             return _RIGHT
         return None
+
+    def _details_of(self, code: str) -> str:
+        """A row's whole story for its tooltip, read when first pointed at (a few hundred bytes a return that 50,000
+        rows need not carry), kept until the row changes."""
+        found = self._details.get(code)
+        if found is None:
+            found = self._details[code] = overview.details(code)
+        return found
 
     def _text(self, row: Row, column: int) -> str:
         if column == self.STATE:
@@ -214,6 +227,7 @@ class ReturnsModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows, self._position, self._haystack = prepared.rows, prepared.position, prepared.haystack
         self._keys = prepared.keys
+        self._details.clear()
         self._members = self._filtered()
         self._set_shown(self._sorted(self._members))
         self.endResetModel()
@@ -227,6 +241,7 @@ class ReturnsModel(QAbstractTableModel):
         changed: list[int] = []
         amounts: list[int] = []  # the changed rows' amounts before, to keep the total of the rows shown
         for row in {row.code: row for row in rows}.values():
+            self._details.pop(row.code, None)
             position = self._position.get(row.code)
             if position is None:
                 new.append(row)
@@ -378,7 +393,7 @@ class ReturnsModel(QAbstractTableModel):
 
 
 def _haystack(row: Row) -> str:
-    return f"{row.code}\n{row.shop}\n{row.platform_code}\n{row.note}".lower()
+    return "\n".join(row[n] for n in _SEARCHED).lower()
 
 
 _FIELD = {
@@ -392,13 +407,37 @@ _FIELD = {
     ReturnsModel.NOTE: Row._fields.index("note"),
 }
 _CENTS = itemgetter(Row._fields.index("amo_cents"))
-_KEY: dict[int, Callable[[Row], object]] = {
-    ReturnsModel.STATE: lambda row: _STATE_ORDER[row.state],
-    ReturnsModel.LINES: lambda row: -1 if row.lines is None else row.lines,
-    ReturnsModel.QUA: lambda row: -1 if row.qua_micro is None else row.qua_micro,
-    ReturnsModel.AMOUNT: lambda row: -(10 ** 18) if row.amo_cents is None else row.amo_cents,
-    # A text column sorts by its text: the field itself, taken by a C-level getter.
-    **{column: itemgetter(_FIELD[column]) for column in (ReturnsModel.CODE, ReturnsModel.RECEIVED,
-                                                          ReturnsModel.CREATED, ReturnsModel.SHOP,
-                                                          ReturnsModel.PLATFORM, ReturnsModel.NOTE)},
+_CODE = Row._fields.index("code")
+_SEARCHED = tuple(Row._fields.index(name) for name in ("code", "shop", "platform_code", "note"))
+
+
+class _Key(NamedTuple):
+    """A column's sort key: of one row, and of a whole table from its columns (``zip(*rows)``), the same values."""
+
+    of_row: Callable[[Row], object]
+    of_table: Callable[[list[tuple]], list]
+
+
+def _number(field: str, missing: int) -> _Key:
+    """A number that may be missing: missing sorts first going up."""
+    n = Row._fields.index(field)
+    return _Key(lambda row: missing if row[n] is None else row[n],
+                lambda columns: [missing if value is None else value for value in columns[n]])
+
+
+def _text(field: int) -> _Key:
+    """A text column sorts by its text: the field itself, taken by a C-level getter."""
+    return _Key(itemgetter(field), lambda columns: list(columns[field]))
+
+
+_STATE_FIELD = Row._fields.index("state")
+_KEYS: dict[int, _Key] = {
+    ReturnsModel.STATE: _Key(lambda row: _STATE_ORDER[row.state],
+                             lambda columns: list(map(_STATE_ORDER.__getitem__, columns[_STATE_FIELD]))),
+    ReturnsModel.LINES: _number("lines", -1),
+    ReturnsModel.QUA: _number("qua_micro", -1),
+    ReturnsModel.AMOUNT: _number("amo_cents", -(10 ** 18)),
+    **{column: _text(_FIELD[column]) for column in (ReturnsModel.CODE, ReturnsModel.RECEIVED, ReturnsModel.CREATED,
+                                                     ReturnsModel.SHOP, ReturnsModel.PLATFORM, ReturnsModel.NOTE)},
 }
+_KEY = {column: key.of_row for column, key in _KEYS.items()}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import heapq
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -86,6 +86,11 @@ class ReturnsTable(QWidget):
     def set_rows(self, rows: list[Row] | RowSet) -> None:
         self.model.set_rows(rows)
         self._size_columns()
+        # The first row's sheet is mapped for the pane when the event loop next turns: the table paints first, and
+        # the two pieces of work are two short waits of the window, not one long one.
+        QTimer.singleShot(0, self._select_first)
+
+    def _select_first(self) -> None:
         if self.model.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 

@@ -3,55 +3,26 @@ what it shows, how it sorts and filters, what may be ticked, the totals."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QAbstractItemModelTester
 
-from core import ledger, overview, review, settings_save
-from core.jingcheng.outcome import Outcome
+from core import overview, review, settings_save
 from core.push import previews
-from core.sandbox import Sandbox
-from core.states import TICKABLE, ReturnState, SheetStatus
-from core.store import ReturnRecord
-from tests.support.pushing import load_returns
+from core.states import TICKABLE, ReturnState
+from core.store import ReturnReview
+from tests.support.every_state import every_state_rows
 from ui import state_style
 from ui.returns_model import ReturnsModel
 
 Fatal = QAbstractItemModelTester.FailureReportingMode.Fatal
 
 
-def _set_state(code: str, state: ReturnState) -> None:
-    """Put a return's ledger row where ``state`` needs it, as pushes and recoveries would."""
-    sheet = next(p for p in previews([code])).mapped.sheet
-    claim = ledger.claim(sheet, code)
-    if state is ReturnState.SENDING:
-        return
-    outcome = {ReturnState.FAILED: Outcome(SheetStatus.FAILED, "精诚拒收：客户不存在"),
-               ReturnState.UNKNOWN: Outcome(SheetStatus.UNKNOWN, "精诚在 30 秒内没有回复。")}.get(
-        state, Outcome(SheetStatus.POSTED, "ok", sheet_no=f"XT-{code}"))
-    ledger.record(claim, outcome)
-    ledger.release(claim)
-    if state is ReturnState.CHANGED:  # 管易云 changed the return after it was posted
-        raw = json.loads(ReturnRecord.get_by_id(code).raw_json)
-        raw["reason"] = "退货原因改过"
-        ReturnRecord.update(raw_json=json.dumps(raw, ensure_ascii=False)).where(ReturnRecord.code == code).execute()
-        review.refresh([code])
-
-
 @pytest.fixture
 def rows(db) -> list[overview.Row]:
-    with Sandbox(returns=80, days=10, seed=5) as sb:
-        load_returns(sb)
-    ready = [p.code for p in previews([r.code for r in ReturnRecord.select(ReturnRecord.code)]) if p.ready]
-    for code, state in zip(ready, (ReturnState.POSTED, ReturnState.POSTED, ReturnState.FAILED, ReturnState.UNKNOWN,
-                                   ReturnState.SENDING, ReturnState.CHANGED), strict=False):
-        _set_state(code, state)
-    found = overview.load_rows(stamp=review.Context.current().stamp)
-    assert len(found) == 80 and {row.state for row in found} == set(ReturnState)
-    return found
+    return every_state_rows()
 
 
 def _shown(model: ReturnsModel, column: int) -> list[str]:
@@ -266,3 +237,20 @@ def test_a_rules_change_updates_rows_in_place(qtbot, rows):
     assert {code for code, row in now.items() if row.state is ReturnState.READY} == {
         row.code for row in rows if row.state is ReturnState.READY}
     assert not any(row.stale for row in now.values())
+
+
+def test_the_tooltip_of_state_and_note_tells_the_whole_story_read_when_pointed_at(qtbot, rows):
+    model = ReturnsModel()
+    model.set_rows(rows)
+    blocked = next(n for n in range(model.rowCount()) if model.row_at(n).state is ReturnState.BLOCKED)
+    code = model.code_at(blocked)
+    for column in (ReturnsModel.STATE, ReturnsModel.NOTE):
+        assert model.data(model.index(blocked, column), Qt.ItemDataRole.ToolTipRole) == overview.details(code)
+    assert model.data(model.index(blocked, ReturnsModel.SHOP), Qt.ItemDataRole.ToolTipRole) is None
+    told = model.data(model.index(blocked, ReturnsModel.NOTE), Qt.ItemDataRole.ToolTipRole)
+    assert told.count("\n") >= 1 and told.startswith(model.row_at(blocked).note)
+    # A push changes the row: its story is read again, not the one kept.
+    model.update_rows([model.row_at(blocked)._replace(note="✖ 另一个原因")])
+    ReturnReview.update(blocking_zh="另一个原因").where(ReturnReview.code == code).execute()
+    assert "另一个原因" in model.data(model.index(model.shown_row_of(code), ReturnsModel.NOTE),
+                                  Qt.ItemDataRole.ToolTipRole)
