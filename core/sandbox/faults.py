@@ -11,9 +11,14 @@ import threading
 from collections import deque
 
 # "timeout" holds a request for ``timeout_seconds`` and closes; "hang" accepts it and never answers (until the
-# simulator stops), as a server whose backend is stuck does.
-GUANYI_FAULTS = ("http500", "http429", "timeout", "reset", "malformed", "drift", "gateway", "hang")
-JINGCHENG_FAULTS = ("flag0", "http500", "http401", "delay", "timeout", "reset")
+# simulator stops), as a server whose backend is stuck does. The faults of a page that is served: "drift" (a record
+# joins where the client has read, another changes), "vanish" (a record not yet served is deleted), "duplicate" (the
+# page starts inside the one before, as an unstable order serves it), "envelope" (a success without ``tradeReturns``
+# or without ``total``), "cut" (the reply's body broken off by a reset halfway). 精诚's "timeout" holds the request
+# after the sheet is booked; "stall" holds it before the sheet is looked at (never booked).
+GUANYI_FAULTS = ("http500", "http429", "timeout", "reset", "malformed", "drift", "gateway", "hang", "http503",
+                 "vanish", "duplicate", "envelope", "cut")
+JINGCHENG_FAULTS = ("flag0", "http500", "http401", "delay", "timeout", "reset", "http503", "stall")
 
 
 class FaultPlan:

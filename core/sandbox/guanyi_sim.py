@@ -33,6 +33,9 @@ METHOD = "gy.erp.trade.return.get"
 # The signature is the last member of the object, exactly as the client appended it.
 _SIGN_TAIL = re.compile(r',"sign":"([^"]*)"\}\Z')
 
+# The faults that change the page served rather than replace the reply (core.sandbox.faults says what each does).
+_PAGE_FAULTS = ("drift", "vanish", "duplicate", "envelope", "cut")
+
 # How long a "hang" holds a request: longer than any test or demo runs (stopping the simulator ends it).
 _HANG_SECONDS = 24 * 3600.0
 
@@ -100,13 +103,16 @@ class GuanyiSimulator:
             # Guanyi was slow or down behind Qimen: the gateway answers for it, with an "isp." sub-code.
             return json_reply({"response": self._gateway.error(
                 15, "Remote service error", "调用管易云超时，请稍后重试", sub_code="isp.remote-service-timeout")})
-        if fault is not None and fault != "drift":
+        if fault is not None and fault not in _PAGE_FAULTS:
             return self._fault(fault)
         if request.path == DIRECT_PATH:
-            envelope = self._direct(request.body, drift=fault == "drift")
-            return self._reply(envelope, envelope)
-        envelope = self._via_qimen(request, drift=fault == "drift")
-        return self._reply({"response": envelope}, envelope)
+            envelope = self._direct(request.body, fault)
+            reply = self._reply(envelope, envelope)
+        else:
+            envelope = self._via_qimen(request, fault)
+            reply = self._reply({"response": envelope}, envelope)
+        reply.cut = fault == "cut"
+        return reply
 
     @staticmethod
     def _reply(payload: dict, envelope: dict) -> Reply:
@@ -115,7 +121,7 @@ class GuanyiSimulator:
         text = dump_raw(payload).replace(_PAGE_TOKEN_JSON, envelope.page, 1)
         return Reply(body=text.encode("utf-8"))
 
-    def _direct(self, body: bytes, drift: bool) -> dict:
+    def _direct(self, body: bytes, fault: str | None) -> dict:
         try:
             text = body.decode("utf-8")
             params = json.loads(text)
@@ -127,11 +133,11 @@ class GuanyiSimulator:
             self._check_keys(params, signed_text=text)
             if params.get("method") != METHOD:
                 raise _Refusal("isv.invalid-method", "method错误", f"不支持的接口: {params.get('method')}")
-            return self._page(params, drift)
+            return self._page(params, fault)
         except _Refusal as refusal:
             return self._failure(refusal)
 
-    def _via_qimen(self, request: Request, drift: bool) -> dict:
+    def _via_qimen(self, request: Request, fault: str | None) -> dict:
         system = dict(parse_qsl(request.query, keep_blank_values=True))
         try:
             business = dict(parse_qsl(request.body.decode("utf-8"), keep_blank_values=True))
@@ -142,7 +148,7 @@ class GuanyiSimulator:
             return error
         try:
             self._check_keys(business, signed_text=None)  # behind Qimen the gateway signature replaces Guanyi's
-            return self._page(business, drift)
+            return self._page(business, fault)
         except _Refusal as refusal:
             return self._failure(refusal)
 
@@ -166,20 +172,28 @@ class GuanyiSimulator:
         if params.get("sessionkey") != self._credentials["sessionkey"]:
             raise _Refusal("isv.invalid-sessionkey", "sessionkey错误", "sessionkey无效或已过期")
 
-    def _page(self, params: Mapping[str, object], drift: bool) -> dict:
+    def _page(self, params: Mapping[str, object], fault: str | None) -> dict:
         try:
             query = parse_query(params)
         except ParamError as problem:
             raise _Refusal("isv.invalid-parameter", "PARAM ERR", str(problem)) from None
         with self._lock:
             served = self._select(query)
-            if drift:  # the new record is the simulator's own, so it is adopted: the index follows it
+            start = (query.page_no - 1) * query.page_size
+            if fault == "drift":  # the new record is the simulator's own, so it is adopted: the index follows it
                 apply_drift(self._records.adopt, query, served, self._order_key, self._generator, self._rng)
                 served = self._select(query)
-            start = (query.page_no - 1) * query.page_size
+            elif fault == "vanish" and served[start + query.page_size :]:
+                self._records.remove(self._rng.choice(served[start + query.page_size :]))
+                served = self._select(query)
+            elif fault == "duplicate" and start:
+                start -= self._rng.randint(1, min(start, query.page_size))
             # Written under the lock: a later drift may change a record while this reply is sent.
             page = [self._index.text(record) for record in served[start : start + query.page_size]]
-            return self._success(page, len(served))
+            envelope = self._success(page, len(served))
+            if fault == "envelope":
+                del envelope[self._rng.choice(("tradeReturns", "total"))]
+            return envelope
 
     def _select(self, query: Query) -> list[dict]:
         """The records ``query`` selects, sorted by ``_order_key(code)`` (ties in list order)."""
@@ -227,6 +241,8 @@ class GuanyiSimulator:
         if kind == "gateway":  # a proxy in front of the direct API that lost its upstream
             return Reply(502, b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
                          "text/html")
+        if kind == "http503":
+            return Reply(503, b"<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>", "text/html")
         if kind == "http429":
             return Reply(429, b"Too Many Requests", "text/plain", {"Retry-After": "1"})
         if kind == "timeout":

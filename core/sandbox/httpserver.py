@@ -43,6 +43,7 @@ class Reply:
     content_type: str = JSON_TYPE
     headers: dict[str, str] = field(default_factory=dict)
     delay_seconds: float = 0.0  # wait this long before replying
+    cut: bool = False  # send the headers and half the body, then reset the connection
 
 
 @dataclass
@@ -199,6 +200,12 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in reply.headers.items():
                 self.send_header(name, value)
             self.end_headers()
+            if reply.cut:
+                self.wfile.write(reply.body[: len(reply.body) // 2])
+                self.wfile.flush()
+                self.server.mark_reset(self.connection)
+                self.close_connection = True
+                return
             self.wfile.write(reply.body)
         except OSError:
             # The client left (its own timeout); nothing more to say to it.

@@ -94,6 +94,10 @@ class JingchengSimulator:
             return NoReply(reset=True)
         if fault == "http500":
             return Reply(500, b"<html><body>500 - Internal Server Error</body></html>", "text/html")
+        if fault == "http503":
+            return Reply(503, b"<html><body>503 Service Unavailable</body></html>", "text/html")
+        if fault == "stall":
+            return NoReply(hold_seconds=self.faults.timeout_seconds)
         if fault == "http401":
             return json_reply({"Flag": "0", "Message": "令牌已过期，请重新登录"}, status=401)
         if fault == "flag0":

@@ -10,14 +10,12 @@ and the sync log exported to CSV — with the app's log file on, DEBUG logging c
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import multiprocessing
 import threading
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -31,75 +29,28 @@ from core.sandbox import Sandbox
 from core.sandbox import sandbox as sandbox_module
 from tests.support.cli import run_main
 from tests.support.pushing import ready_codes
+from tests.support.secrets import (
+    GUANYI,
+    JINGCHENG,
+    QIMEN,
+    WRONG_SECRET,
+    Wire,
+    files_of,
+    known_credentials,
+    leaks,
+    secret_values,
+)
 
 END = datetime(2024, 6, 10, 15, 0, 0)
 DAYS = ("2024-06-08", "2024-06-10")
-
-# Distinctive values, each found nowhere else; none looks like a hex signature, so a scrub of "anything
-# signature-shaped" cannot hide a leak of them.
-GUANYI = {"appkey": "GyAppKeyZq81", "sessionkey": "GySessionKeyPm44Rt", "secret": "GySecretXk27Vw"}
-QIMEN = {"app_key": "QmAppKeyLw90", "secret": "QmSecretHb63Ns", "session": "QmSessionTc58Jd"}
-JINGCHENG = {
-    "token": {"token": "JcTokenRf12Yu"},
-    "basic": {"user": "jc_user", "password": "JcPasswordQa77Ze"},
-    "md5-sign": {"appkey": "JcAppKeyVd48", "secret": "JcMd5SecretWn35Ko"},
-}
-
-
-WRONG_SECRET = "WrongSecretJj09Uy"
-
-
-def _credentials(seed: int, jingcheng_auth: str) -> dict[str, dict[str, str]]:
-    return {"guanyi": dict(GUANYI), "qimen": {k: QIMEN[k] for k in ("app_key", "secret")},
-            "jingcheng": dict(JINGCHENG[jingcheng_auth])}
-
-
-class Wire:
-    """Every request the sandbox's servers received: the signs and authorisation values to look for."""
-
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.values: set[str] = set()
-        self._lock = threading.Lock()
-        for server in sandbox._servers:
-            server.app = self._recording(server.app)
-
-    def _recording(self, app):
-        def recorded(request):
-            found = list(parse_qs(request.query).get("sign", []))
-            try:
-                body = json.loads(request.body)
-            except ValueError:
-                body = None
-            if isinstance(body, dict) and isinstance(body.get("sign"), str):
-                found.append(body["sign"])
-            authorization = request.headers.get("Authorization", "")
-            if authorization:
-                found.append(authorization.partition(" ")[2])
-            with self._lock:
-                self.values.update(value for value in found if value)
-            return app(request)
-
-        return recorded
-
-
-def _secrets(auth: str) -> list[str]:
-    values = [*GUANYI.values(), *QIMEN.values(), *(v for k, v in JINGCHENG[auth].items() if k != "user"),
-              WRONG_SECRET]
-    if auth == "basic":
-        pair = f"{JINGCHENG['basic']['user']}:{JINGCHENG['basic']['password']}".encode()
-        values.append(base64.b64encode(pair).decode("ascii"))
-    return values
-
-
-def _files(folder: Path) -> dict[str, bytes]:
-    return {str(path): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def _crash_text(data_dir: Path, code: str) -> str:
     """A push that breaks inside a step, run by the window's job code in this process: what it sends back."""
     receive, send = multiprocessing.Pipe(duplex=False)
-    secrets = {kind: json.dumps(entry, ensure_ascii=False) for kind in credentials.KINDS
-               if (entry := credentials.load(kind))}
+    secrets = {
+        kind: json.dumps(entry, ensure_ascii=False) for kind in credentials.KINDS if (entry := credentials.load(kind))
+    }
     job = jobs.Job("push", {"codes": [code], "force": True}, data_dir=str(data_dir), lang="zh_CN")
     jobs._child(job, secrets, send, threading.Event())
     kind, payload = receive.recv()
@@ -112,7 +63,7 @@ def _crash_text(data_dir: Path, code: str) -> str:
 
 @pytest.mark.parametrize("auth", sorted(JINGCHENG))
 def test_no_secret_and_no_sign_anywhere_after_a_whole_run(auth, tmp_path, data_dir, capsys, caplog, monkeypatch):
-    monkeypatch.setattr(sandbox_module, "demo_credentials", _credentials)
+    monkeypatch.setattr(sandbox_module, "demo_credentials", known_credentials)
     caplog.set_level(logging.DEBUG)
     outputs: list[str] = []
     export_file = tmp_path / "log.csv"
@@ -123,14 +74,22 @@ def test_no_secret_and_no_sign_anywhere_after_a_whole_run(auth, tmp_path, data_d
             credentials.store("guanyi", GUANYI)
             credentials.store("qimen", QIMEN)
             credentials.store("jingcheng", JINGCHENG[auth])
-            for key, value in [("guanyi.url", sb.guanyi_url), ("qimen.url", sb.qimen_url),
-                               ("jingcheng.url", sb.jingcheng_url), ("jingcheng.auth", auth),
-                               ("jingcheng.read_timeout", "2")]:
+            for key, value in [
+                ("guanyi.url", sb.guanyi_url),
+                ("qimen.url", sb.qimen_url),
+                ("jingcheng.url", sb.jingcheng_url),
+                ("jingcheng.auth", auth),
+                ("jingcheng.read_timeout", "2"),
+            ]:
                 settings.set_value(key, value)
             start, end = datetime(2024, 6, 8), datetime(2024, 6, 10, 23, 59, 59)
             # A pull direct, one through 奇门; each meets a fault it retries past.
-            for transport, fault in (("direct", "http500"), ("direct", "malformed"), ("qimen", "http500"),
-                                     ("qimen", "gateway")):
+            for transport, fault in (
+                ("direct", "http500"),
+                ("direct", "malformed"),
+                ("qimen", "http500"),
+                ("qimen", "gateway"),
+            ):
                 settings.set_value("guanyi.transport", transport)
                 sb.guanyi.faults.push(fault)
                 with connect() as client:
@@ -164,18 +123,23 @@ def test_no_secret_and_no_sign_anywhere_after_a_whole_run(auth, tmp_path, data_d
 
             monkeypatch.setattr(jingcheng_client._FixedHeaders, "__call__", broken)
             app_dir = app.data_dir
-            open_files = _files(data_dir)  # the -wal and -shm as they are while the file is open
+            open_files = files_of(data_dir)  # the -wal and -shm as they are while the file is open
             assert any(name.endswith("-wal") for name in open_files)
         crash = _crash_text(app_dir, codes[0])
         monkeypatch.undo()
-        monkeypatch.setattr(sandbox_module, "demo_credentials", _credentials)
+        monkeypatch.setattr(sandbox_module, "demo_credentials", known_credentials)
         with open_app(data_dir, "zh_CN", verbose=True, log_file=True):
             with pytest.raises(ReturnSyncError):
                 jobs._ended("crashed", crash)  # the window logs it so
             export.export_log(export_file)
         outputs += list(capsys.readouterr())  # run_main drops what was printed before it
-        for args in (["preview", codes[0]], ["-v", "push", codes[1]], ["log", "export", str(cli_export)],
-                     ["credentials", "check"], ["config", "show"]):
+        for args in (
+            ["preview", codes[0]],
+            ["-v", "push", codes[1]],
+            ["log", "export", str(cli_export)],
+            ["credentials", "check"],
+            ["config", "show"],
+        ):
             result = run_main(capsys, *args, data_dir=data_dir)
             outputs += [result.stdout, result.stderr]
         for handler in logging.getLogger().handlers:
@@ -183,32 +147,36 @@ def test_no_secret_and_no_sign_anywhere_after_a_whole_run(auth, tmp_path, data_d
     captured = capsys.readouterr()
     outputs += [captured.out, captured.err, caplog.text, crash]
     assert wire.values, "the sandbox saw no sign or authorisation value"
-    files = {**{f"{name} (open)": data for name, data in open_files.items()}, **_files(data_dir)}
+    files = {**{f"{name} (open)": data for name, data in open_files.items()}, **files_of(data_dir)}
     log_text = b"".join(data for name, data in files.items() if ".log" in name)
     assert b"RuntimeError: cannot prepare POST" in log_text, "the crash's traceback was not logged"
     assert "ExtApi_RecvExSheet" in crash and any("DEBUG" in text for text in outputs)
     files[str(export_file)] = export_file.read_bytes()
     files[str(cli_export)] = cli_export.read_bytes()
-    needles = sorted(set(_secrets(auth)) | wire.values)
+    needles = sorted(set(secret_values(auth)) | wire.values)
     places = [*files.items(), *((f"output {i}", text.encode()) for i, text in enumerate(outputs))]
-    found = [(needle, where, _around(data, needle.encode())) for needle in needles for where, data in places
-             if needle.encode() in data]
+    found = leaks(needles, places)
     assert found == [], "\n".join(map(repr, found))
-
-
-def _around(data: bytes, needle: bytes) -> str:
-    at = data.find(needle)
-    return data[max(0, at - 120):at + len(needle) + 40].decode("utf-8", "replace")
 
 
 def test_a_crash_text_is_masked_where_it_is_written(monkeypatch, caplog):
     from core.redact import crash_text
 
-    text = crash_text("GET https://jc_user:JcPasswordQa77Ze@host/x?app_key=QmAppKeyLw90&session=QmSessionTc58Jd&"
-                      "sign=0123456789ABCDEF0123456789ABCDEF {'Authorization': 'Basic anNlY3JldA=='} "
-                      "Authorization: Bearer JcTokenRf12Yu GySecretXk27Vw", ["GySecretXk27Vw"])
-    for value in ("JcPasswordQa77Ze", "QmAppKeyLw90", "QmSessionTc58Jd", "0123456789ABCDEF", "anNlY3JldA",
-                  "JcTokenRf12Yu", "GySecretXk27Vw"):
+    text = crash_text(
+        "GET https://jc_user:JcPasswordQa77Ze@host/x?app_key=QmAppKeyLw90&session=QmSessionTc58Jd&"
+        "sign=0123456789ABCDEF0123456789ABCDEF {'Authorization': 'Basic anNlY3JldA=='} "
+        "Authorization: Bearer JcTokenRf12Yu GySecretXk27Vw",
+        ["GySecretXk27Vw"],
+    )
+    for value in (
+        "JcPasswordQa77Ze",
+        "QmAppKeyLw90",
+        "QmSessionTc58Jd",
+        "0123456789ABCDEF",
+        "anNlY3JldA",
+        "JcTokenRf12Yu",
+        "GySecretXk27Vw",
+    ):
         assert value not in text
     assert "https://***@host/x?app_key=***" in text
 

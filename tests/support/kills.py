@@ -135,6 +135,25 @@ class Tally:
         self.problems += other.problems
 
 
+def disagreements(ledger: dict[str, str], received: Counter[str], *, settled: bool) -> list[str]:
+    """Where the ledger (SheetID -> status) and 精诚 (SheetID -> times accepted) disagree: a sheet accepted more than
+    once; a ``posted`` sheet not accepted exactly once; an accepted sheet neither ``posted`` nor ``unknown`` (nor, when
+    not ``settled`` — before the next start's recovery — ``sending``)."""
+    allowed = HELD if settled else HELD | {"sending"}
+    found = [f"{sheet_id} was accepted by 精诚 {n} times" for sheet_id, n in received.items() if n > 1]
+    found += [
+        f"{sheet_id} is posted in the ledger, accepted by 精诚 {received[sheet_id]} times"
+        for sheet_id, status in ledger.items()
+        if status == "posted" and received[sheet_id] != 1
+    ]
+    found += [
+        f"{sheet_id} was accepted by 精诚 but is {ledger.get(sheet_id)} in the ledger"
+        for sheet_id in received
+        if ledger.get(sheet_id) not in allowed
+    ]
+    return found
+
+
 def child_env(keyring_file: Path) -> dict[str, str]:
     """The environment of ``main.py`` children whose keyring is the test keyring file ``keyring_file``."""
     env = dict(os.environ)
@@ -160,6 +179,7 @@ class Lane:
         self.path = database_path(self.data_dir)
         self.keyring_file = folder / "keyring.json"
         self.env = child_env(self.keyring_file)
+        self.outputs: list[str] = []  # what the processes printed on stderr
         self.expected = sandbox.received_codes()
         self._configure(
             {
@@ -218,6 +238,7 @@ class Lane:
         except subprocess.TimeoutExpired:
             process.send_signal(signal.SIGKILL)
             _, err = process.communicate()
+            self.outputs.append(err.decode("utf-8", "replace"))
             tally.kills += 1
         else:
             lived = time.perf_counter() - began
@@ -257,17 +278,8 @@ class Lane:
         if verdict != [("ok",)]:
             tally.problems.append(f"{self.path}: integrity_check says {verdict[:3]}")
         received = self.sandbox.sheets()
-        doubles = {sheet_id: n for sheet_id, n in received.items() if n > 1}
-        tally.twice = max(tally.twice, len(doubles))
-        if doubles:
-            tally.problems.append(f"{self.data_dir}: posted more than once: {doubles}")
-        allowed = HELD if settled else HELD | {"sending"}
-        for sheet_id, status in ledger.items():
-            if status == "posted" and received[sheet_id] != 1:
-                tally.problems.append(f"{sheet_id} is posted in the ledger, received {received[sheet_id]} times")
-        for sheet_id in received:
-            if ledger.get(sheet_id) not in allowed:
-                tally.problems.append(f"{sheet_id} was received by 精诚 but is {ledger.get(sheet_id)} in the ledger")
+        tally.twice = max(tally.twice, sum(1 for n in received.values() if n > 1))
+        tally.problems += disagreements(ledger, received, settled=settled)
 
     @contextlib.contextmanager
     def _connection(self):
@@ -279,6 +291,7 @@ class Lane:
 
     def _no_traceback(self, name: str, err: bytes, tally: Tally) -> None:
         text = err.decode("utf-8", "replace")
+        self.outputs.append(text)
         if "Traceback" in text:
             tally.problems.append(f"{name} printed a traceback: {text[-800:]}")
 

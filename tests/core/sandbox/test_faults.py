@@ -190,3 +190,50 @@ def test_jingcheng_reset_records_nothing(sb):
     with pytest.raises(requests.ConnectionError):
         push(sb, sheet())
     assert sb.jingcheng.sheets == [] and sb.jingcheng.request_count == 1
+
+
+def test_guanyi_503_and_a_body_cut_off_by_a_reset(sb):
+    sb.guanyi.faults.push("http503")
+    assert _ok(sb).status_code == 503
+    sb.guanyi.faults.push("cut")
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        _ok(sb)
+    assert _ok(sb).json()["success"] is True
+
+
+def test_guanyi_envelope_without_its_records_or_its_total(sb):
+    missing = set()
+    for _ in range(12):
+        sb.guanyi.faults.push("envelope")
+        body = _ok(sb).json()
+        assert body["success"] is True
+        missing |= {"tradeReturns", "total"} - set(body)
+        assert len({"tradeReturns", "total"} - set(body)) == 1
+    assert missing == {"tradeReturns", "total"}
+
+
+def test_guanyi_duplicate_starts_a_page_inside_the_one_before(sb):
+    first = [r["code"] for r in _page(sb, {}, 1)["tradeReturns"]]
+    sb.guanyi.faults.push("duplicate")
+    second = [r["code"] for r in _page(sb, {}, 2)["tradeReturns"]]
+    assert set(first) & set(second) and len(second) == 5
+
+
+def test_guanyi_vanish_deletes_a_record_not_yet_served(sb):
+    first = _page(sb, {}, 1)
+    sb.guanyi.faults.push("vanish")
+    second = _page(sb, {}, 2)
+    assert second["total"] == first["total"] - 1 == len(sb.guanyi.records)
+    codes = {r["code"] for r in sb.guanyi.records}
+    assert {r["code"] for r in first["tradeReturns"] + second["tradeReturns"]} <= codes
+
+
+@pytest.mark.parametrize("kind", ["http503", "stall"])
+def test_jingcheng_503_and_a_stall_before_the_sheet_is_looked_at_record_nothing(sb, kind):
+    sb.jingcheng.faults.push(kind)
+    if kind == "stall":
+        with pytest.raises(requests.ConnectionError):
+            push(sb, sheet())
+    else:
+        assert push(sb, sheet()).status_code == 503
+    assert sb.jingcheng.sheets == []
