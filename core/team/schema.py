@@ -52,8 +52,18 @@ def _team_2(database: pw.Database) -> None:
     )
 
 
+def _team_3(database: pw.Database) -> None:
+    # Each log row names the PC that wrote it, from its connection's application_name ("ReturnSync <PC> <pid>",
+    # core.team.connection): team status reads every PC's last activity from the log.
+    database.execute_sql(
+        "ALTER TABLE sync_log ALTER COLUMN pc SET DEFAULT "
+        "NULLIF(split_part(current_setting('application_name'), ' ', 2), '')"
+    )
+    database.execute_sql("CREATE INDEX sync_log_pc_time ON sync_log (pc, os_user, time)")
+
+
 # TEAM_MIGRATIONS[i] takes the team part from version i to i + 1. Append only; never edit a step.
-TEAM_MIGRATIONS: list[Callable[[pw.Database], None]] = [_team_1, _team_2]
+TEAM_MIGRATIONS: list[Callable[[pw.Database], None]] = [_team_1, _team_2, _team_3]
 PARTS = {"store": store.MIGRATIONS, "team": TEAM_MIGRATIONS}
 
 

@@ -56,9 +56,14 @@ def status(database: pw.Database, url: str) -> TeamStatus:
     from core.team.schema import versions
 
     found = TeamStatus(url, versions(database) or {})
+    # Last activity: the newest log row of the PC and OS user (a pull, a push, a mark…), or their last start if later.
     rows = database.execute_sql(
-        "SELECT pc, os_user, first_seen AT TIME ZONE 'Asia/Shanghai', last_seen AT TIME ZONE 'Asia/Shanghai', "
-        "last_action FROM team_pc ORDER BY last_seen DESC"
+        "SELECT p.pc, p.os_user, p.first_seen AT TIME ZONE 'Asia/Shanghai', "
+        "GREATEST(p.last_seen AT TIME ZONE 'Asia/Shanghai', l.time), "
+        "CASE WHEN l.time > p.last_seen AT TIME ZONE 'Asia/Shanghai' THEN l.action || ' ' || l.status "
+        "ELSE p.last_action END "
+        "FROM team_pc p LEFT JOIN LATERAL (SELECT time, action, status FROM sync_log s "
+        "WHERE s.pc = p.pc AND s.os_user = p.os_user ORDER BY time DESC LIMIT 1) l ON true ORDER BY 4 DESC"
     ).fetchall()
     found.pcs = [Pc(pc, user, _text(first), _text(last), action) for pc, user, first, last, action in rows]
     rows = database.execute_sql(

@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from peewee import SQL
+
 from core import settings
 from core.sandbox import Sandbox
 from core.states import SheetStatus
-from core.store import LedgerEntry
+from core.store import LedgerEntry, SyncLog
 from tests.support.cli import ROOT, run_cli
 from tests.support.pushing import load_returns, ready_codes, use_sandbox
 
@@ -93,3 +96,7 @@ def test_a_pc_killed_mid_push_leaves_its_sheet_unknown_on_both_pcs_after_the_lea
         assert sorted(sb.jingcheng.sheet_ids()) == sorted(ready) and not sb.jingcheng.duplicates()
         status = run_cli(child_env, "--data-dir", str(second), "team", "status", "--json").json()
         assert [s["sheet_id"] for s in status["open"]] == [victim] and status["open"][0]["status"] == "unknown"
+        # The PCs seen (here both on one machine, as one OS user), their last activity read from the log, where each
+        # row names the PC that wrote it.
+        assert [p["pc"] for p in status["pcs"]] == [socket.gethostname()] and status["pcs"][0]["last_seen"]
+        assert {row.pc for row in SyncLog.select(SQL("pc").alias("pc"))} == {socket.gethostname()}
