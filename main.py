@@ -6,6 +6,7 @@ Each loads only what it needs: the window shows before the commands, or anything
 
 from __future__ import annotations
 
+import errno
 import multiprocessing
 import os
 import signal
@@ -40,12 +41,26 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # a reader gone shows here, not in the interpreter's last flush
     except BrokenPipeError:
         return _reader_gone()
+    except OSError as exc:
+        # Windows reports a write to a pipe whose reader has gone as EINVAL ("Invalid argument"), not EPIPE; the
+        # pipe is the one that failed when writing to it still fails.
+        if exc.errno != errno.EINVAL or _stdout_writable():
+            raise
+        return _reader_gone()
     return code
 
 
 # A command whose reader went away (``main.py list | head -1``) ends as a process the pipe's SIGPIPE ended would:
 # 128 + 13, what a shell reports for ``yes | head -1``; 1 where there is no SIGPIPE (Windows).
 EXIT_READER_GONE = 128 + signal.SIGPIPE if hasattr(signal, "SIGPIPE") else 1
+
+
+def _stdout_writable() -> bool:
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _reader_gone() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import tempfile
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
@@ -123,6 +124,13 @@ def _log_keyring_backend() -> None:
 def data_folder() -> Path:
     """The data folder of the data file open now (the window's Help › 关于 names it)."""
     return store.database_file().parent
+
+
+def data_file_errors() -> AbstractContextManager[None]:
+    """Around work the window runs beside it (a worker, a job's process): an error about the data file itself —
+    damaged, held by another program, the disk full — becomes the error the start gives (:class:`DataFileDamaged`,
+    …), said the same way, instead of an unexpected error."""
+    return store.data_file_errors()
 
 
 def leave_thread() -> None:

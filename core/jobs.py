@@ -92,7 +92,7 @@ def _child(job: Job, secrets: Mapping[str, str], out: Connection, stop: Any) -> 
 
     keyring.set_keyring(_HandedKeyring(secrets))
     try:
-        with open_app(job.data_dir, job.lang):
+        with open_app(job.data_dir, job.lang), store.data_file_errors():  # a damaged file: said, not a crash
             result = _KINDS[job.kind](job.params, lambda payload: out.send(("progress", payload)), stop.is_set)
     except Cancelled:
         out.send(("cancelled", None))

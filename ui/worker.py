@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from core.app import data_file_errors
 from core.errors import Cancelled, ReturnSyncError
 from core.i18n import t
 from ui.advice import window_message
@@ -42,7 +43,8 @@ class Task(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self.job(self.signals.progress.emit, self.cancel_event)
+            with data_file_errors():  # a damaged data file met here is said as at start, not as an unexpected error
+                result = self.job(self.signals.progress.emit, self.cancel_event)
         except Cancelled:
             self.signals.cancelled.emit()
         except ReturnSyncError as exc:

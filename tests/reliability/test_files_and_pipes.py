@@ -4,6 +4,7 @@ traceback, never a hang — and a damaged file is left byte for byte as it was, 
 
 from __future__ import annotations
 
+import io
 import json
 import signal
 import sqlite3
@@ -291,3 +292,72 @@ def test_restoring_a_copy_when_the_ledger_cannot_be_read_says_to_check(cli, sb, 
     result = _ok(cli("--lang", "en", "data", "restore-copy"))
     assert "could not be read" in result.stdout and "check in Jingcheng" in result.stdout
     assert _ok(cli("config", "show"))
+
+
+class _GonePipe:
+    """Standard output as Windows has it once the reader of its pipe has gone: every write fails with EINVAL."""
+
+    encoding = "utf-8"
+
+    def write(self, text: str) -> int:
+        raise OSError(22, "Invalid argument")
+
+    def flush(self) -> None:
+        raise OSError(22, "Invalid argument")
+
+    def fileno(self) -> int:
+        raise io.UnsupportedOperation("fileno")
+
+
+def test_a_reader_gone_on_windows_einval_ends_it_quietly_too(cli, sb, data_dir, monkeypatch):
+    _pulled(cli, sb)
+    monkeypatch.setattr(sys, "stdout", _GonePipe())
+    assert main.main(["--data-dir", str(data_dir), "list"]) == main.EXIT_READER_GONE
+
+
+def test_an_einval_that_is_not_the_pipe_is_not_hidden(data_dir, monkeypatch):
+    def broken(_args) -> int:
+        raise OSError(22, "Invalid argument")
+
+    monkeypatch.setattr("core.cli.parser.run", broken)
+    with pytest.raises(OSError):
+        main.main(["--data-dir", str(data_dir), "list"])
+
+
+def _damaged_in_window_words(text: str, path: Path) -> None:
+    assert "已损坏" in text and str(path) in text and store.newest_copy(path).name in text, text
+    assert "Traceback" not in text and not cli_words_in(text), text
+
+
+def test_a_damaged_file_met_by_a_worker_of_the_window_is_said_as_at_start(cli, sb, data_dir, qtbot):
+    from core import overview
+    from ui import worker
+
+    path = _file_with_a_copy(cli, sb, data_dir)
+    _overwrite_pages(path, RETURN_TABLES)
+    failed: list[str] = []
+    with open_app(data_dir, "zh_CN"):  # it opens: only the returns are damaged, and a worker reads them
+        task = worker.Task(lambda _progress, _cancel: overview.list_returns(None))
+        task.signals.failed.connect(failed.append)
+        task.run()
+    assert len(failed) == 1
+    _damaged_in_window_words(failed[0], path)
+
+
+def test_a_damaged_file_met_by_a_job_process_is_said_not_crashed(cli, sb, data_dir):
+    import multiprocessing
+    import threading
+
+    from core import credentials, jobs
+
+    path = _file_with_a_copy(cli, sb, data_dir)
+    code = _pulled(cli, sb)[0]
+    _overwrite_pages(path, RETURN_TABLES)
+    secrets = {kind: json.dumps(entry) for kind in credentials.KINDS if (entry := credentials.load(kind))}
+    receive, send = multiprocessing.Pipe(duplex=False)
+    jobs._child(jobs.Job("push", {"codes": [code]}, data_dir=str(data_dir), lang="zh_CN"), secrets, send,
+                threading.Event())
+    kind, payload = receive.recv()
+    receive.close()
+    assert kind == "failed" and isinstance(payload, DataFileDamaged), (kind, payload)
+    _damaged_in_window_words(window_message(payload), path)
