@@ -1,9 +1,9 @@
 """The 团队 tab of Settings (SPEC §11): the shared database's address, 测试连接 on a worker, and what the team database
 says — the PCs seen, their last activity, the sheets being sent or unknown.
 
-The address takes effect at the next start, as the language does; a password never goes into it (the command line's
-``team join`` puts one in the keyring). Setting a database up and moving a data folder in stay on the command line
-(``team init``, ``team move``), where what they did can be read back.
+The address takes effect at the next start, as the language does; a password never goes into it (it is kept in the
+keyring). Setting a team database up and moving a data folder in are an administrator's one-off work, done outside the
+window (see the README's team mode), where what they did can be read back.
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def check(url: str) -> str:
         found = schema.versions(database)
         if found is None:
             raise ConfigError(
-                "该数据库里没有团队数据：请先用命令行 team init 建立。",
-                "That database holds no team data: set it up first with team init on the command line.",
+                "该数据库里没有团队数据：团队数据库还没有建立。",
+                "That database holds no team data: no team database has been set up there yet.",
             )
         if any(found.get(part, 0) > len(steps) for part, steps in schema.PARTS.items()):
             raise ConfigError(
@@ -85,9 +85,9 @@ class TeamTab(QWidget):
         inner.addWidget(self.test)
         note = QLabel(
             t(
-                "建立团队数据库和把本机数据移入，请在命令行运行 team init 与 team move。",
-                "To set a team database up and bring this PC's data in, run team init and team move on the "
-                "command line.",
+                "建立团队数据库、把本机已有的数据移入团队数据库，由管理员一次完成（见说明书“团队模式”）。",
+                "Setting a team database up and bringing this PC's data into it are done once by an administrator "
+                "(see the manual's team mode).",
             ),
             wordWrap=True,
         )

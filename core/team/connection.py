@@ -168,8 +168,8 @@ def check_url(url: str) -> None:
         )
     if parts.password is not None:
         raise ConfigError(
-            "地址里不能有密码：密码只存入系统钥匙串（team join 会把它移入钥匙串）。",
-            "The address must not hold a password: the password goes to the system keyring (team join moves it there).",
+            "地址里不能有密码：密码只存入系统钥匙串。",
+            "The address must not hold a password: the password goes to the system keyring only.",
         )
     try:
         parts.port  # noqa: B018 - raises on a port that is no number

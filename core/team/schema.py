@@ -100,9 +100,8 @@ def create(database: pw.Database, url: str) -> None:
     """``team init``: the schema in an empty database (:class:`ConfigError` if it holds any table)."""
     if not is_empty(database):
         raise ConfigError(
-            f"数据库 {url} 不是空的，没有建立任何内容。已建立的团队数据库请用 team join 连接。",
-            f"The database {url} is not empty; nothing was created. Connect to a team database that exists with "
-            "team join.",
+            f"数据库 {url} 不是空的，没有建立任何内容（团队数据库只建立在空数据库里）。",
+            f"The database {url} is not empty; nothing was created (a team database is only set up in an empty one).",
         )
     _migrate(database)
 
@@ -112,8 +111,8 @@ def check(database: pw.Database, url: str) -> None:
     found = versions(database)
     if found is None:
         raise ConfigError(
-            f"数据库 {url} 里没有退货单同步助手的团队数据。请先在空数据库上运行 team init。",
-            f"The database {url} holds no ReturnSync team data. Run team init on an empty database first.",
+            f"数据库 {url} 里没有退货单同步助手的团队数据：团队数据库还没有建立。",
+            f"The database {url} holds no ReturnSync team data: no team database has been set up there yet.",
             setting="team.url",
         )
     newer = [part for part, steps in PARTS.items() if found.get(part, 0) > len(steps)]

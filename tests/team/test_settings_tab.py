@@ -39,7 +39,7 @@ def test_the_team_tab_tests_the_address_and_shows_the_status(qtbot, dialog, team
     assert refused.startswith("✖") and "密码" in refused and not dialog.team.test.passed
 
     empty = pg_url.rsplit("/", 1)[0] + "/test"  # the server's own database: no team data there
-    assert "team init" in _test(qtbot, dialog, empty)
+    assert "没有团队数据" in _test(qtbot, dialog, empty)
 
     dialog.team.fields["team.url"].set_value("")
     dialog.team.fields["team.lease_seconds"].set_value("90")
