@@ -1,12 +1,16 @@
 """Pictures of the window, for the README and for looking at what we built as a user would.
 
-    python tools/screenshots.py OUT_DIR [--langs zh_CN,en] [--scales 1,1.5]
+    python tools/screenshots.py OUT_DIR [--langs zh_CN,en] [--scales 1,1.5] [--data DIR]
 
 Starts the demo (the built-in sandbox) offscreen once per language and scale, in a process of its own (Qt reads the
 scale when it starts), pulls, pushes a few sheets — one of them while 精诚 answers HTTP 500, so its outcome is
 unknown, and another that then changes in 管易云 — and saves PNGs under ``OUT_DIR/<lang>-<percent>/``: the main window,
 a selected sheet, its body, what changed after posting, the pull's and the push's summaries, each settings tab, the log
 view, each page of the first-run guide, and the menu of an unknown row.
+
+``--data DIR`` instead opens the window on a data folder that holds many returns (``bench/ui.py --data DIR`` makes
+one of 50,000, in every state) and saves the table at that volume: as it opens with some rows ticked, then filtered
+to one state and searched, ``table-all.png`` and ``table-filtered.png``. Nothing is pulled or pushed.
 """
 
 from __future__ import annotations
@@ -28,23 +32,88 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--langs", default="zh_CN,en")
     parser.add_argument("--scales", default="1,1.5")
+    parser.add_argument("--data", type=Path, help="a data folder with many returns: the table at that volume")
     parser.add_argument("--one", nargs=2, metavar=("LANG", "SCALE"), help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.one:
         lang, scale = options.one
-        return _shoot(options.out, lang, scale)
+        return _shoot_volume(options.out, lang, scale, options.data) if options.data else _shoot(options.out, lang,
+                                                                                                      scale)
     started = time.perf_counter()
     runs = [(lang, scale) for lang in options.langs.split(",") for scale in options.scales.split(",")]
     children = []
     for lang, scale in runs:  # two at a time: a CI machine has two cores
         env = os.environ | {"QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": scale}
-        children.append(subprocess.Popen([sys.executable, __file__, str(options.out), "--one", lang, scale],
+        extra = ["--data", str(options.data.resolve())] if options.data else []
+        children.append(subprocess.Popen([sys.executable, __file__, str(options.out), "--one", lang, scale, *extra],
                                          env=env, cwd=ROOT))
-        if len(children) % 2 == 0:
+        if options.data:  # one window per data folder: a second start would only bring the first to the front
+            children[-1].wait()
+        elif len(children) % 2 == 0:
             children[-2].wait()
     codes = [child.wait() for child in children]
     print(f"{len(runs)} sets in {time.perf_counter() - started:.1f} s -> {options.out}")
     return max(codes)
+
+
+def _waiter(app) -> Callable[..., None]:
+    def wait(done: Callable[[], bool], seconds: float = 60) -> None:
+        end = time.monotonic() + seconds
+        while not done():
+            if time.monotonic() > end:
+                raise TimeoutError("the window did not get there in time")
+            app.processEvents()
+            time.sleep(0.01)
+
+    return wait
+
+
+def _shoot_volume(out: Path, lang: str, scale: str, data: Path) -> int:
+    """The table of a data folder with tens of thousands of returns: ticked rows, then a state filter and a search."""
+    sys.path.insert(0, str(ROOT))
+    import keyring
+    from PySide6.QtWidgets import QApplication
+
+    from core import credentials
+    from core.cli.options import window_options
+    from core.i18n import t
+    from core.sandbox.memory_keyring import MemoryKeyring
+    from core.states import ReturnState
+    from ui.app import Launch
+
+    # Credentials in this process only, so that the first-run guide stays away; nothing here talks to a server.
+    keyring.set_keyring(MemoryKeyring())
+    stored = {kind: {name: "screenshots" for name in credentials.fields(kind, auth)[0]}
+              for kind, auth in (("guanyi", None), ("qimen", None), ("jingcheng", "token"))}
+    folder = out / f"{lang}-{round(float(scale) * 100)}"
+    folder.mkdir(parents=True, exist_ok=True)
+    launch = Launch(window_options(["--data-dir", str(data), "--lang", lang]))
+    for kind, values in stored.items():
+        credentials.store(kind, values)
+    wait = _waiter(QApplication.instance())
+    wait(lambda: launch.window.workspace is not None and launch.window.workspace._load is None)
+    window, workspace = launch.window, launch.window.workspace
+    window.resize(1280, 720)
+    model = workspace.model
+    # Where the newest pushed sheets end and the ready ones begin: every state near, some ticked.
+    tickable = model.shown_tickable_codes()
+    model.set_checked(tickable[:2] + tickable[3:5])
+    workspace.returns.select_code(tickable[2])
+    QApplication.processEvents()
+    window.grab().save(str(folder / "table-all.png"))
+    state_filter = workspace.returns.state_filter
+    state_filter.setCurrentIndex(state_filter.findData(ReturnState.READY))
+    shop = model.row_at(model.shown_row_of(tickable[0])).shop
+    workspace.search.setText(shop[:2])  # the platform, as 天猫 or 京东
+    model.set_checked(model.shown_tickable_codes()[:4])
+    workspace.returns.table.selectRow(0)
+    QApplication.processEvents()
+    window.grab().save(str(folder / "table-filtered.png"))
+    print(t(f"{model.total_rows()} 张退货单；已保存到 {folder}", f"{model.total_rows()} returns; saved in {folder}"))
+    launch.window.close()
+    wait(lambda: not launch.window.isVisible())
+    launch.close()
+    return 0
 
 
 def _shoot(out: Path, lang: str, scale: str) -> int:
@@ -52,8 +121,10 @@ def _shoot(out: Path, lang: str, scale: str) -> int:
     from PySide6.QtCore import QDate, QPoint
     from PySide6.QtWidgets import QApplication, QWidget
 
+    from core import overview
     from core.cli.options import window_options
     from core.i18n import t
+    from core.overview import WARNING_MARK
     from core.timeutil import now_china
     from ui.app import Launch
     from ui.settings_dialog import SettingsDialog
@@ -62,14 +133,7 @@ def _shoot(out: Path, lang: str, scale: str) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     launch = Launch(window_options(["--demo", "--lang", lang]))
     app = QApplication.instance()
-
-    def wait(done: Callable[[], bool], seconds: float = 60) -> None:
-        end = time.monotonic() + seconds
-        while not done():
-            if time.monotonic() > end:
-                raise TimeoutError("the window did not get there in time")
-            app.processEvents()
-            time.sleep(0.01)
+    wait = _waiter(app)
 
     def save(widget: QWidget, name: str) -> None:
         app.processEvents()
@@ -115,7 +179,7 @@ def _shoot(out: Path, lang: str, scale: str) -> int:
     menu.close()
 
     pane = workspace.sheet_pane
-    warned = next(code for code in ready[6:] if workspace.model.row_at(workspace.model.shown_row_of(code)).warnings)
+    warned = next(code for code in ready[6:] if WARNING_MARK in overview.details(code))
     workspace.returns.select_code(warned)
     save(pane, "05-selected-sheet")
     pane.tabs.setCurrentIndex(pane.BODY_TAB)

@@ -102,9 +102,19 @@ class ReturnsTable(QWidget):
 
     def restore_header(self, state) -> bool:
         """The columns' widths, order and sort as saved; the widths then stay as they were, not sized anew."""
-        restored = self.table.horizontalHeader().restoreState(state)
+        header = self.table.horizontalHeader()
+        restored = header.restoreState(state)
         self._sized = self._sized or restored
+        if restored:  # widths kept in one language may not hold another's headers: each at least its own
+            for column in range(self.model.columnCount()):
+                header.resizeSection(column, max(header.sectionSize(column), self._header_width(column)))
         return restored
+
+    def _header_width(self, column: int) -> int:
+        """Room for a column's header text, the sort arrow beside it and a margin."""
+        metrics = self.table.horizontalHeader().fontMetrics()
+        text = str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")
+        return metrics.horizontalAdvance(text) + metrics.horizontalAdvance("M") * 2
 
     def current_code(self) -> str:
         index = self.table.currentIndex()
@@ -156,9 +166,8 @@ class ReturnsTable(QWidget):
         rows = range(min(_SAMPLE, self.model.rowCount()))
         padding = metrics.horizontalAdvance("M") * 2
         for column in range(self.model.columnCount()):
-            texts = [str(self.model.headerData(column, Qt.Orientation.Horizontal) or "")]
-            texts += heapq.nlargest(_MEASURED, {self.model.text_at(row, column) for row in rows}, key=len)
-            width = max(metrics.horizontalAdvance(text) for text in texts) + padding
+            texts = heapq.nlargest(_MEASURED, {self.model.text_at(row, column) for row in rows}, key=len)
+            width = max([metrics.horizontalAdvance(text) + padding for text in texts] + [self._header_width(column)])
             if column == ReturnsModel.STATE:
                 width += 40  # the tick box and the icon
             header.resizeSection(column, min(width, _WIDEST.get(column, 240)))

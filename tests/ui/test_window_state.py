@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
-from core import __version__, store
+from core import __version__, i18n, store
 from ui.main_window import MainWindow
 from ui.returns_model import ReturnsModel
 from ui.window_state import FILENAME, WindowState, fit_screen
@@ -47,6 +47,20 @@ def test_size_splitter_and_columns_are_remembered(qtbot, db, tmp_path):
     assert (again.width(), again.height()) == (700, 500)
     assert restored.splitter.sizes() == sizes
     assert restored.table.horizontalHeader().sectionSize(ReturnsModel.SHOP) == 233
+
+
+def test_widths_kept_in_chinese_still_show_the_english_headers(qtbot, db, tmp_path):
+    frame, workspace = _open(qtbot, tmp_path)
+    header = workspace.table.horizontalHeader()
+    header.resizeSection(ReturnsModel.QUA, 30)  # room for 数量, not for Quantity
+    assert frame.close()
+
+    i18n.set_language("en")  # put back after the test (tests/conftest.py)
+    _again, restored = _open(qtbot, tmp_path)
+    header = restored.table.horizontalHeader()
+    english = header.fontMetrics().horizontalAdvance("Quantity")
+    assert header.sectionSize(ReturnsModel.QUA) > english
+    assert header.sectionSize(ReturnsModel.SHOP) == workspace.table.horizontalHeader().sectionSize(ReturnsModel.SHOP)
 
 
 def test_nothing_remembered_means_the_default(qtbot, db, tmp_path):
