@@ -59,7 +59,8 @@ _STATES = tuple(state_of(status, ready, as_posted)
 
 def _state_number(ready: pw.Node, as_posted: pw.Node) -> pw.Node:
     status = pw.Case(LedgerEntry.status, [(str(s), n) for n, s in enumerate(_STATUSES) if s is not None], 0)
-    return status * 4 + pw.fn.COALESCE(ready, 0) * 2 + as_posted
+    # CASE rather than arithmetic on the flags: the same in SQLite, and PostgreSQL's booleans (team mode) take none.
+    return status * 4 + pw.Case(None, [(ready, 2)], 0) + pw.Case(None, [(as_posted, 1)], 0)
 
 
 def _first_line(text: pw.Node) -> pw.Node:

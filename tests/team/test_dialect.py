@@ -64,3 +64,22 @@ def test_a_read_after_the_server_dropped_the_connection_is_done_again(team, term
     settings.set_value("mapping.red_value", "RX")
     assert terminate() == 1
     assert settings.get("mapping.red_value") == "RX"
+
+
+def test_the_returns_table_reads_the_same_states_as_from_the_local_file(team):
+    from core import overview, push
+    from core.states import ReturnState
+    from tests.support.pushing import load_returns, ready_codes, use_sandbox
+
+    with Sandbox(returns=30, days=5, seed=62) as sb:
+        use_sandbox(sb)
+        load_returns(sb)
+        ready = ready_codes()
+        push.push(ready[:3])
+        rows = {row.code: row for row in overview.load_rows()}
+    assert len(rows) == 30 and {rows[code].state for code in ready[:3]} == {ReturnState.POSTED}
+    assert {rows[code].state for code in ready[3:]} == {ReturnState.READY}
+    assert all(rows[code].sheet_no for code in ready[:3]) and not any(row.stale for row in rows.values())
+    blocked = [row for row in rows.values() if row.code not in ready]
+    assert blocked and all(row.note for row in blocked)  # the first line of the review's problems
+    assert {listed.row.code for listed in overview.list_returns(ReturnState.POSTED)} == set(ready[:3])
