@@ -52,9 +52,23 @@ def frozen(tmp_path_factory) -> Frozen:
     base = tmp_path_factory.mktemp("frozen")
     started = time.monotonic()
     built = subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-         "--distpath", str(base / "dist"), "--workpath", str(base / "work"), str(ROOT / "build.spec")],
-        capture_output=True, text=True, cwd=ROOT, timeout=800,
+        [
+            sys.executable,
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(base / "dist"),
+            "--workpath",
+            str(base / "work"),
+            str(ROOT / "build.spec"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=800,
     )
     assert built.returncode == 0, built.stderr[-4000:]
     result = Frozen(base / "dist" / "ReturnSync")
@@ -71,17 +85,29 @@ def frozen_env(tmp_path: Path) -> dict[str, str]:
     config = tmp_path / "config" / "python_keyring"
     config.mkdir(parents=True)
     (config / "keyringrc.cfg").write_text(
-        f"[backend]\ndefault-keyring = tests.support.file_keyring.TestFileKeyring\nkeyring-path = {ROOT}\n", "utf-8")
+        f"[backend]\ndefault-keyring = tests.support.file_keyring.TestFileKeyring\nkeyring-path = {ROOT}\n", "utf-8"
+    )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "RETURNSYNC"))}
-    env.update(XDG_CONFIG_HOME=str(tmp_path / "config"), LOCALAPPDATA=str(tmp_path / "config"),
-               RETURNSYNC_TEST_KEYRING=str(tmp_path / "keyring.json"), QT_QPA_PLATFORM="offscreen",
-               PYTHONIOENCODING="utf-8")
+    env.update(
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        LOCALAPPDATA=str(tmp_path / "config"),
+        RETURNSYNC_TEST_KEYRING=str(tmp_path / "keyring.json"),
+        QT_QPA_PLATFORM="offscreen",
+        PYTHONIOENCODING="utf-8",
+    )
     return env
 
 
 def _run(frozen: Frozen, env: dict, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
-    return subprocess.run([str(frozen.executable(CLI_EXECUTABLE)), *args], input=stdin, capture_output=True,
-                          text=True, encoding="utf-8", env=env, timeout=120)
+    return subprocess.run(
+        [str(frozen.executable(CLI_EXECUTABLE)), *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        env=env,
+        timeout=120,
+    )
 
 
 def test_the_console_executable_says_the_source_version(frozen):
@@ -95,20 +121,29 @@ def test_the_console_executable_says_the_source_version(frozen):
 
 
 def test_the_frozen_command_line_pulls_and_pushes_against_its_sandbox(frozen, frozen_env, tmp_path):
-    sandbox = subprocess.Popen([str(frozen.executable(CLI_EXECUTABLE)), "sandbox", "--returns", "20", "--days", "5"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                               env=frozen_env)
+    sandbox = subprocess.Popen(
+        [str(frozen.executable(CLI_EXECUTABLE)), "sandbox", "--returns", "20", "--days", "5"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        env=frozen_env,
+    )
     try:
         line = sandbox.stdout.readline()
         assert line, sandbox.stderr.read()
         info = json.loads(line)
         data = ["--data-dir", str(tmp_path / "data")]
-        for key, value in (("guanyi.url", info["guanyi_url"]), ("jingcheng.url", info["jingcheng_url"]),
-                           ("jingcheng.auth", info["jingcheng_auth"])):
+        for key, value in (
+            ("guanyi.url", info["guanyi_url"]),
+            ("jingcheng.url", info["jingcheng_url"]),
+            ("jingcheng.auth", info["jingcheng_auth"]),
+        ):
             assert _run(frozen, frozen_env, *data, "config", "set", key, value).returncode == 0
         for kind in ("guanyi", "jingcheng"):
-            stored = _run(frozen, frozen_env, *data, "credentials", "set", kind,
-                          stdin=json.dumps(info["credentials"][kind]))
+            stored = _run(
+                frozen, frozen_env, *data, "credentials", "set", kind, stdin=json.dumps(info["credentials"][kind])
+            )
             assert stored.returncode == 0, stored.stderr
         end = datetime.date.fromisoformat(info["end"][:10])
         window = ["--from", (end - datetime.timedelta(days=info["days"] + 1)).isoformat(), "--to", end.isoformat()]
@@ -135,18 +170,34 @@ def test_the_frozen_window_starts_offscreen_and_stays_up(frozen, frozen_env, tmp
     data = tmp_path / "data"
     log = data / LOG_FILENAME
     started = time.monotonic()
-    window = subprocess.Popen([str(frozen.executable(WINDOW_EXECUTABLE)), "--data-dir", str(data)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=frozen_env)
+    window = subprocess.Popen(
+        [str(frozen.executable(WINDOW_EXECUTABLE)), "--data-dir", str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=frozen_env,
+    )
     try:
-        deadline = started + 60
-        while not (log.exists() and "keyring backend" in log.read_text("utf-8")):
-            assert window.poll() is None, window.communicate()
-            assert time.monotonic() < deadline, "the window never opened the app"
-            time.sleep(0.02)
+        _wait_for_log(log, "keyring backend", window)
         frozen.figures["window shown and app open"] = f"{time.monotonic() - started:.2f} s"
         with pytest.raises(subprocess.TimeoutExpired):
             window.wait(timeout=5)
         assert "keyring backend: tests.support.file_keyring.TestFileKeyring" in log.read_text("utf-8")
+        again = subprocess.run(
+            [str(frozen.executable(WINDOW_EXECUTABLE)), "--data-dir", str(data)],
+            capture_output=True,
+            env=frozen_env,
+            timeout=60,
+        )
+        assert again.returncode == 0  # one window per data folder: the first is raised instead
+        _wait_for_log(log, "this window brought to the front", window)
     finally:
         window.kill()
         window.communicate(timeout=10)
+
+
+def _wait_for_log(log: Path, text: str, window: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not (log.exists() and text in log.read_text("utf-8")):
+        assert window.poll() is None, window.communicate()
+        assert time.monotonic() < deadline, f"the window never logged {text!r}"
+        time.sleep(0.02)
