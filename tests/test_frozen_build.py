@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -27,7 +26,6 @@ from tests.conftest import ROOT
 pytestmark = [
     pytest.mark.frozen,
     pytest.mark.timeout(900),
-    pytest.mark.skipif(shutil.which("pyinstaller") is None, reason="PyInstaller is not installed"),
 ]
 _SUFFIX = ".exe" if sys.platform == "win32" else ""
 
@@ -82,11 +80,12 @@ def frozen(tmp_path_factory) -> Frozen:
 def frozen_env(tmp_path: Path) -> dict[str, str]:
     """The frozen app's environment: its keyring the tests' JSON file. A frozen app ignores PYTHONPATH, so keyring's
     own configuration file names the backend and the folder it is imported from."""
-    config = tmp_path / "config" / "python_keyring"
-    config.mkdir(parents=True)
-    (config / "keyringrc.cfg").write_text(
-        f"[backend]\ndefault-keyring = tests.support.file_keyring.TestFileKeyring\nkeyring-path = {ROOT}\n", "utf-8"
-    )
+    config = tmp_path / "config"
+    for folder in ("python_keyring", "Python Keyring"):  # where keyring looks: XDG_CONFIG_HOME, else LOCALAPPDATA
+        (config / folder).mkdir(parents=True)
+        (config / folder / "keyringrc.cfg").write_text(
+            f"[backend]\ndefault-keyring = tests.support.file_keyring.TestFileKeyring\nkeyring-path = {ROOT}\n", "utf-8"
+        )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "RETURNSYNC"))}
     env.update(
         XDG_CONFIG_HOME=str(tmp_path / "config"),
