@@ -11,7 +11,8 @@ where the sort puts them, in runs, so the view keeps its selection and scroll po
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
+from itertools import compress, repeat
 from operator import itemgetter
 from typing import NamedTuple
 
@@ -215,7 +216,12 @@ class ReturnsModel(QAbstractTableModel):
         position = self._position.get(code)
         if position is None:
             return -1
-        return self._shown_index().get(position, -1)
+        if self._shown_at is None:  # one lookup: a C-level scan, not a map of every row shown made for it
+            try:
+                return self._shown.index(position)
+            except ValueError:
+                return -1
+        return self._shown_at.get(position, -1)
 
     def total_rows(self) -> int:
         return len(self._rows)
@@ -332,9 +338,16 @@ class ReturnsModel(QAbstractTableModel):
         return not self._search or self._search in self._haystack[position]
 
     def _filtered(self) -> list[int]:
-        if self._state_filter is None and not self._search:
-            return list(range(len(self._rows)))
-        return [position for position in range(len(self._rows)) if self._matches(position)]
+        """The positions of the rows the state and the search let through, in the load's order: C-level passes over
+        the state keys and the search texts (a Python call a row took 35 ms for 50,000 rows)."""
+        positions: Sequence[int] = range(len(self._rows))
+        if self._state_filter is not None:
+            wanted = _STATE_ORDER[self._state_filter]
+            positions = list(compress(positions, map(wanted.__eq__, self._keys[self.STATE])))
+        if self._search:
+            texts = map(self._haystack.__getitem__, positions)
+            positions = list(compress(positions, map(str.__contains__, texts, repeat(self._search))))
+        return list(positions)
 
     def _sorted(self, members: list[int]) -> list[int]:
         """``members`` — positions in the load's order — in the order of the sort column. Ties keep the load's order,

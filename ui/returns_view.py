@@ -70,6 +70,7 @@ class ReturnsTable(QWidget):
         self.model.modelAboutToBeReset.connect(self._remember_current)
         self.model.modelReset.connect(self._restore_current)
         self._kept = ""
+        self._told: str | None = None  # the return last said to be current
 
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
@@ -84,6 +85,7 @@ class ReturnsTable(QWidget):
     # --- rows -----------------------------------------------------------------------------------------------------
 
     def set_rows(self, rows: list[Row] | RowSet) -> None:
+        self._told = None  # every row read anew: the current one's sheet too
         self.model.set_rows(rows)
         self._size_columns()
         # The first row's sheet is mapped for the pane when the event loop next turns: the table paints first, and
@@ -129,7 +131,14 @@ class ReturnsTable(QWidget):
         return True
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        self.current_changed.emit(self.model.code_at(current.row()) if current.isValid() else "")
+        self._tell_current(self.model.code_at(current.row()) if current.isValid() else "")
+
+    def _tell_current(self, code: str) -> None:
+        """Say which return is current when it is another one: a filter or a sort selects the same return again after
+        the reset, and its sheet need not be mapped again (the window shows a changed row again itself)."""
+        if code != self._told:
+            self._told = code
+            self.current_changed.emit(code)
 
     def _remember_current(self) -> None:
         # A search that matches nothing leaves no current row: the one before it is selected again once it shows.
@@ -138,7 +147,7 @@ class ReturnsTable(QWidget):
     def _restore_current(self) -> None:
         # A reset (a filter, a new load) forgets the selection: the same return is selected again if still shown.
         if not (self._kept and self.select_code(self._kept)):
-            self.current_changed.emit("")
+            self._tell_current("")
 
     # --- finding rows ---------------------------------------------------------------------------------------------
 
