@@ -56,6 +56,22 @@ def test_backup_is_made_on_a_worker_and_named(window, sandbox, said, monkeypatch
     assert f"{len(sandbox.guanyi.records)} 张退货单" in said["information"][0]
 
 
+@pytest.mark.latency_ms(150)
+def test_a_backup_made_while_a_pull_runs_is_whole(window, said, monkeypatch, tmp_path, qtbot):
+    target = tmp_path / "during-pull.sqlite3"
+    _choose(monkeypatch, "getSaveFileName", target)
+    window.date_from.setDate(window.date_to.date().addDays(-9))
+    window.pull_button.click()
+    qtbot.waitUntil(lambda: window.model.rowCount() > 0, timeout=10_000)  # the pull is writing
+    window.backup_action.trigger()
+    qtbot.waitUntil(lambda: bool(said["information"]), timeout=20_000)
+    assert window._task is not None, "the backup was to be made while the pull runs"
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert backup.inspect(target).returns > 0
+    qtbot.waitUntil(lambda: window._task is None, timeout=30_000)
+
+
 def test_a_backup_never_overwrites_a_file_that_is_no_backup(window, said, monkeypatch, tmp_path, qtbot):
     target = tmp_path / "report.sqlite3"
     target.write_text("the quarterly report", "utf-8")
