@@ -492,7 +492,11 @@ def raw_json_of(codes: list[str]) -> dict[str, str]:
 
 
 def database_file() -> Path:
-    """The data file the database is bound to now."""
+    """The data file the database is bound to now (in team mode, this PC's own file beside the shared database)."""
+    if not isinstance(db.obj, pw.SqliteDatabase):
+        from core.team.connection import local_database
+
+        return Path(local_database().database)
     return Path(db.obj.database)
 
 

@@ -28,3 +28,19 @@ def test_the_table_fills_from_the_team_database(qtbot, team):
         qtbot.wait(200)  # what the table does once filled (its first row selected) is done before it goes
     states = {window.model.code_at(i): window.model.row_at(i).state for i in range(window.model.rowCount())}
     assert {states[code] for code in ready[:2]} == {"posted"} and {states[code] for code in ready[2:]} == {"ready"}
+
+
+def test_the_windows_push_runs_in_a_process_of_its_own_on_the_team_database(team, data_dir):
+    import threading
+
+    from core import app, jobs
+    from core.store import LedgerEntry
+
+    assert app.data_folder() == data_dir  # this PC's folder, not the shared database's address
+    with Sandbox(returns=10, days=3, seed=72) as sb:
+        use_sandbox(sb)
+        load_returns(sb)
+        codes = ready_codes()[:2]
+        result = jobs.run(jobs.Job("push", {"codes": codes}), lambda _report: None, threading.Event())
+        assert result.counts() == {"posted": 2} and sorted(sb.jingcheng.sheet_ids()) == sorted(codes)
+    assert {LedgerEntry.get_by_id(code).status for code in codes} == {"posted"}
