@@ -5,9 +5,10 @@ its binary wheel carries libpq for Windows, and it is the maintained line (psyco
 
 :class:`TeamDatabase` lets the code written for the local SQLite file run unchanged on PostgreSQL: SQLite's lock
 words in ``atomic("IMMEDIATE")`` are dropped (PostgreSQL locks rows, not the file), raw SQL written with ``?``
-placeholders gets psycopg's ``%s``, ``connection().executemany`` works as on sqlite3, and peewee's
-``on_conflict_replace()`` becomes ``ON CONFLICT (primary key) DO UPDATE``. A connection the server dropped is
-replaced on the next statement outside a transaction.
+placeholders gets psycopg's ``%s`` (:func:`_sqlite_dialect` also takes ``INSERT OR REPLACE/IGNORE``, the planner's
+``+column`` and ``WHERE 0``), ``connection().executemany`` works as on sqlite3, peewee's ``on_conflict_replace()``
+becomes ``ON CONFLICT (primary key) DO UPDATE``, and times are read back as the text SQLite gives. A connection the
+server dropped is replaced on the next statement outside a transaction, and a read that met it is done again once.
 """
 
 from __future__ import annotations
