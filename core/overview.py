@@ -7,6 +7,8 @@ in the one vocabulary of :class:`~core.states.ReturnState`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 import peewee as pw
@@ -14,6 +16,7 @@ import peewee as pw
 from core import i18n
 from core.guanyi.returns import dump_raw, load_raw
 from core.i18n import t
+from core.mapping.numbers import amount_text, quantity_text
 from core.states import ReturnState, SheetStatus, ledger_note, state_of
 from core.store import CODES_PER_QUERY, LedgerEntry, ReturnRecord, ReturnReview, db
 
@@ -30,13 +33,35 @@ class Row(NamedTuple):
     shop: str
     platform_code: str
     lines: int | None  # lines of the sheet; None without a sheet
-    qua: str  # the sheet's Qua and Amo as sent; "" without a sheet
-    amo: str
-    qua_micro: int | None  # Qua in millionths, exact: to sort by
-    amo_cents: int | None  # Amo in cents, exact: to sort by and to total
+    qua_micro: int | None  # the sheet's Qua in millionths, exact: to sort by (its text: :attr:`qua`)
+    amo_cents: int | None  # the sheet's Amo in cents, exact: to sort by and to total (its text: :attr:`amo`)
     note: str  # why it is blocked, what to look at, or 精诚's number: the first line of :func:`details`
     sheet_no: str  # 精诚's own number, once posted
     stale: bool  # its review was made under other rules, or not yet: it is being checked again
+    sent: tuple[str, str] | None = None  # Qua and Amo as sent, kept only when a number is past SQLite's integers
+
+    @property
+    def qua(self) -> str:
+        """The sheet's Qua as sent ("" without a sheet): its text is a function of the exact number (SPEC §4)."""
+        if self.sent is not None:
+            return self.sent[0]
+        return "" if self.qua_micro is None else _quantity(self.qua_micro)
+
+    @property
+    def amo(self) -> str:
+        if self.sent is not None:
+            return self.sent[1]
+        return "" if self.amo_cents is None else _amount(self.amo_cents)
+
+
+@lru_cache(maxsize=4096)
+def _quantity(micro: int) -> str:
+    return quantity_text(Decimal(micro).scaleb(-6))
+
+
+@lru_cache(maxsize=4096)
+def _amount(cents: int) -> str:
+    return amount_text(Decimal(cents).scaleb(-2))
 
 
 class Listed(NamedTuple):
@@ -63,8 +88,18 @@ def _state_number(ready: pw.Node, as_posted: pw.Node) -> pw.Node:
     return status * 4 + pw.Case(None, [(ready, 2)], 0) + pw.Case(None, [(as_posted, 1)], 0)
 
 
+def _whole(number: pw.Field) -> pw.Node:
+    """Whether a stored number is the exact integer: SQLite keeps one past 2⁶³ as a float (PostgreSQL refuses it)."""
+    if isinstance(db.obj, pw.SqliteDatabase):
+        return pw.fn.TYPEOF(number) != "real"
+    return pw.Value(True)
+
+
 def _first_line(text: pw.Node) -> pw.Node:
     return pw.fn.SUBSTR(text, 1, pw.fn.INSTR(text.concat("\n"), "\n") - 1)
+
+
+_COLUMNS = 13  # the columns of a row the query gives, before any extra ones
 
 
 def _query(codes: Iterable[str] | None, stamp: str | None, *extra: pw.Field) -> Iterator[tuple]:
@@ -83,14 +118,15 @@ def _query(codes: Iterable[str] | None, stamp: str | None, *extra: pw.Field) -> 
         (warnings != "", pw.Value(WARNING_MARK).concat(_first_line(warnings))),
     ], "")
     stale = ReturnReview.stamp.is_null() | ((ReturnReview.stamp != stamp) if stamp is not None else pw.Value(False))
+    whole = _whole(ReturnReview.qua_micro) & _whole(ReturnReview.amo_cents)
     blank = ""
     columns = (
-        ReturnRecord.code, _state_number(ReturnReview.ready, as_posted),
+        ReturnRecord.code, _state_number(ReturnReview.ready, as_posted) * 2 + pw.Case(None, [(stale, 1)], 0),
         pw.fn.COALESCE(ReturnRecord.receive_date, blank), pw.fn.COALESCE(ReturnRecord.create_date, blank),
         pw.fn.COALESCE(ReturnRecord.shop_name, blank), pw.fn.COALESCE(ReturnRecord.platform_code, blank),
-        ReturnReview.lines, pw.fn.COALESCE(ReturnReview.qua, blank), pw.fn.COALESCE(ReturnReview.amo, blank),
-        ReturnReview.qua_micro, ReturnReview.amo_cents, note, pw.fn.COALESCE(LedgerEntry.sheet_no, blank), stale,
-        LedgerEntry.status, LedgerEntry.message, *extra,
+        ReturnReview.lines, ReturnReview.qua_micro, ReturnReview.amo_cents, note,
+        pw.fn.COALESCE(LedgerEntry.sheet_no, blank),
+        pw.Case(None, [(whole, None)], ReturnReview.qua), pw.Case(None, [(whole, None)], ReturnReview.amo), *extra,
     )
     query = (ReturnRecord.select(*columns)
              .join(ReturnReview, pw.JOIN.LEFT_OUTER, on=(ReturnReview.code == ReturnRecord.code))
@@ -119,14 +155,27 @@ def _raw(query: pw.Select) -> list[tuple]:
     return db.execute_sql(sql, params).fetchall()
 
 
-def _rows(raw: Iterable[tuple]) -> list[Row]:
+def _rows(raw: list[tuple]) -> list[Row]:
     """Done once a return for tens of thousands of them, so only a lookup and a tuple: a return with a ledger row
     (a few in a hundred) has its note from the ledger when the ledger has one."""
     states = _STATES
-    return [Row(code, states[n], received, created, shop, platform, lines, qua, amo, qua_micro, amo_cents,
-                (ledger_note(states[n], sheet_no, message or "") or note) if status else note, sheet_no, bool(stale))
-            for (code, n, received, created, shop, platform, lines, qua, amo, qua_micro, amo_cents, note, sheet_no,
-                 stale, status, message, *_) in raw]
+    ledger_rows = [values[0] for values in raw if values[1] >= 8]  # a ledger status: numbers 8 and up (×4 ×2)
+    messages = _messages(ledger_rows) if ledger_rows else {}
+    return [Row(code, states[n >> 1], received, created, shop, platform, lines, qua_micro, amo_cents,
+                (ledger_note(states[n >> 1], sheet_no, messages.get(code, "")) or note) if n >= 8 else note,
+                sheet_no, n & 1 == 1, None if qua is None else (qua, amo))
+            for (code, n, received, created, shop, platform, lines, qua_micro, amo_cents, note, sheet_no, qua, amo,
+                 *_) in raw]
+
+
+def _messages(codes: list[str]) -> dict[str, str]:
+    """What the last push of each of ``codes`` came to, where it said something."""
+    found: dict[str, str] = {}
+    for chunk in pw.chunked(codes, CODES_PER_QUERY):
+        query = LedgerEntry.select(LedgerEntry.sheet_id, LedgerEntry.message).where(
+            LedgerEntry.sheet_id.in_(chunk) & (LedgerEntry.message != ""))
+        found.update(_raw(query))
+    return found
 
 
 def _checking() -> str:
@@ -136,7 +185,7 @@ def _checking() -> str:
 def load_rows(codes: Iterable[str] | None = None, stamp: str | None = None) -> list[Row]:
     """Every pulled return (or those of ``codes``), newest receipt first. ``stamp`` is the current review stamp
     (:func:`core.review.Context.current`), to tell rows whose review is stale; without it only unreviewed rows are."""
-    return _rows(_query(codes, stamp))
+    return _rows(list(_query(codes, stamp)))
 
 
 def details(code: str) -> str:
@@ -157,14 +206,15 @@ def details(code: str) -> str:
 
 def list_returns(state: str | None = None) -> list[Listed]:
     """Every pulled return with its state (only those in ``state`` when given), for the ``list`` command."""
-    extra = (ReturnRecord.shop_code, ReturnRecord.modify_date, ReturnRecord.cancel, ReturnRecord.receive)
+    extra = (ReturnRecord.shop_code, ReturnRecord.modify_date, ReturnRecord.cancel, ReturnRecord.receive,
+             LedgerEntry.status)
     raw = list(_query(None, None, *extra))
     listed = []
     for row, values in zip(_rows(raw), raw, strict=True):
         if state and row.state != state:
             continue
-        shop_code, modify_date, cancel, receive = values[16:]
-        listed.append(Listed(row, shop_code or "", modify_date or "", bool(cancel), bool(receive), values[14]))
+        shop_code, modify_date, cancel, receive, ledger_status = values[_COLUMNS:]
+        listed.append(Listed(row, shop_code or "", modify_date or "", bool(cancel), bool(receive), ledger_status))
     return listed
 
 

@@ -22,6 +22,7 @@ from core import overview
 from core.i18n import t
 from core.overview import Row
 from core.states import TICKABLE, ReturnState, state_text
+from core.visible import visible
 from ui import state_style
 
 Index = QModelIndex | QPersistentModelIndex
@@ -131,7 +132,7 @@ class ReturnsModel(QAbstractTableModel):
         rows need not carry), kept until the row changes."""
         found = self._details.get(code)
         if found is None:
-            found = self._details[code] = overview.details(code)
+            found = self._details[code] = "\n".join(map(visible, overview.details(code).split("\n")))
         return found
 
     def _text(self, row: Row, column: int) -> str:
@@ -139,7 +140,11 @@ class ReturnsModel(QAbstractTableModel):
             return self._words[row.state]
         if column == self.LINES:
             return "" if row.lines is None else str(row.lines)
-        return row[_FIELD[column]]
+        if column == self.QUA:
+            return row.qua
+        if column == self.AMOUNT:
+            return row.amo
+        return visible(row[_FIELD[column]])  # 管易云's text, a control or bidi character shown as its escape
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal:
@@ -415,8 +420,6 @@ _FIELD = {
     ReturnsModel.CREATED: Row._fields.index("create_date"),
     ReturnsModel.SHOP: Row._fields.index("shop"),
     ReturnsModel.PLATFORM: Row._fields.index("platform_code"),
-    ReturnsModel.QUA: Row._fields.index("qua"),
-    ReturnsModel.AMOUNT: Row._fields.index("amo"),
     ReturnsModel.NOTE: Row._fields.index("note"),
 }
 _CENTS = itemgetter(Row._fields.index("amo_cents"))

@@ -4,6 +4,7 @@ and the tooltip's whole story, read when asked for."""
 
 from __future__ import annotations
 
+import peewee as pw
 import pytest
 
 from core import i18n, overview, review
@@ -31,13 +32,18 @@ def _expected(code: str, stamp: str) -> overview.Row:
             note = overview.WARNING_MARK + reviewed.warnings_zh.splitlines()[0]
     return overview.Row(
         code, state, record.receive_date or "", record.create_date or "", record.shop_name or "",
-        record.platform_code or "", reviewed.lines, reviewed.qua or "", reviewed.amo or "", reviewed.qua_micro,
-        reviewed.amo_cents, note, (entry and entry.sheet_no) or "", reviewed.stamp != stamp)
+        record.platform_code or "", reviewed.lines, reviewed.qua_micro, reviewed.amo_cents, note,
+        (entry and entry.sheet_no) or "", reviewed.stamp != stamp)
 
 
 def test_every_row_is_what_the_review_the_ledger_and_the_state_rule_make_of_it(rows):
     stamp = review.Context.current().stamp
     assert [_expected(row.code, stamp) for row in rows] == rows
+    # Qua and Amo are shown as they are sent, made from the exact numbers.
+    reviewed = {r.code: r for r in ReturnReview.select()}
+    assert [(row.qua, row.amo) for row in rows] == [(reviewed[row.code].qua or "", reviewed[row.code].amo or "")
+                                                     for row in rows]
+    assert any(row.qua and "." in row.amo for row in rows)
     assert {row.state for row in rows} == set(ReturnState)
     assert any(row.note.startswith(overview.BLOCKING_MARK) for row in rows)
     assert any(row.sheet_no for row in rows)
@@ -49,6 +55,16 @@ def test_rows_come_newest_receipt_first_and_a_few_codes_read_as_the_whole_table_
     some = [row.code for row in rows[::7]]
     assert overview.load_rows(reversed(some), stamp=review.Context.current().stamp) == [
         row for row in rows if row.code in some]
+
+
+def test_a_number_past_sqlites_integers_is_shown_as_sent_not_through_a_float(rows):
+    code = next(row.code for row in rows if row.amo)
+    # SQLite keeps an integer past 2⁶³ as a float: the texts as sent are read instead of the number's.
+    ReturnReview.update(qua="12345678901234.5", qua_micro=pw.SQL("12345678901234500000")).where(
+        ReturnReview.code == code).execute()
+    row = overview.load_rows([code])[0]
+    assert row.qua == "12345678901234.5" and row.amo == ReturnReview.get_by_id(code).amo
+    assert overview.load_rows([next(r.code for r in rows if r.amo and r.code != code)])[0].sent is None
 
 
 def test_a_review_of_other_rules_or_none_is_stale_and_says_it_is_being_checked(rows):

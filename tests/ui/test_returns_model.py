@@ -254,3 +254,16 @@ def test_the_tooltip_of_state_and_note_tells_the_whole_story_read_when_pointed_a
     ReturnReview.update(blocking_zh="另一个原因").where(ReturnReview.code == code).execute()
     assert "另一个原因" in model.data(model.index(model.shown_row_of(code), ReturnsModel.NOTE),
                                   Qt.ItemDataRole.ToolTipRole)
+
+
+def test_control_and_bidi_characters_from_guanyi_show_as_escapes_and_still_sort_and_match(qtbot, rows):
+    model = ReturnsModel()
+    model.set_rows(rows)
+    hostile = rows[7]._replace(shop="店\u202etxt.exe\x1b[31m", note="⚠ 备注\u2066x")
+    model.update_rows([hostile])
+    n = model.shown_row_of(hostile.code)
+    assert model.data(model.index(n, ReturnsModel.SHOP)) == "店\\u202etxt.exe\\x1b[31m"
+    assert model.data(model.index(n, ReturnsModel.NOTE)) == "⚠ 备注\\u2066x"
+    assert model.row_at(n).shop == hostile.shop  # kept as sent: only what a person reads is escaped
+    model.set_filter(text="txt.exe")
+    assert [model.code_at(k) for k in range(model.rowCount())] == [hostile.code]
