@@ -156,25 +156,32 @@ def _raw(query: pw.Select) -> list[tuple]:
 
 
 def _rows(raw: list[tuple]) -> list[Row]:
-    """Done once a return for tens of thousands of them, so only a lookup and a tuple: a return with a ledger row
-    (a few in a hundred) has its note from the ledger when the ledger has one."""
-    states = _STATES
-    ledger_rows = [values[0] for values in raw if values[1] >= 8]  # a ledger status: numbers 8 and up (×4 ×2)
-    messages = _messages(ledger_rows) if ledger_rows else {}
-    return [Row(code, states[n >> 1], received, created, shop, platform, lines, qua_micro, amo_cents,
-                (ledger_note(states[n >> 1], sheet_no, messages.get(code, "")) or note) if n >= 8 else note,
-                sheet_no, n & 1 == 1, None if qua is None else (qua, amo))
+    """Done once a return for tens of thousands of them, so only a lookup and a tuple (made by ``tuple.__new__``, not
+    through the named tuple's own constructor, a Python call a row): a return with a ledger row (a few in a hundred)
+    has its note from the ledger when the ledger has one."""
+    states, new = _STATES, tuple.__new__
+    told = [values[0] for values in raw if states[values[1] >> 1] in _TOLD_BY_LEDGER]
+    messages = _messages(told, every=len(raw) > CODES_PER_QUERY) if told else {}
+    return [new(Row, (code, states[n >> 1], received, created, shop, platform, lines, qua_micro, amo_cents,
+                      (ledger_note(states[n >> 1], sheet_no, messages.get(code, "")) or note) if n >= 8 else note,
+                      sheet_no, n & 1 == 1, None if qua is None else (qua, amo)))
             for (code, n, received, created, shop, platform, lines, qua_micro, amo_cents, note, sheet_no, qua, amo,
                  *_) in raw]
 
 
-def _messages(codes: list[str]) -> dict[str, str]:
-    """What the last push of each of ``codes`` came to, where it said something."""
+# The states whose note is the last push's message (core.states.ledger_note).
+_TOLD_BY_LEDGER = (ReturnState.FAILED, ReturnState.UNKNOWN)
+
+
+def _messages(codes: list[str], every: bool) -> dict[str, str]:
+    """What the last push of each of ``codes`` came to, where it said something; ``every``: read the whole ledger's
+    messages at once (for a whole table, one pass beats thousands of looked-up codes)."""
+    said = LedgerEntry.select(LedgerEntry.sheet_id, LedgerEntry.message).where(LedgerEntry.message != "")
+    if every:
+        return dict(_raw(said))
     found: dict[str, str] = {}
     for chunk in pw.chunked(codes, CODES_PER_QUERY):
-        query = LedgerEntry.select(LedgerEntry.sheet_id, LedgerEntry.message).where(
-            LedgerEntry.sheet_id.in_(chunk) & (LedgerEntry.message != ""))
-        found.update(_raw(query))
+        found.update(_raw(said.where(LedgerEntry.sheet_id.in_(chunk))))
     return found
 
 
