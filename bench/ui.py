@@ -210,6 +210,9 @@ class StallMeter:
                 noted = tick
                 frame = sys._current_frames().get(gui)
                 self.stacks.append((overdue, "".join(traceback.format_stack(frame)[-12:]) if frame else "?"))
+                # Let go of the GUI thread's frames at once: held here, their locals (a QPainter in a paint event)
+                # would be destroyed on this thread later.
+                del frame
 
     def phase(self) -> float:
         """The worst stall since the last call, and start over."""

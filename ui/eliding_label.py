@@ -27,3 +27,6 @@ class ElidingLabel(QLabel):
         room = self.contentsRect()
         shown = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, room.width())
         painter.drawText(room, int(self.alignment()), shown)
+        # Ended here, not when the painter is collected: anything that holds this frame a moment longer (a traceback,
+        # a profiler's look at the stacks) would end it later, past the paint event, on whichever thread lets it go.
+        painter.end()
