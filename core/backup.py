@@ -99,6 +99,25 @@ class RestoreResult:
     holds: Inspected
 
 
+def _refuse_in_team_mode(data_file: Path) -> None:
+    """A PC in team mode keeps only its own preferences in its data file: a copy of it would not hold the returns,
+    the ledger or the log, which live in the shared database — say so rather than make a backup that is not one."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"{data_file.resolve().as_uri()}?mode=ro", uri=True, timeout=1)) as con:
+            found = con.execute("SELECT value FROM setting WHERE key = 'team.url'").fetchone()
+    except sqlite3.DatabaseError:
+        return  # not readable as ours: the backup itself says what is wrong with it
+    if found and str(found[0] or "").strip():
+        raise BackupError(
+            "本机处于团队模式：退货单、推送台账和同步日志都在共享的 PostgreSQL 数据库里，本机的数据文件只保存窗口偏好。"
+            "请在数据库服务器上备份共享数据库（例如用 pg_dump）。",
+            "This PC is in team mode: the returns, the push ledger and the sync log live in the shared PostgreSQL "
+            "database, and this PC's data file holds only its own preferences. Back up the shared database on the "
+            "database server (with pg_dump, for example).",
+            path=data_file,
+        )
+
+
 def inspect(file: Path | str) -> Inspected:
     """Check that ``file`` is a ReturnSync data file this version can use — an SQLite database with ReturnSync's
     tables, a schema no newer than :data:`core.store.SCHEMA_VERSION`, passing ``PRAGMA quick_check`` — reading it
@@ -156,6 +175,7 @@ def backup(source: Path | str | sqlite3.Connection | pw.Database | pw.DatabasePr
                 f"The backup cannot be the data file itself ({target}).",
                 path=target,
             )
+        _refuse_in_team_mode(source)
     if target.is_dir():
         raise BackupError(
             f"{target} 是一个文件夹；请给出备份文件的名称。",

@@ -21,13 +21,13 @@ from core import i18n, paths
 from core.errors import ReturnSyncError
 from core.i18n import t
 from ui.advice import window_message
-from ui.crash_dialog import CrashReporter
 from ui.main_window import MainWindow, title
 from ui.single_instance import SingleInstance
 from ui.window_state import WindowState
 
 if TYPE_CHECKING:
     from core.app import App
+    from ui.crash_dialog import CrashReporter
 
 log = logging.getLogger(__name__)
 _OPEN_AT_THE_LATEST_MS = 300
@@ -59,7 +59,7 @@ class Launch:
     def __init__(self, options: argparse.Namespace) -> None:
         self.options = options
         self.opened: App | None = None
-        self.crashes: CrashReporter | None = None  # the error hook, once the app is open
+        self.crashes: CrashReporter | None = None  # the error hook, once the app is open (imported then: 50 ms)
         self.instance: SingleInstance | None = None  # this window's claim on its data folder
         self.elsewhere = False  # a window runs on the data folder already: asked to come to the front instead
         self.restore_report: tuple[bool, str] | None = None  # this start put a backup back first (ui.backup_actions)
@@ -132,6 +132,8 @@ class Launch:
 
         self.opened = result
         _install_qt_translations(QApplication.instance(), i18n.current())
+        from ui.crash_dialog import CrashReporter
+
         self.crashes = CrashReporter(result.log_file.parent if result.log_file else None).install()
         self.window.setWindowTitle(title())
         # The workspace reads the rows on a worker once it is made: made while they were read, it took twice as long

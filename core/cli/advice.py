@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.advice import KIND_NAMES, Advice, with_advice
 from core.errors import ReturnSyncError
 from core.i18n import t
+from core.paths import CLI_EXECUTABLE
 from core.states import status_text
 
 if TYPE_CHECKING:
     from core.push import PushItem
+
+
+def cli_command() -> str:
+    """How the user starts the command line here, for the commands our advice names: the frozen app's console
+    executable, or ``python main.py`` from the source."""
+    return CLI_EXECUTABLE if getattr(sys, "frozen", False) else "python main.py"
+
+
+_cli = cli_command
 
 
 def cli_advice(advice: Advice | None, *, kind: str | None = None, code: str | None = None,
@@ -24,16 +35,16 @@ def cli_advice(advice: Advice | None, *, kind: str | None = None, code: str | No
     zh_code, en_code = (code, code) if code else ("单号", "CODE")
     if advice is Advice.CREDENTIALS:
         zh_name, _ = KIND_NAMES.get(kind, ("", ""))
-        return t(f"请用 `python main.py credentials set {kind}` 保存{zh_name}凭据。",
-                 f"Store them with `python main.py credentials set {kind}`.")
+        return t(f"请用 `{_cli()} credentials set {kind}` 保存{zh_name}凭据。",
+                 f"Store them with `{_cli()} credentials set {kind}`.")
     if advice is Advice.JINGCHENG_AUTH:
-        return t("请用 `python main.py config set jingcheng.auth 方式` 选择认证方式，"
-                 "再用 `python main.py credentials set jingcheng` 保存凭据。",
-                 "Choose the method with `python main.py config set jingcheng.auth MODE`, then store the credentials "
-                 "with `python main.py credentials set jingcheng`.")
+        return t(f"请用 `{_cli()} config set jingcheng.auth 方式` 选择认证方式，"
+                 f"再用 `{_cli()} credentials set jingcheng` 保存凭据。",
+                 f"Choose the method with `{_cli()} config set jingcheng.auth MODE`, then store the credentials "
+                 f"with `{_cli()} credentials set jingcheng`.")
     if advice is Advice.JINGCHENG_URL:
-        return t("请用 `python main.py config set jingcheng.url 新地址` 修改地址，再重新推送。",
-                 "Change it with `python main.py config set jingcheng.url NEW-ADDRESS`, then push again.")
+        return t(f"请用 `{_cli()} config set jingcheng.url 新地址` 修改地址，再重新推送。",
+                 f"Change it with `{_cli()} config set jingcheng.url NEW-ADDRESS`, then push again.")
     if advice is Advice.CHECK_UNKNOWN:
         return t(f"请在精诚中查看此单是否已入账，再用 `mark {zh_code} --posted`（可加 --sheet-no 精诚单号）"
                  f"或 `mark {zh_code} --failed` 记下；确需重推请用 `push {zh_code} --force`。",
@@ -58,16 +69,16 @@ def cli_advice(advice: Advice | None, *, kind: str | None = None, code: str | No
                  "Enable a working keyring (undo `keyring --disable`, or choose a backend with "
                  "PYTHON_KEYRING_BACKEND) and try again.")
     if advice is Advice.SECRET_NOT_A_SETTING:
-        return t("请用 `python main.py credentials set` 存入系统钥匙串。",
-                 "Store it in the system keyring with `python main.py credentials set`.")
+        return t(f"请用 `{_cli()} credentials set` 存入系统钥匙串。",
+                 f"Store it in the system keyring with `{_cli()} credentials set`.")
     if advice is Advice.NO_SUCH_SETTING:
-        return t("可用 `python main.py config show` 查看全部设置。", "`python main.py config show` lists them all.")
+        return t(f"可用 `{_cli()} config show` 查看全部设置。", f"`{_cli()} config show` lists them all.")
     if advice is Advice.RESTORE_COPY:
         zh_copy, en_copy = (f" {Path(copy).name}", f" {Path(copy).name}") if copy else ("", "")
-        return t(f"请关闭其他正在使用它的程序，再用 `python main.py data restore-copy` 换回副本{zh_copy}"
+        return t(f"请关闭其他正在使用它的程序，再用 `{_cli()} data restore-copy` 换回副本{zh_copy}"
                  "（损坏的文件会改名保留在同一文件夹，其中仍能读出的推送台账会带回）。副本之后拉取的退货单需要重新拉取。",
                  f"Close any other program using it, then put the copy{en_copy} in its place with "
-                 "`python main.py data restore-copy` (the damaged file is kept, renamed, in the same folder; the push "
+                 f"`{_cli()} data restore-copy` (the damaged file is kept, renamed, in the same folder; the push "
                  "ledger rows it still holds readably are carried over). Returns pulled after the copy was taken must "
                  "be pulled again.")
     raise ValueError(f"no command-line words for {advice!r}")

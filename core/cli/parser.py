@@ -21,7 +21,7 @@ from core.cli import (
     sandbox_cmd,
     team_cmd,
 )
-from core.cli.advice import cli_message
+from core.cli.advice import cli_command, cli_message
 from core.cli.options import add_global_options
 from core.cli.output import EXIT_SOME_FAILED, EXIT_USAGE, emit
 from core.errors import ReturnSyncError
@@ -39,7 +39,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="main.py", description="ReturnSync 退货单同步助手")
+    parser = _Parser(prog=cli_command().removeprefix("python "), description="ReturnSync 退货单同步助手")
     add_global_options(parser)
     parser.add_argument("--version", action="version", version=f"ReturnSync {__version__}")
     parser.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)

@@ -70,3 +70,13 @@ def test_missing_credentials_say_how_to_store_them_in_json_too(cli, sb):
 def test_configuration_errors_exit_2_with_command_line_advice(cli, db, args, words):
     result = cli(*args)
     assert result.code == 2 and words in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_frozen_app_names_its_console_executable_not_python_main_py(cli, db, monkeypatch):
+    keyring.set_keyring(MemoryKeyring())
+    source = cli("--lang", "en", "config", "set", "guanyi.secret", "x")
+    assert source.code == 2 and "`python main.py credentials set`" in source.stderr + source.stdout
+    monkeypatch.setattr("sys.frozen", True, raising=False)
+    frozen = cli("--lang", "en", "config", "set", "guanyi.secret", "x")
+    told = frozen.stderr + frozen.stdout
+    assert frozen.code == 2 and "`returnsync-cli credentials set`" in told and "main.py" not in told

@@ -168,3 +168,14 @@ def test_restore_refuses_while_another_process_has_the_data_file_open(cli, data_
         holder.kill()
         holder.wait()
     _ok(cli("restore", str(saved), "--force"))
+
+
+def test_a_pc_in_team_mode_is_told_to_back_up_the_shared_database_not_given_a_copy_of_its_preferences(
+        cli, data_dir, tmp_path):
+    _ok(cli("config", "set", "guanyi.page_size", "77"))
+    with contextlib.closing(sqlite3.connect(database_path(data_dir))) as con, con:
+        con.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('team.url', 'postgresql://me@db:5432/rs')")
+    target = tmp_path / "team.sqlite3"
+    refused = cli("--lang", "en", "backup", str(target))
+    assert refused.code == 2 and "team mode" in refused.stderr and "pg_dump" in refused.stderr
+    assert "Traceback" not in refused.stderr and not target.exists()
