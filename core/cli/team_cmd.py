@@ -10,7 +10,7 @@ only, so they work while the shared database cannot be reached.
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -66,37 +66,27 @@ def _connect(args: argparse.Namespace) -> tuple[str, connection.TeamDatabase]:
 
 
 def _init(args: argparse.Namespace) -> int:
-    with _local(args):
-        url, database = _connect(args)
-        try:
-            schema.create(database, url)
-        finally:
-            database.close()
-        settings.set_value("team.url", url)
-        emit(
-            args,
-            {"ok": True, "url": url},
-            t(
-                f"已在 {url} 建立团队数据库，本机已连接。把本机已有的数据移入：team move",
-                f"The team database is set up at {url} and this PC is connected. To bring this PC's data in: team move",
-            ),
-        )
-    return EXIT_OK
+    return _connect_pc(args, schema.create, lambda url: t(
+        f"已在 {url} 建立团队数据库，本机已连接。把本机已有的数据移入：team move",
+        f"The team database is set up at {url} and this PC is connected. To bring this PC's data in: team move"))
 
 
 def _join(args: argparse.Namespace) -> int:
+    return _connect_pc(args, schema.check, lambda url: t(
+        f"本机已连接团队数据库 {url}。", f"This PC now uses the team database {url}."))
+
+
+def _connect_pc(args: argparse.Namespace, prepare: Callable[[connection.TeamDatabase, str], object],
+                said: Callable[[str], str]) -> int:
+    """Reach the team database, ``prepare`` it (create its schema, or check it), then keep its address on this PC."""
     with _local(args):
         url, database = _connect(args)
         try:
-            schema.check(database, url)
+            prepare(database, url)
         finally:
             database.close()
         settings.set_value("team.url", url)
-        emit(
-            args,
-            {"ok": True, "url": url},
-            t(f"本机已连接团队数据库 {url}。", f"This PC now uses the team database {url}."),
-        )
+        emit(args, {"ok": True, "url": url}, said(url))
     return EXIT_OK
 
 
