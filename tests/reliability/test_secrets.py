@@ -5,7 +5,8 @@ no ``sign`` that went over the wire, may be in any of them.
 The run goes through the real code paths against the sandbox (which accepts the credentials configured here): a
 pull direct and one through 奇门 (each with a retried fault), previews, pushes that post, fail (``flag0``) and end
 unknown (``http500``), a push that crashes inside a step (its traceback logged as the window logs a job's crash),
-and the sync log exported to CSV — with the app's log file on, DEBUG logging captured, and the command line too.
+the sync log exported to CSV and a backup of the data file — with the app's log file on, DEBUG logging captured,
+and the command line too.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def test_no_secret_and_no_sign_anywhere_after_a_whole_run(auth, tmp_path, data_d
     caplog.set_level(logging.DEBUG)
     outputs: list[str] = []
     export_file = tmp_path / "log.csv"
+    backup_file = tmp_path / "backup.sqlite3"
     cli_export = tmp_path / "cli-log.csv"
     with Sandbox(returns=30, days=4, seed=11, end=END, jingcheng_auth=auth) as sb:
         wire = Wire(sb)
@@ -137,6 +139,7 @@ def test_no_secret_and_no_sign_anywhere_after_a_whole_run(auth, tmp_path, data_d
             ["preview", codes[0]],
             ["-v", "push", codes[1]],
             ["log", "export", str(cli_export)],
+            ["backup", str(backup_file)],
             ["credentials", "check"],
             ["config", "show"],
         ):
@@ -153,6 +156,8 @@ def test_no_secret_and_no_sign_anywhere_after_a_whole_run(auth, tmp_path, data_d
     assert "ExtApi_RecvExSheet" in crash and any("DEBUG" in text for text in outputs)
     files[str(export_file)] = export_file.read_bytes()
     files[str(cli_export)] = cli_export.read_bytes()
+    files[str(backup_file)] = backup_file.read_bytes()  # a backup holds the ledger's sent bodies, never a credential
+    assert b"ExtApi_RecvExSheet" in files[str(backup_file)] or len(files[str(backup_file)]) > 50_000
     needles = sorted(set(secret_values(auth)) | wire.values)
     places = [*files.items(), *((f"output {i}", text.encode()) for i, text in enumerate(outputs))]
     found = leaks(needles, places)
