@@ -33,6 +33,8 @@ _CHECK, _TOOLTIP, _ALIGNMENT = (int(Qt.ItemDataRole.CheckStateRole), int(Qt.Item
                                 int(Qt.ItemDataRole.TextAlignmentRole))
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _STATE_ORDER = {state: n for n, state in enumerate(ReturnState)}
+# Up to this many rows are found by scanning the rows shown; more share one map of them.
+_SCANNED = 8
 # Beyond this many runs of new rows, one reset is cheaper than the inserts.
 _MAX_INSERT_RUNS = 40
 
@@ -364,7 +366,13 @@ class ReturnsModel(QAbstractTableModel):
         old = self.persistentIndexList()
         if not old:
             return
-        now = {position: n for n, position in enumerate(self._shown)}
+        # The selection and the current row: a few indexes, each found by a C-level scan of the rows shown, cheaper
+        # than a map of all of them; many (a big selection) share one map.
+        rows = {before[index.row()] for index in old}
+        if len(rows) <= _SCANNED:
+            now = {position: self._shown.index(position) for position in rows}
+        else:
+            now = {position: n for n, position in enumerate(self._shown)}
         new = [self.index(now[before[index.row()]], index.column()) for index in old]
         self.changePersistentIndexList(old, new)
 
