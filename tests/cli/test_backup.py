@@ -20,7 +20,7 @@ import pytest
 from core import store
 from core.paths import database_path
 from core.sandbox import Sandbox
-from tests.support.cli import ROOT
+from tests.support.cli import start_main
 
 
 def _ok(result):
@@ -48,24 +48,7 @@ def test_backup_while_a_pull_runs_in_another_process_passes_integrity_check_and_
         for key, value in (("guanyi.url", sb.guanyi_url), ("guanyi.page_size", "10")):
             _ok(cli("config", "set", key, value))
         since = (sb.end - timedelta(days=sb.days)).strftime("%Y-%m-%d")
-        child = subprocess.Popen(
-            [
-                sys.executable,
-                str(ROOT / "main.py"),
-                "pull",
-                "--from",
-                since,
-                "--to",
-                sb.end.date().isoformat(),
-                "--json",
-            ],
-            env=child_env,
-            cwd=ROOT,
-            text=True,
-            encoding="utf-8",
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-        )
+        child = start_main(child_env, data_dir, "pull", "--from", since, "--to", sb.end.date().isoformat(), "--json")
         path = database_path(data_dir)
         taken: list[tuple[Path, int]] = []
         try:

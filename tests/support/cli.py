@@ -52,3 +52,16 @@ def run_cli(env: dict[str, str], *args: str, stdin: str = "", timeout: float = 6
         input=stdin, capture_output=True, text=True, encoding="utf-8", env=env, timeout=timeout, cwd=ROOT,
     )
     return Result(proc.returncode, proc.stdout, proc.stderr)
+
+
+def start_main(env: dict[str, str], folder: Path, *args: str) -> subprocess.Popen:
+    """``main.py --data-dir folder ARGS`` started as a process of its own (a PC, a scheduled run), its output piped."""
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "main.py"), "--data-dir", str(folder), *args],
+        env=env,
+        cwd=ROOT,
+        text=True,
+        encoding="utf-8",
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )

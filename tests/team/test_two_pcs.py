@@ -8,8 +8,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,20 +17,8 @@ from core import settings
 from core.sandbox import Sandbox
 from core.states import SheetStatus
 from core.store import LedgerEntry, SyncLog
-from tests.support.cli import ROOT, run_cli
+from tests.support.cli import run_cli, start_main
 from tests.support.pushing import load_returns, ready_codes, use_sandbox
-
-
-def _start(env: dict[str, str], folder: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "main.py"), "--data-dir", str(folder), *args],
-        env=env,
-        cwd=ROOT,
-        text=True,
-        encoding="utf-8",
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
 
 
 def _second_pc(child_env: dict[str, str], tmp_path: Path, url: str) -> Path:
@@ -56,7 +42,7 @@ def test_two_pcs_pushing_the_same_500_returns_post_each_exactly_once(team, child
         codes = ready_codes()[:500]
         assert len(codes) == 500
         second = _second_pc(child_env, tmp_path, team)
-        children = [_start(child_env, folder, "push", *codes, "--json") for folder in (data_dir, second)]
+        children = [start_main(child_env, folder, "push", *codes, "--json") for folder in (data_dir, second)]
         outputs = [child.communicate(timeout=120) for child in children]
         results = [json.loads(out) for out, _ in outputs]
         assert all(not err.strip() or "Traceback" not in err for _, err in outputs), outputs
@@ -77,7 +63,7 @@ def test_a_pc_killed_mid_push_leaves_its_sheet_unknown_on_both_pcs_after_the_lea
         second = _second_pc(child_env, tmp_path, team)
         sb.jingcheng.faults.delay_seconds = 5.0  # books the first sheet, then holds the reply
         sb.jingcheng.faults.push("delay")
-        child = _start(child_env, data_dir, "push", "--all-ready")
+        child = start_main(child_env, data_dir, "push", "--all-ready")
         try:
             _wait_for(lambda: len(sb.jingcheng.sheets) == 1)
         finally:
