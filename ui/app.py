@@ -102,6 +102,9 @@ class Launch:
         # (no widget is made here), the database, recovery, and for --demo the simulators.
         import ui.workspace  # noqa: F401
         from core.app import leave_thread, open_app
+        from ui import state_style
+
+        state_style.prepare()  # the table's state icons, painted here rather than while the table is built
         from ui.backup_actions import restore_at_start
 
         options = self.options
