@@ -88,6 +88,13 @@ def _state_number(ready: pw.Node, as_posted: pw.Node) -> pw.Node:
     return status * 4 + pw.Case(None, [(ready, 2)], 0) + pw.Case(None, [(as_posted, 1)], 0)
 
 
+def _review_texts() -> tuple[pw.Field, pw.Field]:
+    """The review's blocking problems and warnings, in the user's language."""
+    if i18n.current() == "en":
+        return ReturnReview.blocking_en, ReturnReview.warnings_en
+    return ReturnReview.blocking_zh, ReturnReview.warnings_zh
+
+
 def _whole(number: pw.Field) -> pw.Node:
     """Whether a stored number is the exact integer: SQLite keeps one past 2⁶³ as a float (PostgreSQL refuses it)."""
     if isinstance(db.obj, pw.SqliteDatabase):
@@ -107,9 +114,7 @@ def _query(codes: Iterable[str] | None, stamp: str | None, *extra: pw.Field) -> 
     every return — the state's number, the note from the review's first problem, the blanks for what is missing —
     and hands over short values only: a review's problems and warnings (a hundred characters or so, on every return)
     are read once a return is looked at (:func:`details`)."""
-    english = i18n.current() == "en"
-    blocking = ReturnReview.blocking_en if english else ReturnReview.blocking_zh
-    warnings = ReturnReview.warnings_en if english else ReturnReview.warnings_zh
+    blocking, warnings = _review_texts()
     as_posted = ReturnReview.sheet_hash.is_null(False) & (
         LedgerEntry.sheet_hash.is_null() | (LedgerEntry.sheet_hash == ReturnReview.sheet_hash))
     note = pw.Case(None, [
@@ -198,11 +203,8 @@ def load_rows(codes: Iterable[str] | None = None, stamp: str | None = None) -> l
 def details(code: str) -> str:
     """What the table's tooltip says of a return: its note, every problem and warning of its review, and what the
     last push came to, one a line ("" for a return never pulled)."""
-    english = i18n.current() == "en"
-    found = (ReturnReview.select(ReturnReview.blocking_en if english else ReturnReview.blocking_zh,
-                                 ReturnReview.warnings_en if english else ReturnReview.warnings_zh)
-             .where(ReturnReview.code == code).tuples().first()) or ("", "")
-    blocking, warnings = found
+    blocking, warnings = (ReturnReview.select(*_review_texts()).where(ReturnReview.code == code).tuples().first()
+                          or ("", ""))
     message = (LedgerEntry.select(LedgerEntry.message).where(LedgerEntry.sheet_id == code).scalar()) or ""
     rows = load_rows([code])
     note = rows[0].note if rows else ""

@@ -103,9 +103,9 @@ class Launch:
         import ui.workspace  # noqa: F401
         from core.app import leave_thread, open_app
         from ui import state_style
+        from ui.backup_actions import restore_at_start
 
         state_style.prepare()  # the table's state icons, painted here rather than while the table is built
-        from ui.backup_actions import restore_at_start
 
         options = self.options
         try:
