@@ -20,12 +20,7 @@ import pytest
 from core import store
 from core.paths import database_path
 from core.sandbox import Sandbox
-from tests.support.cli import start_main
-
-
-def _ok(result):
-    assert result.code == 0, result.stdout + result.stderr
-    return result
+from tests.support.cli import ok, start_main
 
 
 def _query(path: Path, sql: str):
@@ -44,9 +39,9 @@ def test_backup_while_a_pull_runs_in_another_process_passes_integrity_check_and_
     cli, child_env, data_dir, tmp_path
 ):
     with Sandbox(returns=400, days=8, seed=41, latency_ms=40) as sb:
-        _ok(cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
+        ok(cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
         for key, value in (("guanyi.url", sb.guanyi_url), ("guanyi.page_size", "10")):
-            _ok(cli("config", "set", key, value))
+            ok(cli("config", "set", key, value))
         since = (sb.end - timedelta(days=sb.days)).strftime("%Y-%m-%d")
         child = start_main(child_env, data_dir, "pull", "--from", since, "--to", sb.end.date().isoformat(), "--json")
         path = database_path(data_dir)
@@ -58,7 +53,7 @@ def test_backup_while_a_pull_runs_in_another_process_passes_integrity_check_and_
                     time.sleep(0.02)
                     continue
                 target = tmp_path / f"during-{len(taken)}.sqlite3"
-                made = _ok(cli("backup", str(target), "--json")).json()
+                made = ok(cli("backup", str(target), "--json")).json()
                 if child.poll() is None:  # the pull was still writing when the backup ended
                     taken.append((target, made["returns"]))
                 time.sleep(0.1)
@@ -73,18 +68,18 @@ def test_backup_while_a_pull_runs_in_another_process_passes_integrity_check_and_
         assert _query(target, "SELECT count(*) FROM return_record") == held
     target, held = taken[-1]
     assert 0 < held <= pulled
-    restored = _ok(cli("--lang", "en", "restore", str(target), "--force", "--json")).json()
+    restored = ok(cli("--lang", "en", "restore", str(target), "--force", "--json")).json()
     assert restored["ok"] and _returns(path) == held and _query(path, "PRAGMA integrity_check") == "ok"
     kept = Path(restored["kept"])
     assert kept.parent == data_dir and _returns(kept) == pulled  # the file it replaced, aside and whole
-    assert _ok(cli("list", "--json")).json()["count"] == held
+    assert ok(cli("list", "--json")).json()["count"] == held
 
 
 @pytest.fixture
 def saved(cli, data_dir, tmp_path) -> Path:
     """A backup of a data file that holds one setting."""
-    _ok(cli("config", "set", "guanyi.page_size", "77"))
-    return Path(_ok(cli("backup", str(tmp_path / "saved.sqlite3"), "--json")).json()["file"])
+    ok(cli("config", "set", "guanyi.page_size", "77"))
+    return Path(ok(cli("backup", str(tmp_path / "saved.sqlite3"), "--json")).json()["file"])
 
 
 def test_restore_refuses_other_files_and_a_newer_version(cli, data_dir, tmp_path, saved):
@@ -113,17 +108,17 @@ def test_restore_refuses_other_files_and_a_newer_version(cli, data_dir, tmp_path
 
 
 def test_restore_asks_for_force_then_keeps_the_data_file_aside(cli, data_dir, saved):
-    _ok(cli("config", "set", "guanyi.page_size", "99"))  # after the backup
+    ok(cli("config", "set", "guanyi.page_size", "99"))  # after the backup
     asked = cli("--lang", "en", "restore", str(saved))
     assert asked.code == 2 and "--force" in asked.stderr and "kept in the same folder" in asked.stderr
-    assert "99" in _ok(cli("config", "show")).stdout
-    done = _ok(cli("--lang", "en", "restore", str(saved), "--force"))
+    assert "99" in ok(cli("config", "show")).stdout
+    done = ok(cli("--lang", "en", "restore", str(saved), "--force"))
     aside = f"{database_path(data_dir).name}.before-restore-"
     kept = [p for p in data_dir.iterdir() if p.name.startswith(aside) and not p.name.endswith(("-wal", "-shm"))]
     assert len(kept) == 1 and str(kept[0]) in done.stdout
     assert _query(kept[0], "SELECT value FROM setting WHERE key = 'guanyi.page_size'") == "99"
-    assert "77" in _ok(cli("config", "show")).stdout
-    assert not _ok(cli("--quiet", "backup", str(saved))).stderr  # an earlier backup is replaced, silently
+    assert "77" in ok(cli("config", "show")).stdout
+    assert not ok(cli("--quiet", "backup", str(saved))).stderr  # an earlier backup is replaced, silently
 
 
 def test_restore_refuses_while_another_process_has_the_data_file_open(cli, data_dir, saved):
@@ -150,12 +145,12 @@ def test_restore_refuses_while_another_process_has_the_data_file_open(cli, data_
     finally:
         holder.kill()
         holder.wait()
-    _ok(cli("restore", str(saved), "--force"))
+    ok(cli("restore", str(saved), "--force"))
 
 
 def test_a_pc_in_team_mode_is_told_to_back_up_the_shared_database_not_given_a_copy_of_its_preferences(
         cli, data_dir, tmp_path):
-    _ok(cli("config", "set", "guanyi.page_size", "77"))
+    ok(cli("config", "set", "guanyi.page_size", "77"))
     with contextlib.closing(sqlite3.connect(database_path(data_dir))) as con, con:
         con.execute("INSERT OR REPLACE INTO setting (key, value) VALUES ('team.url', 'postgresql://me@db:5432/rs')")
     target = tmp_path / "team.sqlite3"

@@ -11,6 +11,7 @@ from core.guanyi.signing import QIMEN_SIGN_METHODS
 from core.paths import database_path
 from core.sandbox import Sandbox
 from core.timeutil import now_china
+from tests.support.cli import ok
 
 END = datetime(2024, 6, 10, 15, 0, 0)
 DAYS = ("2024-06-08", "2024-06-10")
@@ -23,13 +24,8 @@ def sb():
         yield sandbox
 
 
-def _ok(result):
-    assert result.code == 0, result.stdout + result.stderr
-    return result
-
-
 def _store_guanyi(cli, sb) -> None:
-    _ok(cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
+    ok(cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
 
 
 def _secrets(sb) -> list[str]:
@@ -46,8 +42,8 @@ def _assert_no_secret(sb, data_dir, *outputs: str) -> None:
 
 def test_pull_direct_then_list(cli, data_dir, sb):
     _store_guanyi(cli, sb)
-    _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
-    pulled = _ok(cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--json"))
+    ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
+    pulled = ok(cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--json"))
     payload = pulled.json()
     expected = {r["code"] for r in sb.guanyi.matching(RANGE)}
     assert expected
@@ -55,36 +51,36 @@ def test_pull_direct_then_list(cli, data_dir, sb):
     assert payload["count"] == len(payload["codes"]) == len(expected) == payload["new"]
     assert payload["windows"] == 3 and payload["warnings"] == []
 
-    listed = _ok(cli("list", "--json")).json()
+    listed = ok(cli("list", "--json")).json()
     assert listed["ok"] is True and listed["count"] == len(expected)
     assert {r["code"] for r in listed["returns"]} == expected
     assert all(r["ledger_status"] is None and r["receive"] and not r["cancel"] for r in listed["returns"])
     ready = [r for r in listed["returns"] if r["status"] == "ready"]
     assert ready and {r["status"] for r in listed["returns"]} <= {"ready", "blocked"}
     assert all(r["lines"] >= 1 and r["amount"] and r["quantity"] for r in ready)
-    assert _ok(cli("list", "--status", "posted", "--json")).json()["count"] == 0
-    text = _ok(cli("--lang", "en", "list"))
+    assert ok(cli("list", "--status", "posted", "--json")).json()["count"] == 0
+    text = ok(cli("--lang", "en", "list"))
     assert f"{len(expected)} returns" in text.stdout
     _assert_no_secret(sb, data_dir, pulled.stdout, pulled.stderr, text.stdout)
 
 
 def test_pull_through_qimen_with_each_sign_method(cli, data_dir, sb):
     _store_guanyi(cli, sb)
-    _ok(cli("credentials", "set", "qimen", stdin=json.dumps(sb.credentials["qimen"])))
-    _ok(cli("config", "set", "guanyi.transport", "qimen"))
-    _ok(cli("config", "set", "qimen.url", sb.qimen_url))
+    ok(cli("credentials", "set", "qimen", stdin=json.dumps(sb.credentials["qimen"])))
+    ok(cli("config", "set", "guanyi.transport", "qimen"))
+    ok(cli("config", "set", "qimen.url", sb.qimen_url))
     expected = {r["code"] for r in sb.guanyi.matching(RANGE)}
     for method in QIMEN_SIGN_METHODS:
-        _ok(cli("config", "set", "qimen.sign_method", method))
-        pulled = _ok(cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--json"))
+        ok(cli("config", "set", "qimen.sign_method", method))
+        pulled = ok(cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--json"))
         assert set(pulled.json()["codes"]) == expected, method
         _assert_no_secret(sb, data_dir, pulled.stdout, pulled.stderr)
 
 
 def test_pull_by_modify_time_all_statuses_human_output(cli, sb):
     _store_guanyi(cli, sb)
-    _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
-    result = _ok(cli("--lang", "en", "pull", "--from", "2024-06-07 12:00:00", "--to", DAYS[1],
+    ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
+    result = ok(cli("--lang", "en", "pull", "--from", "2024-06-07 12:00:00", "--to", DAYS[1],
                      "--by", "modify", "--all-statuses"))
     params = {"modify_start_date": "2024-06-07 12:00:00", "modify_end_date": "2024-06-10 23:59:59"}
     assert f"{len(sb.guanyi.matching(params))} returns" in result.stdout and "Modify time" in result.stdout
@@ -101,8 +97,8 @@ def test_missing_credentials_and_bad_arguments_exit_2(cli):
 
 def test_wrong_secret_exits_3_and_says_what_to_do(cli, data_dir, sb):
     wrong = dict(sb.credentials["guanyi"], secret="0123456789abcdef0123456789abcdef")
-    _ok(cli("credentials", "set", "guanyi", stdin=json.dumps(wrong)))
-    _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
+    ok(cli("credentials", "set", "guanyi", stdin=json.dumps(wrong)))
+    ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
     result = cli("--lang", "en", "pull", "--from", DAYS[0], "--to", DAYS[1], "--json")
     assert result.code == 3
     assert result.json()["error_type"] == "AuthError" and "credentials set guanyi" in result.stderr
@@ -112,7 +108,7 @@ def test_wrong_secret_exits_3_and_says_what_to_do(cli, data_dir, sb):
 
 def test_since_last_moves_the_watermark(cli, sb):
     _store_guanyi(cli, sb)
-    _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
+    ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
     today = now_china().strftime("%Y-%m-%d")
-    result = _ok(cli("pull", "--since-last", "--from", today, "--json")).json()
+    result = ok(cli("pull", "--since-last", "--from", today, "--json")).json()
     assert result["complete"] is True and result["watermark"] == result["to"]

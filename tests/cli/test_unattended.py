@@ -11,6 +11,7 @@ import pytest
 
 from core.sandbox import Sandbox
 from core.timeutil import format_datetime, now_china
+from tests.support.cli import ok
 
 
 @pytest.fixture
@@ -19,25 +20,20 @@ def sb():  # one per test: each test posts to its 精诚
         yield sandbox
 
 
-def _ok(result):
-    assert result.code == 0, result.stdout + result.stderr
-    return result
-
-
 def _silent(result, code: int = 0):
     assert result.code == code and result.stdout == "", result
     return result
 
 
 def _configure(cli, sb, *, guanyi: dict | None = None) -> None:
-    _ok(cli("credentials", "set", "guanyi", stdin=json.dumps(guanyi or sb.credentials["guanyi"])))
-    _ok(cli("credentials", "set", "jingcheng", stdin=json.dumps(sb.credentials["jingcheng"])))
+    ok(cli("credentials", "set", "guanyi", stdin=json.dumps(guanyi or sb.credentials["guanyi"])))
+    ok(cli("credentials", "set", "jingcheng", stdin=json.dumps(sb.credentials["jingcheng"])))
     for key, value in (
         ("guanyi.url", sb.guanyi_url),
         ("jingcheng.url", sb.jingcheng_url),
         ("jingcheng.auth", sb.jingcheng_auth),
     ):
-        _ok(cli("config", "set", key, value))
+        ok(cli("config", "set", key, value))
 
 
 def _first_day() -> str:
@@ -50,7 +46,7 @@ def test_since_last_starts_where_told_then_from_the_watermark_less_the_overlap(c
     assert none_yet.code == 2 and none_yet.json()["ok"] is False
     assert "No --since-last pull" in none_yet.stderr and "pull --since-last --from D" in none_yet.stderr
 
-    first = _ok(cli("pull", "--since-last", "--from", _first_day(), "--json")).json()
+    first = ok(cli("pull", "--since-last", "--from", _first_day(), "--json")).json()
     assert first["from"] == f"{_first_day()} 00:00:00" and first["complete"] and first["watermark"] == first["to"]
     wanted = {"in_begin_time": first["from"], "in_end_time": first["to"], "receive": 1, "cancel": 0}
     assert set(first["codes"]) == {r["code"] for r in sb.guanyi.matching(wanted)} != set()
@@ -59,8 +55,8 @@ def test_since_last_starts_where_told_then_from_the_watermark_less_the_overlap(c
     assert again_from.code == 2 and f"the last pull ended at {first['watermark']}" in again_from.stderr
     assert cli("pull", "--since-last", "--to", _first_day()).code == 2
 
-    _ok(cli("config", "set", "pull.overlap_minutes", "7"))
-    second = _ok(cli("pull", "--since-last", "--json")).json()
+    ok(cli("config", "set", "pull.overlap_minutes", "7"))
+    second = ok(cli("pull", "--since-last", "--json")).json()
     mark = datetime.strptime(first["watermark"], "%Y-%m-%d %H:%M:%S")
     assert second["from"] == format_datetime(mark - timedelta(minutes=7)) and second["watermark"] == second["to"]
 
@@ -73,14 +69,14 @@ def test_quiet_says_nothing_when_all_is_done(cli, sb):
     assert len(sb.jingcheng.sheets) > posted_before and not sb.jingcheng.duplicates()
     assert not _silent(cli("-q", "push", "--all-ready")).stderr  # nothing left: nothing sent, nothing said
     assert not _silent(cli("pull", "--since-last", "-q")).stderr
-    listed = _ok(cli("list", "--quiet", "--json"))  # --json asked for is printed
+    listed = ok(cli("list", "--quiet", "--json"))  # --json asked for is printed
     assert listed.json()["count"] > 0
 
 
 def test_quiet_prints_problems_on_stderr_with_their_exit_codes(cli, sb):
     _configure(cli, sb)
-    _ok(cli("pull", "--since-last", "--from", _first_day()))
-    ready = [r["code"] for r in _ok(cli("list", "--status", "ready", "--json")).json()["returns"]]
+    ok(cli("pull", "--since-last", "--from", _first_day()))
+    ready = [r["code"] for r in ok(cli("list", "--status", "ready", "--json")).json()["returns"]]
     sb.jingcheng.faults.push("flag0")  # 精诚 refuses the first sheet
     refused = _silent(cli("--lang", "en", "--quiet", "push", "--all-ready"), code=1)
     lines = refused.stderr.strip().splitlines()
@@ -99,7 +95,7 @@ def test_quiet_prints_problems_on_stderr_with_their_exit_codes(cli, sb):
 def test_quiet_pull_with_warnings_exits_1_and_says_them(cli, sb):
     _configure(cli, sb)
     for key, value in (("guanyi.page_size", "5"), ("pull.max_rereads", "1")):
-        _ok(cli("config", "set", key, value))
+        ok(cli("config", "set", key, value))
     sb.guanyi.faults.push("drift", count=1000)  # the index moves under every page: no window settles
     try:
         warned = _silent(cli("--lang", "en", "pull", "--since-last", "--from", _first_day(), "--quiet"), code=1)

@@ -21,6 +21,7 @@ from core import store
 from core.jingcheng import client as jingcheng_client
 from core.paths import database_path
 from core.sandbox import Sandbox
+from tests.support.cli import ok
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,21 +34,16 @@ def sb():
         yield sandbox
 
 
-def _ok(result):
-    assert result.code == 0, result.stdout + result.stderr
-    return result
-
-
 def _configured(cli, sb) -> None:
-    _ok(cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
-    _ok(cli("credentials", "set", "jingcheng", stdin=json.dumps(sb.credentials["jingcheng"])))
+    ok(cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
+    ok(cli("credentials", "set", "jingcheng", stdin=json.dumps(sb.credentials["jingcheng"])))
     for key, value in (
         ("guanyi.url", sb.guanyi_url),
         ("jingcheng.url", sb.jingcheng_url),
         ("jingcheng.auth", sb.jingcheng_auth),
         ("pull.window_days", "1"),
     ):
-        _ok(cli("config", "set", key, value))
+        ok(cli("config", "set", key, value))
 
 
 def _fill(path: Path) -> int:
@@ -135,7 +131,7 @@ def test_a_pull_on_a_full_disk_says_so_keeps_whole_windows_and_completes_once_th
     cli, sb, data_dir, full_disk, monkeypatch
 ):
     _configured(cli, sb)
-    first = set(_ok(cli("pull", "--from", "2024-06-08", "--to", "2024-06-08", "--json")).json()["codes"])
+    first = set(ok(cli("pull", "--from", "2024-06-08", "--to", "2024-06-08", "--json")).json()["codes"])
     assert first
     full_disk()
     _said_full(cli("pull", "--from", "2024-06-05", "--to", "2024-06-10"))
@@ -143,21 +139,21 @@ def test_a_pull_on_a_full_disk_says_so_keeps_whole_windows_and_completes_once_th
     _integrity(data_dir)
     assert _stored(data_dir) == first  # nothing of a window half written
     monkeypatch.undo()  # room again
-    everything = _ok(cli("pull", "--from", "2024-06-05", "--to", "2024-06-10", "--json")).json()["codes"]
+    everything = ok(cli("pull", "--from", "2024-06-05", "--to", "2024-06-10", "--json")).json()["codes"]
     assert set(everything) == _stored(data_dir) > first
     _integrity(data_dir)
 
 
 def _ready(cli, sb) -> list[str]:
     _configured(cli, sb)
-    _ok(cli("pull", "--from", "2024-06-05", "--to", "2024-06-10"))
-    return [r["code"] for r in _ok(cli("list", "--json")).json()["returns"] if r["status"] == "ready"]
+    ok(cli("pull", "--from", "2024-06-05", "--to", "2024-06-10"))
+    return [r["code"] for r in ok(cli("list", "--json")).json()["returns"] if r["status"] == "ready"]
 
 
 def test_a_push_whose_claim_cannot_be_written_sends_nothing(cli, sb, data_dir, full_disk):
     code = _ready(cli, sb)[0]
     _many_lines(sb, code)
-    _ok(cli("pull", "--from", "2024-06-05", "--to", "2024-06-10"))
+    ok(cli("pull", "--from", "2024-06-05", "--to", "2024-06-10"))
     full_disk()
     result = cli("push", code)
     _said_full(result)
@@ -185,7 +181,7 @@ def test_a_push_whose_outcome_cannot_be_written_leaves_the_sheet_unknown_never_r
     assert len(sb.jingcheng.sheets) == 1
     monkeypatch.undo()
     assert _ledger(data_dir)[code] == "sending"  # as the push left it: the next start decides
-    listed = {r["code"]: r for r in _ok(cli("list", "--json")).json()["returns"]}
+    listed = {r["code"]: r for r in ok(cli("list", "--json")).json()["returns"]}
     assert listed[code]["ledger_status"] == "unknown"  # recovered at start: never ready, never posted
     again = cli("push", "--all-ready", "--json")
     assert code not in [item["code"] for item in again.json()["items"]]

@@ -25,7 +25,7 @@ from core.app import open_app
 from core.errors import DataFileDamaged
 from core.paths import database_path
 from core.sandbox import Sandbox
-from tests.support.cli import ROOT, run_cli
+from tests.support.cli import ROOT, ok, run_cli
 from tests.test_no_cli_advice import cli_words_in
 from ui.advice import window_message
 
@@ -41,19 +41,14 @@ def sb():
         yield sandbox
 
 
-def _ok(result):
-    assert result.code == 0, result.stdout + result.stderr
-    return result
-
-
 def _pulled(cli, sb) -> list[str]:
     """The sandbox's credentials and addresses stored, its returns pulled: their codes."""
-    _ok(cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
-    _ok(cli("credentials", "set", "jingcheng", stdin=json.dumps(sb.credentials["jingcheng"])))
-    _ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
-    _ok(cli("config", "set", "jingcheng.url", sb.jingcheng_url))
-    _ok(cli("config", "set", "jingcheng.auth", sb.jingcheng_auth))
-    return _ok(cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--json")).json()["codes"]
+    ok(cli("credentials", "set", "guanyi", stdin=json.dumps(sb.credentials["guanyi"])))
+    ok(cli("credentials", "set", "jingcheng", stdin=json.dumps(sb.credentials["jingcheng"])))
+    ok(cli("config", "set", "guanyi.url", sb.guanyi_url))
+    ok(cli("config", "set", "jingcheng.url", sb.jingcheng_url))
+    ok(cli("config", "set", "jingcheng.auth", sb.jingcheng_auth))
+    return ok(cli("pull", "--from", DAYS[0], "--to", DAYS[1], "--json")).json()["codes"]
 
 
 def _no_traceback(result) -> None:
@@ -267,17 +262,17 @@ def test_restoring_the_copy_keeps_the_damaged_file_and_the_copy_and_carries_the_
     refused = cli("data", "restore-copy")  # a file that reads well is not replaced
     assert refused.code == 2 and "可以正常读取" in refused.stderr
     code = next(r["code"] for r in cli("list", "--json").json()["returns"] if r["status"] == "ready")
-    _ok(cli("push", code))  # posted after the copy was taken
+    ok(cli("push", code))  # posted after the copy was taken
     _overwrite_pages(path, RETURN_TABLES)
     damaged = path.read_bytes()
 
-    restored = _ok(cli("data", "restore-copy", "--json")).json()
+    restored = ok(cli("data", "restore-copy", "--json")).json()
     assert restored["copy"] == str(copy) and restored["file"] == str(path) and restored["ledger_rows_carried"] == 1
     kept = Path(restored["kept"])
     assert kept.read_bytes() == damaged and copy.read_bytes() == copied  # both kept as they were
     kept_files = {p.name for p in data_dir.iterdir() if ".damaged-" in p.name}  # with its -wal and -shm, if any
     assert kept.name in kept_files <= {kept.name, f"{kept.name}-wal", f"{kept.name}-shm"}
-    listed = _ok(cli("list", "--json")).json()  # the copy opens (and is migrated again, with a copy of its own)
+    listed = ok(cli("list", "--json")).json()  # the copy opens (and is migrated again, with a copy of its own)
     assert listed["count"] == 0  # taken before the pull: the returns are to be pulled again
     assert _pulled(cli, sb)  # settings as they were at the copy's time (none yet): stored again, pulled again
     again = {r["code"]: r for r in cli("list", "--json").json()["returns"]}
@@ -289,9 +284,9 @@ def test_restoring_the_copy_keeps_the_damaged_file_and_the_copy_and_carries_the_
 def test_restoring_a_copy_when_the_ledger_cannot_be_read_says_to_check(cli, sb, data_dir):
     path = _file_with_a_copy(cli, sb, data_dir)
     _overwrite_pages(path, None)
-    result = _ok(cli("--lang", "en", "data", "restore-copy"))
+    result = ok(cli("--lang", "en", "data", "restore-copy"))
     assert "could not be read" in result.stdout and "check in Jingcheng" in result.stdout
-    assert _ok(cli("config", "show"))
+    assert ok(cli("config", "show"))
 
 
 class _GonePipe:

@@ -65,3 +65,9 @@ def start_main(env: dict[str, str], folder: Path, *args: str) -> subprocess.Pope
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+
+
+def ok(result: Result) -> Result:
+    """``result`` of a command that must have succeeded (exit 0), or a failure showing what it printed."""
+    assert result.code == 0, result.stdout + result.stderr
+    return result
