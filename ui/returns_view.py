@@ -69,6 +69,8 @@ class ReturnsTable(QWidget):
         self.model.shown_changed.connect(self._count)
         self.model.modelAboutToBeReset.connect(self._remember_current)
         self.model.modelReset.connect(self._restore_current)
+        # A sort moves the selected return somewhere among 50,000: the view follows it, as the sheet beside it does.
+        self.model.layoutChanged.connect(self._show_current_row)
         self._kept = ""
         self._told: str | None = None  # the return last said to be current
 
@@ -139,6 +141,11 @@ class ReturnsTable(QWidget):
         if code != self._told:
             self._told = code
             self.current_changed.emit(code)
+
+    def _show_current_row(self) -> None:
+        current = self.table.currentIndex()
+        if current.isValid():
+            self.table.scrollTo(current, QAbstractItemView.ScrollHint.PositionAtCenter)
 
     def _remember_current(self) -> None:
         # A search that matches nothing leaves no current row: the one before it is selected again once it shows.

@@ -267,3 +267,21 @@ def test_control_and_bidi_characters_from_guanyi_show_as_escapes_and_still_sort_
     assert model.row_at(n).shop == hostile.shop  # kept as sent: only what a person reads is escaped
     model.set_filter(text="txt.exe")
     assert [model.code_at(k) for k in range(model.rowCount())] == [hostile.code]
+
+
+def test_a_sort_keeps_the_selected_return_in_view(qtbot, rows):
+    from ui.returns_view import ReturnsTable
+
+    table = ReturnsTable()
+    qtbot.addWidget(table)
+    table.resize(900, 260)  # a few rows at a time
+    table.show()
+    table.set_rows(rows)
+    qtbot.waitUntil(lambda: table.table.currentIndex().isValid())
+    code = table.model.code_at(0)  # newest receipt first: the top row
+    table.table.sortByColumn(ReturnsModel.RECEIVED, Qt.SortOrder.AscendingOrder)  # now near the bottom
+    assert table.current_code() == code
+    row = table.model.shown_row_of(code)
+    assert row > 40
+    shown = table.table.viewport().rect()
+    assert shown.intersects(table.table.visualRect(table.model.index(row, ReturnsModel.CODE)))
