@@ -1,14 +1,16 @@
 """The main window: its frame first — title, size, and a word that the app is opening — shown before anything slow
 is imported or read, then the workspace (:mod:`ui.workspace`) inside it once the app is open.
 
-Light on purpose: Qt and the language only, so that it is on the screen as soon as a bare Qt window would be.
+Light on purpose: Qt and the language only, so that it is on the screen as soon as a bare Qt window would be. Not
+even the ``Qt`` namespace: PySide makes its hundred enums (``Qt.Key`` alone has hundreds of members) when the name is
+first imported, 10 ms that the frame need not wait for; the workspace imports it on the opening thread.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent, QPaintEvent
 from PySide6.QtWidgets import QLabel, QMainWindow
 
@@ -37,8 +39,9 @@ class MainWindow(QMainWindow):
         else:
             self.resize(1280, 720)
         self.workspace: Workspace | None = None
-        opening = QLabel(t("正在打开…", "Opening…"))
-        opening.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # Centred by its rich text across the label's width (a label centres vertically by itself), not by
+        # setAlignment(Qt.AlignmentFlag...): see the module's note.
+        opening = QLabel(f'<div align="center">{t("正在打开…", "Opening…")}</div>')
         self.setCentralWidget(opening)
 
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -49,6 +52,8 @@ class MainWindow(QMainWindow):
 
     def bring_to_front(self) -> None:
         """Shown, restored if minimised, raised and active: what a second start of the app asks for."""
+        from PySide6.QtCore import Qt  # loaded by the workspace long before a second start asks
+
         self.setWindowState(self.windowState() & ~Qt.WindowState.WindowMinimized)
         self.show()
         self.raise_()
