@@ -39,17 +39,37 @@ _SCANNED = 8
 _MAX_INSERT_RUNS = 40
 
 
+class View(NamedTuple):
+    """Which rows the table shows, and in which order."""
+
+    state: ReturnState | None  # the state filter; None for all
+    search: str  # the search text, stripped and in lower case
+    column: int  # the sort column
+    descending: bool
+
+
 class RowSet:
     """Rows with what sorting and searching them needs, ready before they reach the model: built on a worker for a
     whole table, so that the GUI thread only swaps them in. Made a column at a time by C-level passes (``zip``,
-    ``map``) rather than a Python call per row and column: 50,000 rows in a few tens of milliseconds."""
+    ``map``) rather than a Python call per row and column: 50,000 rows in a few tens of milliseconds.
 
-    def __init__(self, rows: Iterable[Row]) -> None:
+    Given the table's :class:`View`, the rows it shows are chosen, sorted and summed here too: the model takes them
+    as they are if the view is still the same when the rows arrive."""
+
+    def __init__(self, rows: Iterable[Row], view: View | None = None) -> None:
         self.rows = list(rows)
         columns = list(zip(*self.rows, strict=True)) or [()] * len(Row._fields)
         self.position = dict(zip(columns[_CODE], range(len(self.rows)), strict=True))
         self.haystack = list(map(str.lower, map("\n".join, zip(*(columns[n] for n in _SEARCHED), strict=True))))
         self.keys = {column: key.of_table(columns) for column, key in _KEYS.items()}
+        self.view = view
+        self.members: list[int] = []
+        self.shown: list[int] = []
+        self.shown_cents = 0
+        if view is not None:
+            self.members = _filtered(self.keys[ReturnsModel.STATE], self.haystack, view)
+            self.shown = _sorted(self.members, self.keys, view)
+            self.shown_cents = _cents(self.rows, self.shown)
 
 
 class ReturnsModel(QAbstractTableModel):
@@ -233,16 +253,25 @@ class ReturnsModel(QAbstractTableModel):
     def total_rows(self) -> int:
         return len(self._rows)
 
+    def view(self) -> View:
+        return View(self._state_filter, self._search, self._sort_column,
+                    self._sort_order == Qt.SortOrder.DescendingOrder)
+
     def set_rows(self, rows: Iterable[Row] | RowSet) -> None:
         """Show exactly ``rows`` (filtered and sorted as set); ticks stay on the rows that may still go. A whole
-        table comes as a :class:`RowSet` made on a worker."""
+        table comes as a :class:`RowSet` made on a worker, shown as it was prepared if the view is the same."""
         prepared = rows if isinstance(rows, RowSet) else RowSet(rows)
         self.beginResetModel()
         self._rows, self._position, self._haystack = prepared.rows, prepared.position, prepared.haystack
         self._keys = prepared.keys
         self._details.clear()
-        self._members = self._filtered()
-        self._set_shown(self._sorted(self._members))
+        if prepared.view == self.view():
+            self._members = prepared.members
+            self._set_shown(prepared.shown)
+            self._shown_cents = prepared.shown_cents
+        else:
+            self._members = self._filtered()
+            self._set_shown(self._sorted(self._members))
         self.endResetModel()
         self._drop_unready_ticks()
         self.shown_changed.emit()
@@ -345,22 +374,10 @@ class ReturnsModel(QAbstractTableModel):
         return not self._search or self._search in self._haystack[position]
 
     def _filtered(self) -> list[int]:
-        """The positions of the rows the state and the search let through, in the load's order: C-level passes over
-        the state keys and the search texts (a Python call a row took 35 ms for 50,000 rows)."""
-        positions: Sequence[int] = range(len(self._rows))
-        if self._state_filter is not None:
-            wanted = _STATE_ORDER[self._state_filter]
-            positions = list(compress(positions, map(wanted.__eq__, self._keys[self.STATE])))
-        if self._search:
-            texts = map(self._haystack.__getitem__, positions)
-            positions = list(compress(positions, map(str.__contains__, texts, repeat(self._search))))
-        return list(positions)
+        return _filtered(self._keys[self.STATE], self._haystack, self.view())
 
     def _sorted(self, members: list[int]) -> list[int]:
-        """``members`` — positions in the load's order — in the order of the sort column. Ties keep the load's order,
-        either way: Python's sort is stable, reversed too."""
-        keys = self._keys[self._sort_column]
-        return sorted(members, key=keys.__getitem__, reverse=self._sort_order == Qt.SortOrder.DescendingOrder)
+        return _sorted(members, self._keys, self.view())
 
     def _move_persistent(self, before: list[int]) -> None:
         old = self.persistentIndexList()
@@ -413,9 +430,33 @@ class ReturnsModel(QAbstractTableModel):
     def totals(self) -> tuple[int, int, int, int]:
         """(ticked, their amount in cents, shown, their amount in cents)."""
         ticked = [self._rows[self._position[code]] for code in self._checked]
-        if self._shown_cents is None:  # C-level getters all the way: a few milliseconds for 50,000 rows
-            self._shown_cents = sum(filter(None, map(_CENTS, map(self._rows.__getitem__, self._shown))))
+        if self._shown_cents is None:
+            self._shown_cents = _cents(self._rows, self._shown)
         return len(ticked), sum(row.amo_cents or 0 for row in ticked), len(self._shown), self._shown_cents
+
+
+def _filtered(state_keys: list[int], haystack: list[str], view: View) -> list[int]:
+    """The positions of the rows the state and the search let through, in the load's order: C-level passes over
+    the state keys and the search texts (a Python call a row took 35 ms for 50,000 rows)."""
+    positions: Sequence[int] = range(len(state_keys))
+    if view.state is not None:
+        wanted = _STATE_ORDER[view.state]
+        positions = list(compress(positions, map(wanted.__eq__, state_keys)))
+    if view.search:
+        texts = map(haystack.__getitem__, positions)
+        positions = list(compress(positions, map(str.__contains__, texts, repeat(view.search))))
+    return list(positions)
+
+
+def _sorted(members: list[int], keys: dict[int, list], view: View) -> list[int]:
+    """``members`` — positions in the load's order — in the order of the sort column. Ties keep the load's order,
+    either way: Python's sort is stable, reversed too."""
+    return sorted(members, key=keys[view.column].__getitem__, reverse=view.descending)
+
+
+def _cents(rows: list[Row], shown: list[int]) -> int:
+    """The amount of the rows shown, by C-level getters all the way: a few milliseconds for 50,000 rows."""
+    return sum(filter(None, map(_CENTS, map(rows.__getitem__, shown))))
 
 
 def _haystack(row: Row) -> str:

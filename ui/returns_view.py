@@ -39,6 +39,11 @@ class ReturnsTable(QWidget):
         super().__init__(parent)
         self.model = ReturnsModel(self)
         self._sized = False
+        # The first row is selected, and its sheet mapped for the pane, once the table has painted: by a timer, which
+        # waits for the next turn of the event loop — a queued call (QTimer.singleShot(0, …)) would run in the same
+        # turn as the rows' own events, and the window would wait for the two together.
+        self._select_soon = QTimer(self, singleShot=True, interval=0)
+        self._select_soon.timeout.connect(self._select_first)
 
         self.search = QLineEdit(placeholderText=t("搜索单据编号、店铺、平台单号、原因…",
                                                   "Search code, shop, platform order, reason…"))
@@ -90,9 +95,7 @@ class ReturnsTable(QWidget):
         self._told = None  # every row read anew: the current one's sheet too
         self.model.set_rows(rows)
         self._size_columns()
-        # The first row's sheet is mapped for the pane when the event loop next turns: the table paints first, and
-        # the two pieces of work are two short waits of the window, not one long one.
-        QTimer.singleShot(0, self._select_first)
+        self._select_soon.start()  # the table paints first: two short waits of the window, not one long one
 
     def _select_first(self) -> None:
         if self.model.rowCount() and not self.table.currentIndex().isValid():

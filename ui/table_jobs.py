@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from core import overview, review
 from core.errors import ConfigError
-from ui.returns_model import RowSet
+from ui.returns_model import RowSet, View
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,12 @@ def current_stamp() -> tuple[str | None, str]:
         return None, str(exc)
 
 
-def load_job(_progress: Callable[[object], None], _cancel: threading.Event) -> Loaded:
+def load_job(_progress: Callable[[object], None], _cancel: threading.Event, view: View | None = None) -> Loaded:
+    """Every row, and — for the table's ``view`` — the rows it shows, in order, and their amount."""
     stamp, problem = current_stamp()
     with _collector_paused():
         rows = overview.load_rows(stamp=stamp)
-        return Loaded(RowSet(rows), any(row.stale for row in rows), problem)
+        return Loaded(RowSet(rows, view), any(row.stale for row in rows), problem)
 
 
 @contextmanager

@@ -5,6 +5,7 @@ again after a change of rules, in the background, and changes row by row."""
 
 from __future__ import annotations
 
+import functools
 import gc
 from collections.abc import Callable
 from decimal import Decimal
@@ -306,7 +307,7 @@ class Workspace(QWidget):
         """Read every row again on a worker while the window stays usable; a load running is dropped."""
         if self._load is not None:
             self._load.cancel()
-        task = self._load = worker.Task(table_jobs.load_job)
+        task = self._load = worker.Task(functools.partial(table_jobs.load_job, view=self.model.view()))
         task.signals.finished.connect(lambda loaded: self._on_loaded(task, loaded))
         task.signals.failed.connect(lambda message: self._on_loaded(task, None, message))
         task.signals.cancelled.connect(lambda: self._on_loaded(task, None))

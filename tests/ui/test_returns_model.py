@@ -15,7 +15,7 @@ from core.states import TICKABLE, ReturnState
 from core.store import ReturnReview
 from tests.support.every_state import every_state_rows
 from ui import state_style
-from ui.returns_model import ReturnsModel
+from ui.returns_model import ReturnsModel, RowSet
 
 Fatal = QAbstractItemModelTester.FailureReportingMode.Fatal
 
@@ -285,3 +285,31 @@ def test_a_sort_keeps_the_selected_return_in_view(qtbot, rows):
     assert row > 40
     shown = table.table.viewport().rect()
     assert shown.intersects(table.table.visualRect(table.model.index(row, ReturnsModel.CODE)))
+
+
+@pytest.mark.parametrize("change_during_load", [False, True])
+def test_rows_prepared_for_the_view_show_as_rows_chosen_and_sorted_by_the_model(qtbot, rows, change_during_load):
+    """A load chooses, sorts and sums the rows shown on its worker for the view it was started with; a view changed
+    while it ran (a header clicked, a filter chosen) is applied to the rows when they arrive."""
+    expected = ReturnsModel()
+    model = ReturnsModel()
+    QAbstractItemModelTester(model, Fatal)
+    words = rows[7].shop[:4]
+    for each in (expected, model):
+        each.set_rows(rows)
+        each.set_filter(None, words)
+        each.sort(ReturnsModel.AMOUNT, Qt.SortOrder.AscendingOrder)
+    prepared = RowSet(reversed(rows), model.view())  # another order of the rows, as a pull may bring them
+    if change_during_load:
+        for each in (expected, model):
+            each.set_filter(ReturnState.READY, words)
+            each.sort(ReturnsModel.CODE, Qt.SortOrder.DescendingOrder)
+    expected.set_rows(list(reversed(rows)))
+    model.set_rows(prepared)
+    assert prepared.view is not None and (prepared.view == model.view()) is not change_during_load
+    assert 0 < model.rowCount() < len(rows)
+    assert [model.code_at(n) for n in range(model.rowCount())] == [
+        expected.code_at(n) for n in range(expected.rowCount())]
+    assert model.totals() == expected.totals()
+    amounts = [model.row_at(n).amo_cents for n in range(model.rowCount())]
+    assert model.totals()[3] == sum(filter(None, amounts))
