@@ -95,6 +95,8 @@ class Launch:
         if self._opening:
             return
         self._opening = True
+        if self.instance is not None:
+            self.instance.listen()  # later starts on this data folder find this window from now on
         threading.Thread(target=self._open, name="opening", daemon=True).start()
 
     def _open(self) -> None:

@@ -13,6 +13,7 @@ import pytest
 from core.app import LOG_FILENAME
 from tests.conftest import ROOT
 from tests.support.cli import run_cli
+from ui import single_instance
 from ui.single_instance import SingleInstance, server_name
 
 RAISED = "this window brought to the front"
@@ -97,6 +98,7 @@ def test_in_one_process_the_second_claim_asks_the_first_to_come_forward(tmp_path
     first, second = SingleInstance(tmp_path), SingleInstance(tmp_path)
     try:
         assert first.claim()
+        first.listen()
         with qtbot.waitSignal(first.raise_requested, timeout=5_000):
             assert not second.claim()
         first.close()
@@ -104,3 +106,41 @@ def test_in_one_process_the_second_claim_asks_the_first_to_come_forward(tmp_path
     finally:
         first.close()
         second.close()
+
+
+def test_a_window_that_holds_the_folder_but_never_answers_does_not_keep_a_start_out(tmp_path, qtbot, monkeypatch,
+                                                                                    caplog):
+    monkeypatch.setattr(single_instance, "_FIND_S", 0.5)
+    silent, second = SingleInstance(tmp_path), SingleInstance(tmp_path)
+    try:
+        assert silent.claim()  # and never listens
+        started = time.monotonic()
+        assert second.claim()  # better two windows than none
+        assert 0.5 <= time.monotonic() - started < 5
+        assert "does not answer" in caplog.text
+    finally:
+        silent.close()
+        second.close()
+
+
+def test_two_starts_at_the_same_moment_make_one_window(window_env, data_dir):
+    """A window takes the folder's lock before its frame shows and listens once it is painted: a start in between
+    waits for it rather than opening a second window. Started together, either may be the window."""
+    starts = [_start_window(window_env, data_dir) for _ in range(2)]
+    try:
+        deadline = time.monotonic() + 30
+        while all(start.poll() is None for start in starts):
+            assert time.monotonic() < deadline, "both still running: two windows"
+            time.sleep(0.05)
+        ended = next(start for start in starts if start.poll() is not None)
+        assert ended.returncode == 0, ended.communicate()[1]  # it reached the window (or it would be one itself)
+        window = next(start for start in starts if start is not ended)
+        with pytest.raises(subprocess.TimeoutExpired):
+            window.wait(timeout=3)  # the window stays
+        _wait_for_log(data_dir, "starting; data folder")
+        again = _start_again(window_env, data_dir)
+        assert again.returncode == 0, again.stderr
+        _wait_for_log(data_dir, RAISED)
+    finally:
+        for start in starts:
+            _stop(start)
