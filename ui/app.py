@@ -13,20 +13,23 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QObject, QProcess, QTimer, QTranslator, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from core import i18n, paths
-from core.errors import ReturnSyncError
 from core.i18n import t
-from ui.advice import window_message
 from ui.main_window import MainWindow, title
 from ui.single_instance import SingleInstance
 from ui.window_state import WindowState
 
+# What only comes after the frame is painted — message boxes, errors and their advice, Qt's translations, a restart —
+# is imported where it is used: each of Qt's classes makes its enums when first imported, a few ms in all.
 if TYPE_CHECKING:
+    from PySide6.QtCore import QTranslator
+
     from core.app import App
+    from core.errors import ReturnSyncError
     from ui.crash_dialog import CrashReporter
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,8 @@ _translators: list[QTranslator] = []  # Qt drops a translator whose Python objec
 def _install_qt_translations(app: QApplication, lang: str) -> None:
     if lang != "zh_CN":
         return
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
     translator = QTranslator(app)
     folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder):
@@ -104,6 +109,7 @@ class Launch:
         # (no widget is made here), the database, recovery, and for --demo the simulators.
         import ui.workspace  # noqa: F401
         from core.app import leave_thread, open_app
+        from core.errors import ReturnSyncError
         from ui import state_style
         from ui.backup_actions import restore_at_start
 
@@ -128,6 +134,11 @@ class Launch:
         self._opened.done.emit(opened)
 
     def _fill(self, result: App | ReturnSyncError) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
+        from core.errors import ReturnSyncError
+        from ui.advice import window_message
+
         if isinstance(result, ReturnSyncError):
             QMessageBox.critical(None, title(), window_message(result))
             self.exit_code = result.exit_code
@@ -156,6 +167,9 @@ class Launch:
 
     def restart_in_demo(self) -> None:
         """The app again, on the built-in sandbox (the guide's 试用演示): a new process, this window closed."""
+        from PySide6.QtCore import QProcess
+        from PySide6.QtWidgets import QMessageBox
+
         program, arguments = restart_command(["--demo", "--lang", i18n.current()])
         if QProcess.startDetached(program, arguments)[0]:
             self.window.close()
@@ -170,6 +184,8 @@ class Launch:
         self.window.close()
 
     def start_restore(self) -> None:
+        from PySide6.QtWidgets import QMessageBox
+
         from ui.backup_actions import start_to_restore
 
         backup_file, folder = self.restore_after

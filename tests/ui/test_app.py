@@ -7,6 +7,7 @@ import sys
 import time
 
 import pytest
+from PySide6.QtCore import QProcess
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from core import i18n, paths, settings, store
@@ -112,7 +113,7 @@ def test_stored_credentials_open_the_table_without_the_guide(tmp_path, qtbot, mo
 
 def test_try_the_demo_starts_the_app_again_on_the_sandbox_and_closes_this_window(tmp_path, qtbot, monkeypatch):
     started: list[tuple[str, list[str]]] = []
-    monkeypatch.setattr(ui_app.QProcess, "startDetached", lambda program, args: started.append((program, args)) or
+    monkeypatch.setattr(QProcess, "startDetached", lambda program, args: started.append((program, args)) or
                         (True, 4242))
     launch = _launched(tmp_path, qtbot, monkeypatch, "--lang", "en")
     try:

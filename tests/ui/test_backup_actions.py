@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QProcess
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from core import backup, paths, settings
@@ -148,7 +149,7 @@ def _close(launch: ui_app.Launch) -> None:
 def test_the_window_closes_and_starts_the_app_again_to_restore(tmp_path, qtbot, monkeypatch):
     started: list[tuple[str, list[str], str]] = []
     monkeypatch.setattr(
-        ui_app.QProcess,
+        QProcess,
         "startDetached",
         lambda program, arguments: (
             started.append((program, arguments, os.environ.get(RESTORE_VARIABLE))) or (True, 4242)
