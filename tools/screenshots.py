@@ -68,6 +68,14 @@ def _waiter(app) -> Callable[..., None]:
     return wait
 
 
+def _settle(app, seconds: float = 0.3) -> None:
+    """Run the event loop a moment: views lay out again on a timer after a resize or a new content."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
 def _shoot_volume(out: Path, lang: str, scale: str, data: Path) -> int:
     """The table of a data folder with tens of thousands of returns: ticked rows, then a state filter and a search."""
     sys.path.insert(0, str(ROOT))
@@ -99,7 +107,7 @@ def _shoot_volume(out: Path, lang: str, scale: str, data: Path) -> int:
     tickable = model.shown_tickable_codes()
     model.set_checked(tickable[:2] + tickable[3:5])
     workspace.returns.select_code(tickable[2])
-    QApplication.processEvents()
+    _settle(QApplication.instance())
     window.grab().save(str(folder / "table-all.png"))
     state_filter = workspace.returns.state_filter
     state_filter.setCurrentIndex(state_filter.findData(ReturnState.READY))
@@ -107,7 +115,7 @@ def _shoot_volume(out: Path, lang: str, scale: str, data: Path) -> int:
     workspace.search.setText(shop[:2])  # the platform, as 天猫 or 京东
     model.set_checked(model.shown_tickable_codes()[:4])
     workspace.returns.table.selectRow(0)
-    QApplication.processEvents()
+    _settle(QApplication.instance())
     window.grab().save(str(folder / "table-filtered.png"))
     print(t(f"{model.total_rows()} 张退货单；已保存到 {folder}", f"{model.total_rows()} returns; saved in {folder}"))
     launch.window.close()

@@ -53,6 +53,7 @@ from core.timeutil import format_datetime
 from core.visible import visible
 from ui import state_style
 from ui.advice import state_advice
+from ui.wrapping_delegate import WrappingDelegate
 
 Index = QModelIndex | QPersistentModelIndex
 _BLOCKING = QColor("#3c3c3c")
@@ -241,6 +242,8 @@ class SheetView(QWidget):
         checks_layout.addWidget(QLabel(t("检查结果（点击可定位到对应的行）", "Checks (click one to find its line)")))
         self.problems = QListWidget()
         self.problems.setWordWrap(True)
+        self.problems.setItemDelegate(WrappingDelegate(self.problems))
+        self.problems.setResizeMode(QListWidget.ResizeMode.Adjust)  # measured again when the pane's width changes
         self.problems.itemClicked.connect(self._select_lines_of)
         self.problems.currentItemChanged.connect(lambda item, _previous: self._select_lines_of(item))
         checks_layout.addWidget(self.problems)

@@ -260,3 +260,31 @@ def test_names_with_control_and_bidi_characters_show_escaped(pane):
     text = "\n".join(shown)
     assert not any(ch in text for ch in "\u202e\u2066\x1b\x00"), text
     assert "天猫\\u202egpj.exe" in text and "SP1\\x1b[31m" in text
+
+
+def test_a_long_check_that_mixes_latin_and_chinese_wraps_whole_and_again_when_the_pane_narrows(qtbot):
+    """Each check is as tall as its text laid out line by line as the list paints it, and the margin around it, at
+    every width the pane takes (Qt's own measure left no margin, and cut a mixed line's end off with "…")."""
+    from PySide6.QtWidgets import QListWidget
+
+    from ui.wrapping_delegate import WrappingDelegate, item_height
+
+    checks = QListWidget()
+    qtbot.addWidget(checks)
+    checks.setWordWrap(True)
+    checks.setResizeMode(QListWidget.ResizeMode.Adjust)
+    checks.setItemDelegate(WrappingDelegate(checks))
+    texts = ["⚠ Warning: Shop 店铺A (淘宝-小林家居百货) is not in the shop table; the shop code 店铺A is used as "
+             "CustomerCode.", "⚠ short"]
+    checks.addItems(texts)
+    checks.show()
+    heights = []
+    for width in (530, 300):
+        checks.resize(width, 300)
+        qtbot.waitUntil(lambda width=width: checks.width() == width)
+        qtbot.wait(150)  # the list lays its items out again on a timer
+        for row, text in enumerate(texts):
+            needed = item_height(checks, text, checks.font())
+            assert checks.visualItemRect(checks.item(row)).height() >= needed, (width, text)
+        heights.append(checks.visualItemRect(checks.item(0)).height())
+    assert heights[1] > heights[0] > checks.visualItemRect(checks.item(1)).height()
