@@ -68,6 +68,9 @@ def _waiter(app) -> Callable[..., None]:
     return wait
 
 
+_SCREENFUL = 24  # rows the table shows at 1280×720
+
+
 def _settle(app, seconds: float = 0.3) -> None:
     """Run the event loop a moment: views lay out again on a timer after a resize or a new content."""
     end = time.monotonic() + seconds
@@ -80,13 +83,13 @@ def _shoot_volume(out: Path, lang: str, scale: str, data: Path) -> int:
     """The table of a data folder with tens of thousands of returns: ticked rows, then a state filter and a search."""
     sys.path.insert(0, str(ROOT))
     import keyring
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QAbstractItemView, QApplication
 
     from core import credentials
     from core.cli.options import window_options
     from core.i18n import t
     from core.sandbox.memory_keyring import MemoryKeyring
-    from core.states import ReturnState
+    from core.states import TICKABLE, ReturnState
     from ui.app import Launch
 
     # Credentials in this process only, so that the first-run guide stays away; nothing here talks to a server.
@@ -103,15 +106,20 @@ def _shoot_volume(out: Path, lang: str, scale: str, data: Path) -> int:
     window, workspace = launch.window, launch.window.workspace
     window.resize(1280, 720)
     model = workspace.model
-    # Where the newest pushed sheets end and the ready ones begin: every state near, some ticked.
-    tickable = model.shown_tickable_codes()
+    # Where the most states are near one another, a screenful of rows around its middle one, some ticked.
+    states = [model.row_at(n).state for n in range(model.rowCount())]
+    start = max(range(0, max(1, len(states) - _SCREENFUL), 5), key=lambda n: len(set(states[n:n + _SCREENFUL])))
+    rows = range(start, min(len(states), start + _SCREENFUL))
+    tickable = [model.code_at(n) for n in rows if states[n] in TICKABLE]
     model.set_checked(tickable[:2] + tickable[3:5])
-    workspace.returns.select_code(tickable[2])
+    middle = model.index(start + _SCREENFUL // 2, 0)
+    workspace.returns.table.setCurrentIndex(middle)
+    workspace.returns.table.scrollTo(middle, QAbstractItemView.ScrollHint.PositionAtCenter)
     _settle(QApplication.instance())
     window.grab().save(str(folder / "table-all.png"))
     state_filter = workspace.returns.state_filter
     state_filter.setCurrentIndex(state_filter.findData(ReturnState.READY))
-    shop = model.row_at(model.shown_row_of(tickable[0])).shop
+    shop = model.row_at(model.shown_row_of(tickable[0])).shop if tickable else ""
     workspace.search.setText(shop[:2])  # the platform, as 天猫 or 京东
     model.set_checked(model.shown_tickable_codes()[:4])
     workspace.returns.table.selectRow(0)
