@@ -35,20 +35,25 @@ def current_stamp() -> tuple[str | None, str]:
 def load_job(_progress: Callable[[object], None], _cancel: threading.Event, view: View | None = None) -> Loaded:
     """Every row, and — for the table's ``view`` — the rows it shows, in order, and their amount."""
     stamp, problem = current_stamp()
-    with _collector_paused():
+    with _out_of_the_collectors_sight():
         rows = overview.load_rows(stamp=stamp)
         return Loaded(RowSet(rows, view), any(row.stale for row in rows), problem)
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hundreds of thousands of new objects, none of them in a cycle: the cycle collector, run every few hundred of
-    them, would walk the growing table again and again (a tenth of the load's time)."""
+def _out_of_the_collectors_sight() -> Iterator[None]:
+    """Hundreds of thousands of new objects, none of them in a cycle, that live as long as the table. The cycle
+    collector, run every few hundred new objects, would walk the growing table again and again (a tenth of the load's
+    time); paused, its first pass after would walk all of them at once, holding the interpreter lock — and the window
+    — for 15 ms; and each full pass later, a few a minute while a pull or a push runs, would too. So it is paused
+    while they are made, and then they are moved where it never looks (``gc.freeze``: they are still freed when no
+    longer used)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if was_enabled:
             gc.enable()
 

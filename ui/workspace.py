@@ -6,7 +6,6 @@ again after a change of rules, in the background, and changes row by row."""
 from __future__ import annotations
 
 import functools
-import gc
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -348,9 +347,6 @@ class Workspace(QWidget):
         if self._offer_guide:
             self._offer_guide = False
             self._check_guide()
-        # Tens of thousands of rows live as long as the table: out of the cycle collector's sight, or each of its full
-        # passes, a few a minute while a pull or a push runs, stops every thread for a twentieth of a second.
-        gc.freeze()
         if self._pending:
             self.returns.update_rows(self._pending)
             self._pending = []
