@@ -14,7 +14,7 @@ from types import ModuleType
 
 from core import settings
 from core.advice import KIND_NAMES, Advice
-from core.errors import CredentialsError
+from core.errors import ConfigError, CredentialsError
 
 SERVICE = "ReturnSync"
 
@@ -196,3 +196,16 @@ def check(jingcheng_auth: str = "token", transport: str = "direct") -> dict[str,
             "fields": sorted(data),
         }
     return report
+
+
+def incomplete() -> bool:
+    """Whether the keyring lacks the credentials the settings need: 管易云's for the chosen transport (through 奇门,
+    the 奇门 ones too), or 精诚's for its authentication mode — what the window's first-run guide is for. A keyring
+    that cannot be read counts as lacking them: the guide's save then says what is wrong with it."""
+    transport = settings.get("guanyi.transport")
+    try:
+        report = check(settings.get("jingcheng.auth"), transport)
+    except (CredentialsError, ConfigError):
+        return True
+    kinds = ("guanyi", "qimen", "jingcheng") if transport == "qimen" else ("guanyi", "jingcheng")
+    return not all(report[kind]["complete"] for kind in kinds)

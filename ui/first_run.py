@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 )
 
 from core import connection_check, credentials, settings
-from core.errors import ConfigError, CredentialsError
 from core.i18n import t
 from core.mapping import value_tables
 from ui import settings_saving
@@ -44,16 +43,8 @@ MAPPING_KEYS = ("mapping.goods_code", "mapping.date_source", "mapping.date_forma
 
 
 def needs_guide() -> bool:
-    """Whether the keyring lacks the credentials the settings need: 管易云's for the chosen transport (through 奇门,
-    the 奇门 ones too), or 精诚's for its authentication mode. A keyring that cannot be read counts as lacking them:
-    the guide's save then says what is wrong with it."""
-    transport = settings.get("guanyi.transport")
-    try:
-        report = credentials.check(settings.get("jingcheng.auth"), transport)
-    except (CredentialsError, ConfigError):
-        return True
-    kinds = ("guanyi", "qimen", "jingcheng") if transport == "qimen" else ("guanyi", "jingcheng")
-    return not all(report[kind]["complete"] for kind in kinds)
+    """Whether the keyring lacks what the settings need (:func:`core.credentials.incomplete`)."""
+    return credentials.incomplete()
 
 
 def _guanyi_hints() -> dict[str, str]:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from core import overview, settings
+from core import credentials, overview, settings
 from core.app import data_folder
 from core.errors import ReturnSyncError
 from core.i18n import t
@@ -64,7 +64,6 @@ class Workspace(QWidget):
     def __init__(self, banner: str = "", parent: QWidget | None = None,
                  window_state: WindowState | None = None, offer_guide: bool = False) -> None:
         super().__init__(parent)
-        self._offer_guide = offer_guide  # once the table is filled: the first-run guide, if nothing is connected
         self.summary: SummaryDialog | None = None  # the latest pull's or push's summary, while it is open
         self.log_view: LogView | None = None  # the sync log's window, once opened
         self._on_closed: Callable[[], None] | None = None  # called when a close waited for work to stop
@@ -103,6 +102,8 @@ class Workspace(QWidget):
         if window_state is not None:
             self.restore_state(window_state)
         self.reload()  # on a worker: the window shows at once and fills when the rows are read
+        if offer_guide:  # the first-run guide, if nothing is connected
+            self._check_guide()
 
     # --- building -------------------------------------------------------------------------------------------------
 
@@ -242,12 +243,11 @@ class Workspace(QWidget):
         state.save("returns_header", self.table.horizontalHeader().saveState())
 
     def _check_guide(self) -> None:
-        """Open the guide if the keyring holds nothing to connect with — read on a worker once the table is filled:
-        loading the keyring is not what the window waits for."""
+        """Open the guide if the keyring holds nothing to connect with — read on a worker beside the load, while the
+        table is still empty: loading the keyring at the table's first paint kept the painting waiting for the
+        interpreter lock (a 40-50 ms stall)."""
         def needed(_progress: Callable[[object], None], _cancel: object) -> bool:
-            from ui.first_run import needs_guide
-
-            return needs_guide()
+            return credentials.incomplete()
 
         task = worker.Task(needed)
         task.signals.finished.connect(lambda needed: self.open_guide() if needed and not self._close_requested
@@ -344,9 +344,6 @@ class Workspace(QWidget):
                 QMessageBox.critical(self, title(), failure)
             return
         self.returns.set_rows(loaded.rows)
-        if self._offer_guide:
-            self._offer_guide = False
-            self._check_guide()
         if self._pending:
             self.returns.update_rows(self._pending)
             self._pending = []
