@@ -106,7 +106,8 @@ class Launch:
 
     def _open(self) -> None:
         # Loaded only now, with the window on the screen, and off the GUI thread: the core and the workspace's modules
-        # (no widget is made here), the database, recovery, and for --demo the simulators.
+        # (no widget is made here) and the crash report's, the database, recovery, and for --demo the simulators.
+        import ui.crash_dialog  # noqa: F401
         import ui.workspace  # noqa: F401
         from core.app import leave_thread, open_app
         from core.errors import ReturnSyncError
@@ -148,7 +149,7 @@ class Launch:
 
         self.opened = result
         _install_qt_translations(QApplication.instance(), i18n.current())
-        from ui.crash_dialog import CrashReporter
+        from ui.crash_dialog import CrashReporter  # loaded by the opening thread too
 
         self.crashes = CrashReporter(result.log_file.parent if result.log_file else None).install()
         self.window.setWindowTitle(title())

@@ -106,9 +106,9 @@ def _images(state: ReturnState, selected: bool = False) -> tuple[QImage, ...]:
 def prepare() -> None:
     """Paint every state's icon now, off the GUI thread (the app's opening thread does, while the window shows): made
     when the table is built, they took 20 ms of it."""
-    for state in ReturnState:
-        _images(state)
-        _images(state, selected=True)
+    for state in ReturnState:  # called as icon() calls it: a cache tells _images(s) from _images(s, False)
+        for selected in (False, True):
+            _images(state, selected)
 
 
 @cache
