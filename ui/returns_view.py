@@ -39,9 +39,9 @@ class ReturnsTable(QWidget):
         super().__init__(parent)
         self.model = ReturnsModel(self)
         self._sized = False
-        # The first row is selected, and its sheet mapped for the pane, once the table has painted: by a timer, which
-        # waits for the next turn of the event loop — a queued call (QTimer.singleShot(0, …)) would run in the same
-        # turn as the rows' own events, and the window would wait for the two together.
+        # The first row is selected, and its sheet mapped for the pane, in a turn of the event loop of its own: by a
+        # timer — a queued call (QTimer.singleShot(0, …)) would run in the turn the rows arrive in, and the window
+        # would wait for the two together.
         self._select_soon = QTimer(self, singleShot=True, interval=0)
         self._select_soon.timeout.connect(self._select_first)
 
@@ -95,7 +95,7 @@ class ReturnsTable(QWidget):
         self._told = None  # every row read anew: the current one's sheet too
         self.model.set_rows(rows)
         self._size_columns()
-        self._select_soon.start()  # the table paints first: two short waits of the window, not one long one
+        self._select_soon.start()  # two short waits of the window, not one long one
 
     def _select_first(self) -> None:
         if self.model.rowCount() and not self.table.currentIndex().isValid():
