@@ -11,6 +11,7 @@ where the sort puts them, in runs, so the view keeps its selection and scroll po
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from itertools import compress, repeat
 from operator import itemgetter
@@ -463,9 +464,16 @@ def _filtered(state_keys: list[int], haystack: list[str], view: View) -> list[in
 
 
 def _sorted(members: list[int], keys: dict[int, list], view: View) -> list[int]:
-    """``members`` — positions in the load's order — in the order of the sort column. Ties keep the load's order,
-    either way: Python's sort is stable, reversed too."""
-    return sorted(members, key=keys[view.column].__getitem__, reverse=view.descending)
+    """``members`` — positions in the load's order — in the order of the sort column, blank cells last either way, as
+    in Excel or WPS (the smallest amounts first, not the twenty thousand returns that have none). Ties keep the load's
+    order, either way: Python's sort is stable, reversed too."""
+    key = keys[view.column].__getitem__
+    order = sorted(members, key=key, reverse=view.descending)
+    blank = _KEYS[view.column].blank
+    if blank is None or view.descending:
+        return order  # going down, the blanks come last already: theirs is the smallest key
+    blanks = bisect_right(order, blank, key=key)  # going up, they come first: every key up to the blank one
+    return order[blanks:] + order[:blanks] if blanks else order
 
 
 def _cents(rows: list[Row], positions: list[int]) -> int:
@@ -492,31 +500,36 @@ _SEARCHED = tuple(Row._fields.index(name) for name in ("code", "shop", "platform
 
 
 class _Key(NamedTuple):
-    """A column's sort key: of one row, and of a whole table from its columns (``zip(*rows)``), the same values."""
+    """A column's sort key: of one row, and of a whole table from its columns (``zip(*rows)``), the same values; and
+    the key of a blank cell, the smallest there is (None: the column has no blanks)."""
 
     of_row: Callable[[Row], object]
     of_table: Callable[[list[tuple]], list]
+    blank: object = None
 
 
-def _number(field: str, missing: int) -> _Key:
-    """A number that may be missing: missing sorts first going up."""
+_MISSING = -(10 ** 30)  # below any quantity in millionths or amount in cents
+
+
+def _number(field: str) -> _Key:
+    """A number that may be missing."""
     n = Row._fields.index(field)
-    return _Key(lambda row: missing if row[n] is None else row[n],
-                lambda columns: [missing if value is None else value for value in columns[n]])
+    return _Key(lambda row: _MISSING if row[n] is None else row[n],
+                lambda columns: [_MISSING if value is None else value for value in columns[n]], _MISSING)
 
 
 def _text(field: int) -> _Key:
     """A text column sorts by its text: the field itself, taken by a C-level getter."""
-    return _Key(itemgetter(field), lambda columns: list(columns[field]))
+    return _Key(itemgetter(field), lambda columns: list(columns[field]), "")
 
 
 _STATE_FIELD = Row._fields.index("state")
 _KEYS: dict[int, _Key] = {
     ReturnsModel.STATE: _Key(lambda row: _STATE_ORDER[row.state],
                              lambda columns: list(map(_STATE_ORDER.__getitem__, columns[_STATE_FIELD]))),
-    ReturnsModel.LINES: _number("lines", -1),
-    ReturnsModel.QUA: _number("qua_micro", -1),
-    ReturnsModel.AMOUNT: _number("amo_cents", -(10 ** 18)),
+    ReturnsModel.LINES: _number("lines"),
+    ReturnsModel.QUA: _number("qua_micro"),
+    ReturnsModel.AMOUNT: _number("amo_cents"),
     **{column: _text(_FIELD[column]) for column in (ReturnsModel.CODE, ReturnsModel.RECEIVED, ReturnsModel.CREATED,
                                                      ReturnsModel.SHOP, ReturnsModel.PLATFORM, ReturnsModel.NOTE)},
 }

@@ -84,9 +84,23 @@ def test_every_column_sorts_both_ways_by_its_value_not_its_text(qtbot, rows, col
     }.get(column, lambda r: model._text(r, column))
     for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
         model.sort(column, order)
-        keys = [key(model.row_at(n)) for n in range(model.rowCount())]
+        shown = [model.row_at(n) for n in range(model.rowCount())]
+        filled = [row for row in shown if model._text(row, column) != ""]
+        assert shown[:len(filled)] == filled  # blank cells last, either way, as in Excel or WPS
+        keys = [key(row) for row in filled]
         assert keys == sorted(keys, reverse=order == Qt.SortOrder.DescendingOrder)
         assert len({model.code_at(n) for n in range(model.rowCount())}) == 80
+
+
+@pytest.mark.parametrize("column", [ReturnsModel.AMOUNT, ReturnsModel.LINES, ReturnsModel.RECEIVED])
+def test_blank_cells_come_last_going_up_too(qtbot, rows, column):
+    model = ReturnsModel()
+    model.set_rows(rows)
+    blanks = sum(model._text(row, column) == "" for row in rows)
+    assert 0 < blanks < len(rows), "the rows hold blank and filled cells in this column"
+    model.sort(column, Qt.SortOrder.AscendingOrder)
+    texts = _shown(model, column)
+    assert texts[-blanks:] == [""] * blanks and "" not in texts[:-blanks]
 
 
 def test_amounts_sort_as_numbers(qtbot, rows):
