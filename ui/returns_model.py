@@ -184,11 +184,9 @@ class ReturnsModel(QAbstractTableModel):
         return visible(row[_FIELD[column]])  # 管易云's text, a control or bidi character shown as its escape
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal:
-            if role == Qt.ItemDataRole.DisplayRole:
-                return self._headers[section]
-            if role == Qt.ItemDataRole.TextAlignmentRole and section in self.NUMBERS:
-                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Every header centred, the numbers' too: right-aligned, 金额 ran under the sort arrow drawn at the right.
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self._headers[section]
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

@@ -69,6 +69,9 @@ def test_columns_show_the_sheet_totals_and_the_reason(qtbot, rows):
             assert model.data(model.index(n, ReturnsModel.NOTE)) == f"精诚单号 XT-{row.code}"
     alignment = model.data(model.index(0, ReturnsModel.AMOUNT), Qt.ItemDataRole.TextAlignmentRole)
     assert alignment & Qt.AlignmentFlag.AlignRight
+    # The headers keep the view's centring, clear of the sort arrow at the right (金额 ran under it, right-aligned).
+    assert all(model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.TextAlignmentRole) is None
+               for column in range(model.columnCount()))
 
 
 @pytest.mark.parametrize("column", range(10))
