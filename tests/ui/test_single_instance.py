@@ -144,3 +144,19 @@ def test_two_starts_at_the_same_moment_make_one_window(window_env, data_dir):
     finally:
         for start in starts:
             _stop(start)
+
+
+def test_the_folder_lock_is_held_once_and_free_again_when_let_go(tmp_path):
+    """The OS lock itself (flock here, msvcrt.locking on Windows: the Windows pipeline runs this too)."""
+    import os
+
+    path = tmp_path / single_instance.LOCK_FILENAME
+    first = single_instance._take_lock(path)
+    assert first is not None
+    try:
+        assert single_instance._take_lock(path) is None  # another descriptor, even in this process
+    finally:
+        os.close(first)
+    again = single_instance._take_lock(path)
+    assert again is not None
+    os.close(again)
