@@ -74,9 +74,7 @@ _SCREENFUL = 24  # rows the table shows at 1280×720
 def _settle(app, seconds: float = 0.3) -> None:
     """Run the event loop a moment: views lay out again on a timer after a resize or a new content."""
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.01)
+    _waiter(app)(lambda: time.monotonic() > end)
 
 
 def _shoot_volume(out: Path, lang: str, scale: str, data: Path) -> int:

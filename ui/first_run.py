@@ -1,10 +1,10 @@
 """The first-run guide (SPEC §8): connect 管易云 (direct or through 奇门), connect 精诚, test both, choose the mapping
 options that matter — or try the demo instead.
 
-Shown when the window opens and the keyring lacks what the settings need (:func:`needs_guide`), and from Help at any
-time. Each connection page saves its settings and credentials (the keyring, never the data file) when its 测试连接 is
-pressed, then runs the same test as Settings; its Next waits for a successful test, or for an explicit
-“保存，稍后再测”. The pieces are Settings' own: the fields, the credential boxes, the save and the test runner.
+Shown when the window opens and the keyring lacks what the settings need (:func:`core.credentials.incomplete`), and
+from Help at any time. Each connection page saves its settings and credentials (the keyring, never the data file)
+when its 测试连接 is pressed, then runs the same test as Settings; its Next waits for a successful test, or for an
+explicit “保存，稍后再测”. The pieces are Settings' own: the fields, the credential boxes, the save and the test runner.
 """
 
 from __future__ import annotations
@@ -40,11 +40,6 @@ from ui.settings_fields import ERROR_STYLE, SettingField, SettingsForm, hint_lab
 # scroll inside when the guide is made lower.
 GUIDE_WIDTH, GUIDE_HEIGHT = 780, 560
 MAPPING_KEYS = ("mapping.goods_code", "mapping.date_source", "mapping.date_format", "mapping.qty_source")
-
-
-def needs_guide() -> bool:
-    """Whether the keyring lacks what the settings need (:func:`core.credentials.incomplete`)."""
-    return credentials.incomplete()
 
 
 def _guanyi_hints() -> dict[str, str]:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QWidget, QWizard
 from core import credentials, i18n, settings
 from core.sandbox import Sandbox
 from tests.support.widgets import shown_texts
-from ui.first_run import FirstRunGuide, needs_guide
+from ui.first_run import FirstRunGuide
 from ui.settings_connections import ConnectionTest
 
 NEXT = QWizard.WizardButton.NextButton
@@ -79,24 +79,24 @@ def _data_bytes(db, data_dir: Path) -> bytes:
     return b"".join(path.read_bytes() for path in data_dir.iterdir() if path.is_file())
 
 
-# --- needs_guide ------------------------------------------------------------------------------------------------
+# --- credentials.incomplete -------------------------------------------------------------------------------------------
 
 
 def test_the_guide_is_needed_until_both_systems_have_what_the_settings_use(db):
-    assert needs_guide(), "an empty data folder and keyring"
+    assert credentials.incomplete(), "an empty data folder and keyring"
     credentials.store("guanyi", {"appkey": "1", "sessionkey": "s"})
     credentials.store("jingcheng", {"token": "tk"})
-    assert needs_guide(), "管易云 direct needs its secret"
+    assert credentials.incomplete(), "管易云 direct needs its secret"
     credentials.store("guanyi", {"appkey": "1", "sessionkey": "s", "secret": "x"})
-    assert not needs_guide()
+    assert not credentials.incomplete()
     settings.set_value("guanyi.transport", "qimen")
-    assert needs_guide(), "through 奇门 the 奇门 credentials are needed too"
+    assert credentials.incomplete(), "through 奇门 the 奇门 credentials are needed too"
     credentials.store("qimen", {"app_key": "2", "secret": "q"})
-    assert not needs_guide()
+    assert not credentials.incomplete()
     settings.set_value("jingcheng.auth", "basic")
-    assert needs_guide(), "a token is no user and password"
+    assert credentials.incomplete(), "a token is no user and password"
     settings.set_value("jingcheng.auth", "none")
-    assert not needs_guide(), "精诚 without authentication needs no credentials"
+    assert not credentials.incomplete(), "精诚 without authentication needs no credentials"
 
 
 # --- the walk ---------------------------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ def test_the_guide_is_needed_until_both_systems_have_what_the_settings_use(db):
 def test_walking_the_guide_connects_both_systems_and_keeps_the_secrets_in_the_keyring(
     qtbot, sandbox, data_dir, db, open_guide
 ):
-    assert needs_guide()
+    assert credentials.incomplete()
     guide = open_guide()
     assert guide.currentPage() is guide.welcome_page
     guide.welcome_page.connect_button.click()
@@ -147,7 +147,7 @@ def test_walking_the_guide_connects_both_systems_and_keeps_the_secrets_in_the_ke
         for name, value in sandbox.credentials[kind].items():
             if name not in credentials.PUBLIC_FIELDS:
                 assert value.encode() not in stored, f"the {kind} {name} is in the data file"
-    assert not needs_guide()
+    assert not credentials.incomplete()
 
 
 def test_a_wrong_secret_is_refused_on_the_guanyi_page_and_next_stays_disabled(qtbot, sandbox, open_guide):
